@@ -1,0 +1,89 @@
+"""Maps CALLBACKS_DATABASE_URL onto eventsourcing's settings, in this one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from psycopg.conninfo import make_conninfo
+
+SQLITE = "sqlite"
+POSTGRES = "postgres"
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """A parsed database URL: `sqlite:///path` or `postgresql://user:pw@host:port/db`."""
+
+    kind: str
+    url: str
+    path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    dbname: str = ""
+    schema: str = "public"
+
+    @classmethod
+    def parse(cls, url: str) -> Database:
+        parts = urlsplit(url)
+        if parts.scheme == "sqlite":
+            raw = unquote(parts.path)
+            if not raw or raw == "/":
+                msg = f"no file in SQLite URL {url!r}; use sqlite:///relative.sqlite"
+                raise ValueError(msg)
+            # sqlite:///rel.sqlite -> "rel.sqlite"; sqlite:////abs/x.sqlite -> "/abs/x.sqlite"
+            return cls(kind=SQLITE, url=url, path=Path(raw[1:]))
+        if parts.scheme in ("postgresql", "postgres"):
+            query = parse_qs(parts.query)
+            return cls(
+                kind=POSTGRES,
+                url=url,
+                host=query.get("host", [parts.hostname or "127.0.0.1"])[0],
+                port=parts.port or 5432,
+                user=unquote(parts.username or ""),
+                password=unquote(parts.password or ""),
+                dbname=unquote(parts.path.lstrip("/")) or unquote(parts.username or "postgres"),
+                schema=query.get("schema", ["public"])[0],
+            )
+        msg = f"unsupported database URL {url!r}: use sqlite:///path or postgresql://…"
+        raise ValueError(msg)
+
+    def eventsourcing_env(self, *, pool_size: int = 8) -> dict[str, str]:
+        if self.kind == SQLITE:
+            assert self.path is not None  # noqa: S101 - set for SQLite
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.path),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_SCHEMA": self.schema,
+            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_MAX_OVERFLOW": "4",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
+            "POSTGRES_PRE_PING": "y",
+            # Off, always: with it on, tracking records passed with events are
+            # silently not written and the ordering lock is skipped.
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        }
+
+    def conninfo(self) -> str:
+        """A libpq connection string, for the adapters' own psycopg connections."""
+        return make_conninfo(
+            host=self.host,
+            port=self.port,
+            user=self.user or None,
+            password=self.password or None,
+            dbname=self.dbname,
+        )

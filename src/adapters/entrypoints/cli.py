@@ -1,0 +1,79 @@
+"""The `callbacks` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from uuid import UUID
+
+from adapters.bootstrap import build_service
+from adapters.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.load(
+        database_url=getattr(args, "database_url", None),
+        data_dir=getattr(args, "data_dir", None),
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from adapters.demo import run_demo
+
+    with tempfile.TemporaryDirectory(prefix="callbacks-demo-") as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'demo.sqlite'}"
+        service = build_service(Settings.load(database_url=url))
+        print(f"callbacks demo: a scripted hour of a contact center (store: {url})")
+        try:
+            run_demo(service, sys.stdout)
+        finally:
+            service.close()
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    service = build_service(_settings(args))
+    try:
+        for event in service.history(UUID(args.callback_id)):
+            fields = {
+                k: v
+                for k, v in vars(event).items()
+                if k not in {"originator_id", "originator_version", "timestamp", "originator_topic"}
+            }
+            print(f"{event.timestamp.isoformat()}  v{event.originator_version:<3} "
+                  f"{type(event).__name__:<14} {fields}")
+    finally:
+        service.close()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="callbacks", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--database-url", help="sqlite:///path or postgresql://… "
+                        "(env CALLBACKS_DATABASE_URL)")
+        sp.add_argument("--data-dir", type=Path, help="where the embedded default keeps data "
+                        "(env CALLBACKS_DATA_DIR)")
+
+    demo = sub.add_parser("demo", help="run a scripted hour of a contact center")
+    demo.add_argument("--database-url", help="keep the demo's events here (default: a temp file)")
+    demo.set_defaults(func=cmd_demo)
+
+    history = sub.add_parser("history", help="every event of one callback")
+    history.add_argument("callback_id")
+    common(history)
+    history.set_defaults(func=cmd_history)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

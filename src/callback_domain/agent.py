@@ -1,0 +1,167 @@
+"""The Agent aggregate: the directory entry and the assignments of one agent."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from callback_domain.values import Caller, Permission
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+AGENT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:callbacks:agent")
+
+
+def _audit(by: Caller) -> dict[str, str]:
+    return {"actor": by.actor, "role": by.role.value, "channel": by.channel}
+
+
+class Agent(Aggregate):
+    """An agent: name, teams, permissions, CTI presence, and what it was given.
+
+    - Every assignment to the agent is recorded here too, in the same transaction
+      as the callback's: two concurrent assignments to one agent conflict, so equal
+      assignment always counts from a consistent view (no double-booking).
+    - `held` lists callbacks that may still be incomplete; entries found completed
+      or reassigned are pruned by the next assignment (`released`), never by a
+      separate write on the completion path.
+    """
+
+    TOPIC = "callbacks:Agent"
+
+    class Created(Aggregate.Created):
+        TOPIC = "callbacks:Agent.Created"
+
+    class Event(Aggregate.Event):
+        actor: str
+        role: str
+        channel: str
+
+    class Registered(Aggregate.Created, Event):
+        TOPIC = "callbacks:Agent.Registered"
+        agent_id: str
+        name: str
+        teams: list[str]
+        permissions: list[str]
+
+        def apply(self, agg: Agent) -> None:
+            agg.agent_id = self.agent_id
+            agg.name = self.name
+            agg.teams = tuple(self.teams)
+            agg.permissions = frozenset(Permission(p) for p in self.permissions)
+            agg.logged_in = False
+            agg.held = ()
+            agg.last_assigned_at = None
+            agg.assignments = 0
+
+    class ProfileChanged(Event):
+        TOPIC = "callbacks:Agent.ProfileChanged"
+        name: str
+        teams: list[str]
+        permissions: list[str]
+
+        def apply(self, agg: Agent) -> None:
+            agg.name = self.name
+            agg.teams = tuple(self.teams)
+            agg.permissions = frozenset(Permission(p) for p in self.permissions)
+
+    class PresenceChanged(Event):
+        TOPIC = "callbacks:Agent.PresenceChanged"
+        logged_in: bool
+
+        def apply(self, agg: Agent) -> None:
+            agg.logged_in = self.logged_in
+
+    class CallbackTaken(Event):
+        TOPIC = "callbacks:Agent.CallbackTaken"
+        callback_id: UUID
+        released: list[UUID]
+
+        def apply(self, agg: Agent) -> None:
+            gone = set(self.released)
+            agg.held = (*(c for c in agg.held if c not in gone), self.callback_id)
+            agg.last_assigned_at = self.timestamp
+            agg.assignments += 1
+
+    if TYPE_CHECKING:  # set by Registered.apply; not dataclass fields
+        agent_id: str
+        name: str
+        teams: tuple[str, ...]
+        permissions: frozenset[Permission]
+        logged_in: bool
+        held: tuple[UUID, ...]
+        last_assigned_at: datetime | None
+        assignments: int
+
+    @staticmethod
+    def create_id(agent_id: str) -> UUID:
+        return uuid5(AGENT_NAMESPACE, agent_id)
+
+    @classmethod
+    def register(
+        cls,
+        agent_id: str,
+        *,
+        name: str,
+        teams: Iterable[str],
+        permissions: Iterable[Permission],
+        by: Caller,
+        at: datetime,
+    ) -> Agent:
+        return cls._create(
+            cls.Registered,
+            id=cls.create_id(agent_id),
+            timestamp=at,
+            agent_id=agent_id,
+            name=name,
+            teams=list(teams),
+            permissions=sorted(p.value for p in permissions),
+            **_audit(by),
+        )
+
+    def may(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def change_profile(
+        self,
+        *,
+        name: str,
+        teams: Iterable[str],
+        permissions: Iterable[Permission],
+        by: Caller,
+        at: datetime,
+    ) -> bool:
+        """Records the new profile if it differs; returns whether it did."""
+        teams, perms = tuple(teams), frozenset(permissions)
+        if (name, teams, perms) == (self.name, self.teams, self.permissions):
+            return False
+        self.trigger_event(
+            self.ProfileChanged,
+            timestamp=at,
+            name=name,
+            teams=list(teams),
+            permissions=sorted(p.value for p in perms),
+            **_audit(by),
+        )
+        return True
+
+    def set_presence(self, *, logged_in: bool, by: Caller, at: datetime) -> bool:
+        if logged_in == self.logged_in:
+            return False
+        self.trigger_event(self.PresenceChanged, timestamp=at, logged_in=logged_in, **_audit(by))
+        return True
+
+    def take(
+        self, callback_id: UUID, *, released: Iterable[UUID], by: Caller, at: datetime
+    ) -> None:
+        self.trigger_event(
+            self.CallbackTaken,
+            timestamp=at,
+            callback_id=callback_id,
+            released=list(released),
+            **_audit(by),
+        )

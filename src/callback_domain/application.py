@@ -1,0 +1,263 @@
+"""CallbackService: the use cases, with group commit over the event store."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.utils import Environment
+
+from callback_domain import commands as c
+from callback_domain.agent import Agent
+from callback_domain.callback import Callback
+from callback_domain.errors import (
+    CallbackError,
+    CallbackNotFoundError,
+    ConflictError,
+    InternalError,
+    StorageUnavailableError,
+)
+from callback_domain.handlers import HANDLERS
+from callback_domain.results import Outcome
+from callback_domain.values import Policies
+from callback_domain.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from eventsourcing.domain import Aggregate
+    from eventsourcing.persistence import Recording
+    from eventsourcing.utils import EnvType
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class WriteStats:
+    """Counters of the write path (exported as metrics, checked by tests)."""
+
+    batches: int = 0
+    commands: int = 0
+    transactions: int = 0
+    events: int = 0
+    conflicts: int = 0
+    fallbacks: int = 0
+
+
+class _Tainted(Exception):  # noqa: N818 - internal signal, never escapes
+    """A refused command left events behind: the batch must be redone one by one."""
+
+    def __init__(self, error: CallbackError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class CallbackService(Application[UUID]):
+    """The callback use cases over one event store.
+
+    - `execute_batch` decides many independent commands and saves all their events
+      in ONE transaction; if that transaction conflicts, each command is redone in
+      its own transaction, so one bad command never fails its neighbours.
+    - A refused command records nothing; a storage failure records nothing and
+      answers `unavailable`; a conflict is retried `max_retries` times, then
+      answered `conflict`.
+    - The environment is exactly what the caller passes: nothing is read from
+      `os.environ` behind the composition root's back.
+    """
+
+    name = "callbacks"
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
+
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        policies: Policies | None = None,
+        max_retries: int = 3,
+    ) -> None:
+        super().__init__(env)
+        self.policies = policies or Policies()
+        self.max_retries = max_retries
+        self.stats = WriteStats()
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        merged = dict(type(self).env)
+        merged.update(env or {})
+        return Environment(name, merged)
+
+    # The write path -----------------------------------------------------------
+
+    def execute(self, command: c.Command) -> Any:
+        """Runs one command; returns its value or raises its CallbackError."""
+        return self.execute_batch([command])[0].unwrap()
+
+    def execute_batch(self, commands: Sequence[c.Command]) -> list[Outcome]:
+        if not commands:
+            return []
+        self.stats.batches += 1
+        self.stats.commands += len(commands)
+        ws = Workspace(self._load)
+        try:
+            decided = [self._decide(command, ws) for command in commands]
+        except _Tainted:
+            return self._one_by_one(commands)
+        except PersistenceError as e:
+            return self._unavailable(commands, e)
+        try:
+            positions = self._save(ws.changed())
+        except IntegrityError:
+            self.stats.conflicts += 1
+            return self._one_by_one(commands)
+        except PersistenceError as e:
+            return self._unavailable(commands, e)
+        fallback = max(positions.values(), default=None)
+        return [self._outcome(value, events, positions, fallback) for value, events in decided]
+
+    def _decide(self, command: c.Command, ws: Workspace) -> tuple[Any, list[Any]]:
+        ws.begin()
+        try:
+            value = HANDLERS[type(command)](command, ws, self.policies)
+        except CallbackError as e:
+            value = e
+        except PersistenceError:
+            raise
+        except Exception as e:
+            log.exception("command %s failed unexpectedly", type(command).__name__)
+            value = InternalError(f"the service failed unexpectedly: {type(e).__name__}")
+        events = ws.new_events()
+        if isinstance(value, CallbackError) and events:
+            raise _Tainted(value)
+        return value, events
+
+    def _one_by_one(self, commands: Sequence[c.Command]) -> list[Outcome]:
+        self.stats.fallbacks += 1
+        outcomes = []
+        for index, command in enumerate(commands):
+            try:
+                outcomes.append(self._one(command))
+            except PersistenceError as e:
+                return outcomes + self._unavailable(commands[index:], e)
+        return outcomes
+
+    def _one(self, command: c.Command) -> Outcome:
+        for _ in range(self.max_retries + 1):
+            ws = Workspace(self._load)
+            try:
+                value, events = self._decide(command, ws)
+            except _Tainted as e:
+                return Outcome(error=e.error)
+            if isinstance(value, CallbackError):
+                return Outcome(error=value)
+            try:
+                positions = self._save(ws.changed())
+            except IntegrityError:
+                self.stats.conflicts += 1
+                continue
+            fallback = max(positions.values(), default=None)
+            if fallback is None:
+                fallback = self.recorder.max_notification_id()
+            return self._outcome(value, events, positions, fallback)
+        return Outcome(error=ConflictError())
+
+    def _save(self, aggregates: list[Aggregate]) -> dict[tuple[UUID, int], int]:
+        if not aggregates:
+            return {}
+        recordings: list[Recording[UUID]] = self.save(*aggregates)
+        self.stats.transactions += 1
+        self.stats.events += len(recordings)
+        return {
+            (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
+            for r in recordings
+        }
+
+    @staticmethod
+    def _outcome(
+        value: Any,
+        events: list[Any],
+        positions: dict[tuple[UUID, int], int],
+        fallback: int | None,
+    ) -> Outcome:
+        if isinstance(value, CallbackError):
+            return Outcome(error=value)
+        own = [positions[(e.originator_id, e.originator_version)] for e in events]
+        return Outcome(value=value, log_position=max(own, default=fallback), events=tuple(events))
+
+    @staticmethod
+    def _unavailable(commands: Sequence[c.Command], error: Exception) -> list[Outcome]:
+        log.warning("storage unavailable: %s", error)
+        return [Outcome(error=StorageUnavailableError()) for _ in commands]
+
+    def _load(self, aggregate_id: UUID) -> Aggregate | None:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    # Reads of the write model -------------------------------------------------
+
+    def get_callback(self, callback_id: UUID) -> Callback:
+        found = self._load(callback_id)
+        if not isinstance(found, Callback):
+            raise CallbackNotFoundError(callback_id=callback_id)
+        return found
+
+    def get_agent(self, agent_id: str) -> Agent | None:
+        found = self._load(Agent.create_id(agent_id))
+        return found if isinstance(found, Agent) else None
+
+    def history(self, callback_id: UUID) -> list[Any]:
+        events = list(self.events.get(callback_id))
+        if not events or not isinstance(events[0], Callback.Requested):
+            raise CallbackNotFoundError(callback_id=callback_id)
+        return events
+
+    # One method per command of CONTRACT.md ------------------------------------
+
+    def request_callback(self, **fields: Any) -> Any:
+        return self.execute(c.RequestCallback(**fields))
+
+    def reschedule(self, **fields: Any) -> Any:
+        return self.execute(c.RescheduleCallback(**fields))
+
+    def queue_due(self, **fields: Any) -> Any:
+        return self.execute(c.QueueDueCallback(**fields))
+
+    def assign(self, **fields: Any) -> Any:
+        return self.execute(c.AssignCallbacks(**fields))
+
+    def unassign(self, **fields: Any) -> Any:
+        return self.execute(c.UnassignCallbacks(**fields))
+
+    def dial(self, **fields: Any) -> Any:
+        return self.execute(c.DialCallback(**fields))
+
+    def record_dial_result(self, **fields: Any) -> Any:
+        return self.execute(c.RecordDialResult(**fields))
+
+    def complete(self, **fields: Any) -> Any:
+        return self.execute(c.CompleteCallback(**fields))
+
+    def finish(self, **fields: Any) -> Any:
+        return self.execute(c.FinishCallback(**fields))
+
+    def cancel(self, **fields: Any) -> Any:
+        return self.execute(c.CancelCallbacks(**fields))
+
+    def abandon(self, **fields: Any) -> Any:
+        return self.execute(c.AbandonCallback(**fields))
+
+    def expire(self, **fields: Any) -> Any:
+        return self.execute(c.ExpireCallback(**fields))
+
+    def recreate(self, **fields: Any) -> Any:
+        return self.execute(c.RecreateCallback(**fields))
+
+    def upsert_agent(self, **fields: Any) -> Any:
+        return self.execute(c.UpsertAgent(**fields))
+
+    def set_presence(self, **fields: Any) -> Any:
+        return self.execute(c.SetPresence(**fields))

@@ -1,0 +1,384 @@
+"""The Callback aggregate: one customer's request to be called back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from callback_domain.errors import ForbiddenError
+from callback_domain.lifecycle import (
+    CallbackState,
+    CompletionReason,
+    NhnStatus,
+    Trigger,
+    holds_agent,
+    next_state,
+    nhn_status,
+)
+from callback_domain.values import AssignMethod, CallbackType, Caller, DialOutcome, Policy
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+CALLBACK_NAMESPACE = uuid5(NAMESPACE_URL, "urn:callbacks:callback")
+
+
+def _audit(by: Caller) -> dict[str, str]:
+    return {"actor": by.actor, "role": by.role.value, "channel": by.channel}
+
+
+class Callback(Aggregate):
+    """A callback and its lifecycle.
+
+    - Its id derives from the request id: the same request id is the same callback.
+    - State changes only through the lifecycle table (`next_state`); a refused
+      command raises before any event is triggered, so nothing is recorded.
+    - Attempts never exceed the policy's max attempts: the last failed dial completes
+      the callback with MAX_ATTEMPTS.
+    - Only ROUTING and PROCESSING callbacks have an agent.
+    - Every event records actor, role, channel and the time it was passed.
+    """
+
+    TOPIC = "callbacks:Callback"
+
+    class Created(Aggregate.Created):
+        TOPIC = "callbacks:Callback.Created"
+
+    class Event(Aggregate.Event):
+        actor: str
+        role: str
+        channel: str
+
+    class Requested(Aggregate.Created, Event):
+        TOPIC = "callbacks:Callback.Requested"
+        request_id: str
+        phone: str
+        route: str
+        callback_type: str
+        desired_time: datetime | None
+        customer_timezone: str | None
+        routing_agent: str | None
+        routing_team: str | None
+        remark: str | None
+        origin_interaction_id: str | None
+        queue_since: datetime
+        policy: dict[str, Any]
+        recreated_from: UUID | None
+        state: str
+
+        def apply(self, agg: Callback) -> None:
+            agg.request_id = self.request_id
+            agg.phone = self.phone
+            agg.route = self.route
+            agg.callback_type = CallbackType(self.callback_type)
+            agg.desired_time = self.desired_time
+            agg.customer_timezone = self.customer_timezone
+            agg.routing_agent = self.routing_agent
+            agg.routing_team = self.routing_team
+            agg.remark = self.remark
+            agg.origin_interaction_id = self.origin_interaction_id
+            agg.source_channel = self.channel
+            agg.requested_at = self.timestamp
+            agg.requested_by = self.actor
+            agg.queue_since = self.queue_since
+            agg.policy = Policy.from_dict(self.policy)
+            agg.recreated_from = self.recreated_from
+            agg.recreated_as = ()
+            agg.state = CallbackState(self.state)
+            agg.reason = None
+            agg.agent_id = None
+            agg.agent_teams = ()
+            agg.assigner = None
+            agg.assigner_teams = ()
+            agg.assign_method = None
+            agg.assigned_at = None
+            agg.first_assigned_at = None
+            agg.attempts = 0
+            agg.last_outcome = None
+            agg.assignment_cancelled = False
+            agg.completed_at = None
+
+    class Rescheduled(Event):
+        TOPIC = "callbacks:Callback.Rescheduled"
+        desired_time: datetime
+
+        def apply(self, agg: Callback) -> None:
+            agg.desired_time = self.desired_time
+
+    class Queued(Event):
+        TOPIC = "callbacks:Callback.Queued"
+
+        def apply(self, agg: Callback) -> None:
+            agg.state = CallbackState.QUEUED
+
+    class Assigned(Event):
+        TOPIC = "callbacks:Callback.Assigned"
+        agent_id: str
+        agent_teams: list[str]
+        method: str
+        assigner_teams: list[str]
+
+        def apply(self, agg: Callback) -> None:
+            agg.state = CallbackState.ROUTING
+            agg.agent_id = self.agent_id
+            agg.agent_teams = tuple(self.agent_teams)
+            agg.assigner = self.actor
+            agg.assigner_teams = tuple(self.assigner_teams)
+            agg.assign_method = AssignMethod(self.method)
+            agg.assigned_at = self.timestamp
+            if agg.first_assigned_at is None:
+                agg.first_assigned_at = self.timestamp
+
+    class Unassigned(Event):
+        TOPIC = "callbacks:Callback.Unassigned"
+        agent_id: str
+
+        def apply(self, agg: Callback) -> None:
+            agg.state = CallbackState.QUEUED
+            agg.agent_id = None
+            agg.agent_teams = ()
+            agg.assignment_cancelled = True
+
+    class DialAttempted(Event):
+        TOPIC = "callbacks:Callback.DialAttempted"
+        agent_id: str
+        attempt: int
+
+        def apply(self, agg: Callback) -> None:
+            agg.state = CallbackState.PROCESSING
+            agg.attempts = self.attempt
+
+    class DialFailed(Event):
+        TOPIC = "callbacks:Callback.DialFailed"
+        agent_id: str
+        outcome: str
+        state: str
+        reason: str | None
+
+        def apply(self, agg: Callback) -> None:
+            agg.state = CallbackState(self.state)
+            agg.last_outcome = DialOutcome(self.outcome)
+            if self.reason is not None:
+                agg.reason = CompletionReason(self.reason)
+                agg.completed_at = self.timestamp
+
+    class Completed(Event):
+        TOPIC = "callbacks:Callback.Completed"
+        reason: str
+        agent_id: str | None
+
+        def apply(self, agg: Callback) -> None:
+            agg.state = CallbackState.COMPLETED
+            agg.reason = CompletionReason(self.reason)
+            agg.completed_at = self.timestamp
+
+    class Recreated(Event):
+        TOPIC = "callbacks:Callback.Recreated"
+        new_callback_id: UUID
+
+        def apply(self, agg: Callback) -> None:
+            agg.recreated_as = (*agg.recreated_as, self.new_callback_id)
+
+    if TYPE_CHECKING:  # set by Requested.apply; not dataclass fields
+        request_id: str
+        phone: str
+        route: str
+        callback_type: CallbackType
+        desired_time: datetime | None
+        customer_timezone: str | None
+        routing_agent: str | None
+        routing_team: str | None
+        remark: str | None
+        origin_interaction_id: str | None
+        source_channel: str
+        requested_at: datetime
+        requested_by: str
+        queue_since: datetime
+        policy: Policy
+        recreated_from: UUID | None
+        recreated_as: tuple[UUID, ...]
+        state: CallbackState
+        reason: CompletionReason | None
+        agent_id: str | None
+        agent_teams: tuple[str, ...]
+        assigner: str | None
+        assigner_teams: tuple[str, ...]
+        assign_method: AssignMethod | None
+        assigned_at: datetime | None
+        first_assigned_at: datetime | None
+        attempts: int
+        last_outcome: DialOutcome | None
+        assignment_cancelled: bool
+        completed_at: datetime | None
+
+    @staticmethod
+    def create_id(request_id: str) -> UUID:
+        return uuid5(CALLBACK_NAMESPACE, request_id)
+
+    @classmethod
+    def request(  # noqa: PLR0913 - one field per column of a callback request
+        cls,
+        *,
+        request_id: str,
+        phone: str,
+        route: str,
+        callback_type: CallbackType,
+        desired_time: datetime | None,
+        customer_timezone: str | None,
+        routing_agent: str | None,
+        routing_team: str | None,
+        remark: str | None,
+        origin_interaction_id: str | None,
+        policy: Policy,
+        by: Caller,
+        at: datetime,
+        queue_since: datetime | None = None,
+        recreated_from: UUID | None = None,
+    ) -> Callback:
+        due_now = desired_time is None or desired_time <= at + policy.window
+        trigger = Trigger.REQUEST_IMMEDIATE if due_now else Trigger.REQUEST_SCHEDULED
+        state = next_state("NEW", trigger)
+        return cls._create(
+            cls.Requested,
+            id=cls.create_id(request_id),
+            timestamp=at,
+            request_id=request_id,
+            phone=phone,
+            route=route,
+            callback_type=callback_type.value,
+            desired_time=desired_time,
+            customer_timezone=customer_timezone,
+            routing_agent=routing_agent,
+            routing_team=routing_team,
+            remark=remark,
+            origin_interaction_id=origin_interaction_id,
+            queue_since=queue_since or at,
+            policy=policy.as_dict(),
+            recreated_from=recreated_from,
+            state=state.value,
+            **_audit(by),
+        )
+
+    # Queries ---------------------------------------------------------------
+
+    @property
+    def status(self) -> NhnStatus:
+        return nhn_status(self.state, self.reason, assignment_cancelled=self.assignment_cancelled)
+
+    @property
+    def due_at(self) -> datetime:
+        """When it is due: its desired time, or when it was requested."""
+        return self.desired_time or self.requested_at
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.due_at + self.policy.expiry
+
+    def is_held_by(self, agent_id: str) -> bool:
+        return holds_agent(self.state) and self.agent_id == agent_id
+
+    def ensure(self, trigger: Trigger) -> CallbackState:
+        """The state `trigger` leads to; raises InvalidTransitionError."""
+        return next_state(self.state, trigger)
+
+    def ensure_agent(self, agent_id: str, action: str) -> None:
+        """Refuses an agent acting on a callback that is not (or was not last) theirs."""
+        if self.agent_id != agent_id:
+            raise ForbiddenError(
+                f"agent '{agent_id}' may not {action} callback {self.id}: "
+                "it is not assigned to them",
+            )
+
+    # Commands: guard first, then trigger ------------------------------------
+
+    def reschedule(self, desired_time: datetime, *, by: Caller, at: datetime) -> None:
+        self.ensure(Trigger.RESCHEDULE)
+        self.trigger_event(self.Rescheduled, timestamp=at, desired_time=desired_time, **_audit(by))
+
+    def queue(self, *, by: Caller, at: datetime) -> None:
+        self.ensure(Trigger.QUEUE)
+        self.trigger_event(self.Queued, timestamp=at, **_audit(by))
+
+    def assign(
+        self,
+        agent_id: str,
+        *,
+        agent_teams: tuple[str, ...],
+        method: AssignMethod,
+        assigner_teams: tuple[str, ...],
+        by: Caller,
+        at: datetime,
+    ) -> None:
+        self.ensure(Trigger.ASSIGN)
+        self.trigger_event(
+            self.Assigned,
+            timestamp=at,
+            agent_id=agent_id,
+            agent_teams=list(agent_teams),
+            method=method.value,
+            assigner_teams=list(assigner_teams),
+            **_audit(by),
+        )
+
+    def unassign(self, *, by: Caller, at: datetime) -> None:
+        self.ensure(Trigger.UNASSIGN)
+        assert self.agent_id is not None  # noqa: S101 - ROUTING always has an agent
+        self.trigger_event(self.Unassigned, timestamp=at, agent_id=self.agent_id, **_audit(by))
+
+    def dial(self, *, by: Caller, at: datetime) -> None:
+        self.ensure(Trigger.DIAL)
+        self.trigger_event(
+            self.DialAttempted,
+            timestamp=at,
+            agent_id=self.agent_id,
+            attempt=self.attempts + 1,
+            **_audit(by),
+        )
+
+    def record_dial_failure(self, outcome: DialOutcome, *, by: Caller, at: datetime) -> None:
+        exhausted = self.attempts >= self.policy.max_attempts
+        state = self.ensure(Trigger.GIVE_UP if exhausted else Trigger.RETRY)
+        self.trigger_event(
+            self.DialFailed,
+            timestamp=at,
+            agent_id=self.agent_id,
+            outcome=outcome.value,
+            state=state.value,
+            reason=CompletionReason.MAX_ATTEMPTS.value if exhausted else None,
+            **_audit(by),
+        )
+
+    def complete(self, *, by: Caller, at: datetime) -> None:
+        self._close(Trigger.COMPLETE, CompletionReason.AGENT, by=by, at=at)
+
+    def finish(self, *, by: Caller, at: datetime) -> None:
+        self._close(Trigger.FINISH, CompletionReason.FINISHED, by=by, at=at)
+
+    def cancel(self, reason: CompletionReason, *, by: Caller, at: datetime) -> None:
+        self._close(Trigger.CANCEL, reason, by=by, at=at)
+
+    def abandon(self, *, by: Caller, at: datetime) -> None:
+        self._close(Trigger.ABANDON, CompletionReason.ABANDONED_IN_QUEUE, by=by, at=at)
+
+    def expire(self, *, by: Caller, at: datetime) -> None:
+        self._close(Trigger.EXPIRE, CompletionReason.EXPIRED, by=by, at=at)
+
+    def record_recreation(self, new_callback_id: UUID, *, by: Caller, at: datetime) -> None:
+        self.ensure(Trigger.RECREATE)
+        self.trigger_event(
+            self.Recreated, timestamp=at, new_callback_id=new_callback_id, **_audit(by)
+        )
+
+    def _close(
+        self, trigger: Trigger, reason: CompletionReason, *, by: Caller, at: datetime
+    ) -> None:
+        self.ensure(trigger)
+        self.trigger_event(
+            self.Completed,
+            timestamp=at,
+            reason=reason.value,
+            agent_id=self.agent_id,
+            **_audit(by),
+        )

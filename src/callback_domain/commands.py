@@ -1,0 +1,115 @@
+"""The commands of the service: plain data, decided by `handlers`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from callback_domain.values import AssignMethod, Caller, CallbackType, DialOutcome, Permission
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """Who sends it, and when: adapters pass the time; the domain never reads a clock."""
+
+    caller: Caller
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestCallback(Command):
+    """intake.request / intake.submit (IVR), admin.create, agent.{id}.schedule."""
+
+    request_id: str
+    phone: str
+    route: str
+    callback_type: CallbackType | None = None
+    desired_time: datetime | None = None
+    customer_timezone: str | None = None
+    routing_agent: str | None = None
+    routing_team: str | None = None
+    remark: str | None = None
+    origin_interaction_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RescheduleCallback(Command):
+    callback_id: UUID
+    desired_time: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueDueCallback(Command):
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssignCallbacks(Command):
+    callback_ids: tuple[UUID, ...]
+    agent_ids: tuple[str, ...]
+    method: AssignMethod = AssignMethod.MANUAL
+    only_logged_in: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnassignCallbacks(Command):
+    callback_ids: tuple[UUID, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DialCallback(Command):
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordDialResult(Command):
+    callback_id: UUID
+    outcome: DialOutcome
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompleteCallback(Command):
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FinishCallback(Command):
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelCallbacks(Command):
+    callback_ids: tuple[UUID, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AbandonCallback(Command):
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExpireCallback(Command):
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecreateCallback(Command):
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertAgent(Command):
+    agent_id: str
+    name: str
+    teams: tuple[str, ...] = ()
+    permissions: tuple[Permission, ...] = field(default=(Permission.CALL,))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetPresence(Command):
+    agent_id: str
+    logged_in: bool

@@ -1,0 +1,37 @@
+"""Command handlers: each decides one command against a workspace of aggregates.
+
+A handler checks everything (role, lifecycle, fields) before it triggers the first
+event, so a refused command leaves its aggregates as they were.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from callback_domain import commands as c
+from callback_domain.handlers import assignment, directory, intake, work
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from callback_domain.values import Policies
+    from callback_domain.workspace import Workspace
+
+
+HANDLERS: dict[type[c.Command], Callable[[Any, Workspace, Policies], Any]] = {
+    c.RequestCallback: intake.request,
+    c.RecreateCallback: intake.recreate,
+    c.RescheduleCallback: work.reschedule,
+    c.QueueDueCallback: work.queue_due,
+    c.AssignCallbacks: assignment.assign,
+    c.UnassignCallbacks: assignment.unassign,
+    c.DialCallback: work.dial,
+    c.RecordDialResult: work.dial_result,
+    c.CompleteCallback: work.complete,
+    c.FinishCallback: work.finish,
+    c.CancelCallbacks: work.cancel,
+    c.AbandonCallback: work.abandon,
+    c.ExpireCallback: work.expire,
+    c.UpsertAgent: directory.upsert_agent,
+    c.SetPresence: directory.set_presence,
+}

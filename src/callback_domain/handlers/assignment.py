@@ -1,0 +1,173 @@
+"""Assigning callbacks to agents (manual, equal, routed) and unassigning them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from callback_domain.equal_assignment import AgentLoad, plan_equal_assignment
+from callback_domain.errors import (
+    AgentNotFoundError,
+    CallbackError,
+    FieldError,
+    InvalidRequestError,
+)
+from callback_domain.handlers.access import authorize_caller
+from callback_domain.lifecycle import Trigger
+from callback_domain.permissions import Action
+from callback_domain.results import BulkResult, ItemResult
+from callback_domain.values import AssignMethod, Permission, Validator
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from callback_domain.agent import Agent
+    from callback_domain.callback import Callback
+    from callback_domain.commands import AssignCallbacks, UnassignCallbacks
+    from callback_domain.values import Caller, Policies
+    from callback_domain.workspace import Workspace
+
+MAX_BULK = 1000
+
+
+def held_now(ws: Workspace, agent: Agent) -> tuple[list[UUID], list[UUID]]:
+    """The agent's incomplete callbacks, and those it no longer holds."""
+    held, released = [], []
+    for callback_id in agent.held:
+        callback = ws.find_callback(callback_id)
+        if callback is not None and callback.is_held_by(agent.agent_id):
+            held.append(callback_id)
+        else:
+            released.append(callback_id)
+    return held, released
+
+
+def give(
+    ws: Workspace,
+    callback: Callback,
+    agent: Agent,
+    *,
+    method: AssignMethod,
+    assigner_teams: tuple[str, ...],
+    by: Caller,
+    at: datetime,
+) -> None:
+    """Assigns `callback` to `agent`, recording it on both (one transaction)."""
+    callback.ensure(Trigger.ASSIGN)
+    _, released = held_now(ws, agent)
+    callback.assign(
+        agent.agent_id,
+        agent_teams=agent.teams,
+        method=method,
+        assigner_teams=assigner_teams,
+        by=by,
+        at=at,
+    )
+    agent.take(callback.id, released=released, by=by, at=at)
+
+
+def bulk_ids(v: Validator, ids: tuple[UUID, ...]) -> tuple[UUID, ...]:
+    unique = tuple(dict.fromkeys(ids))
+    if not unique:
+        v.refuse("callback_ids", "must name at least one callback")
+    elif len(unique) > MAX_BULK:
+        v.refuse("callback_ids", f"may name at most {MAX_BULK} callbacks")
+    return unique
+
+
+def _selected_agents(ws: Workspace, cmd: AssignCallbacks) -> list[Agent]:
+    v = Validator()
+    bulk_ids(v, cmd.callback_ids)
+    agent_ids = v.tokens("agent_ids", cmd.agent_ids)
+    if not agent_ids and not v.errors:
+        v.refuse("agent_ids", "must name at least one agent")
+    if cmd.method is AssignMethod.MANUAL and len(agent_ids) > 1:
+        v.refuse("agent_ids", "MANUAL assignment takes exactly one agent")
+    if cmd.method is AssignMethod.ROUTED:
+        v.refuse("method", "must be MANUAL or EQUAL")
+    v.raise_if_any()
+    agents = []
+    for agent_id in agent_ids:
+        agent = ws.agent(agent_id)
+        if agent is None:
+            raise AgentNotFoundError(agent_id=agent_id)
+        if not agent.may(Permission.CALL):
+            raise InvalidRequestError.single(
+                "agent_ids", f"agent '{agent_id}' lacks the 'call' permission"
+            )
+        agents.append(agent)
+    if cmd.only_logged_in:
+        agents = [a for a in agents if a.logged_in]
+        if not agents:
+            raise InvalidRequestError(
+                [FieldError("agent_ids", "none of the selected agents is logged in to CTI")]
+            )
+    return agents
+
+
+def assign(cmd: AssignCallbacks, ws: Workspace, _policies: Policies) -> BulkResult:
+    me = authorize_caller(ws, cmd.caller, Action.ASSIGN)
+    agents = _selected_agents(ws, cmd)
+    assigner_teams = me.teams if me is not None else ()
+    errors: dict[UUID, CallbackError] = {}
+    ready: list[Callback] = []
+    for callback_id in dict.fromkeys(cmd.callback_ids):
+        try:
+            callback = ws.callback(callback_id)
+            callback.ensure(Trigger.ASSIGN)
+        except CallbackError as e:
+            errors[callback_id] = e
+        else:
+            ready.append(callback)
+    by_id = {a.agent_id: a for a in agents}
+    if cmd.method is AssignMethod.EQUAL:
+        ready.sort(key=lambda c: (c.due_at, c.queue_since, str(c.id)))
+        loads = [
+            AgentLoad(
+                agent_id=a.agent_id,
+                incomplete=len(held_now(ws, a)[0]),
+                last_assigned_at=a.last_assigned_at,
+            )
+            for a in agents
+        ]
+        plan = plan_equal_assignment([c.id for c in ready], loads)
+    else:
+        plan = [(c.id, agents[0].agent_id) for c in ready]
+    chosen = dict(plan)
+    for callback in ready:
+        give(
+            ws,
+            callback,
+            by_id[chosen[callback.id]],
+            method=cmd.method,
+            assigner_teams=assigner_teams,
+            by=cmd.caller,
+            at=cmd.at,
+        )
+    return BulkResult(
+        results=tuple(
+            ItemResult(callback_id=i, error=errors[i])
+            if i in errors
+            else ItemResult(callback_id=i, agent_id=chosen[i])
+            for i in dict.fromkeys(cmd.callback_ids)
+        )
+    )
+
+
+def unassign(cmd: UnassignCallbacks, ws: Workspace, _policies: Policies) -> BulkResult:
+    authorize_caller(ws, cmd.caller, Action.UNASSIGN)
+    v = Validator()
+    callback_ids = bulk_ids(v, cmd.callback_ids)
+    v.raise_if_any()
+    results = []
+    for callback_id in callback_ids:
+        try:
+            callback = ws.callback(callback_id)
+            agent_id = callback.agent_id
+            callback.unassign(by=cmd.caller, at=cmd.at)
+        except CallbackError as e:
+            results.append(ItemResult(callback_id=callback_id, error=e))
+        else:
+            results.append(ItemResult(callback_id=callback_id, agent_id=agent_id))
+    return BulkResult(results=tuple(results))
+

@@ -1,0 +1,178 @@
+"""New callbacks: requests from every channel, and recreations of completed ones."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from callback_domain.callback import Callback
+from callback_domain.handlers.access import authorize_caller
+from callback_domain.handlers.assignment import give
+from callback_domain.lifecycle import CallbackState, Trigger
+from callback_domain.permissions import Action
+from callback_domain.phone_line import PhoneLine
+from callback_domain.results import CallbackAccepted, CallbackRecreated
+from callback_domain.values import (
+    MAX_ID_LENGTH,
+    MAX_REMARK_LENGTH,
+    MAX_ROUTE_LENGTH,
+    AssignMethod,
+    CallbackType,
+    Permission,
+    Role,
+    Validator,
+)
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from callback_domain.commands import RecreateCallback, RequestCallback
+    from callback_domain.values import Caller, Policies, Policy
+    from callback_domain.workspace import Workspace
+
+
+def accepted(callback: Callback, *, duplicate: bool) -> CallbackAccepted:
+    return CallbackAccepted(
+        callback_id=callback.id,
+        request_id=callback.request_id,
+        route=callback.route,
+        state=callback.state,
+        status=callback.status,
+        duplicate=duplicate,
+        queue_since=callback.queue_since,
+    )
+
+
+def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> CallbackAccepted:
+    me = authorize_caller(ws, cmd.caller, Action.REQUEST)
+    v = Validator()
+    request_id = v.text("request_id", cmd.request_id, max_length=MAX_ID_LENGTH)
+    v.raise_if_any()
+    assert request_id is not None  # noqa: S101 - validated above
+    # The same request id is the same callback, even if the first one was accepted
+    # under rules (e.g. "not in the past") that a late redelivery would now fail.
+    existing = ws.find_callback(Callback.create_id(request_id))
+    if existing is not None:
+        return accepted(existing, duplicate=True)
+
+    route = v.text("route", cmd.route, max_length=MAX_ROUTE_LENGTH)
+    policy = policies.for_route(route or "")
+    phone = v.phone("phone", cmd.phone)
+    callback_type = cmd.callback_type or (
+        CallbackType.SCHEDULED if cmd.desired_time is not None else CallbackType.IMMEDIATE
+    )
+    desired_time = v.desired_time("desired_time", cmd.desired_time, at=cmd.at, policy=policy)
+    if callback_type is CallbackType.SCHEDULED and cmd.desired_time is None:
+        v.refuse("desired_time", "is required for a SCHEDULED callback")
+    if callback_type is CallbackType.IMMEDIATE and cmd.desired_time is not None:
+        v.refuse("desired_time", "is only for SCHEDULED callbacks; drop it or set type SCHEDULED")
+    timezone = v.timezone("customer_timezone", cmd.customer_timezone)
+    remark = v.text("remark", cmd.remark, max_length=MAX_REMARK_LENGTH, required=False)
+    origin = v.text(
+        "origin_interaction_id", cmd.origin_interaction_id, max_length=MAX_ID_LENGTH, required=False
+    )
+    routing_agent = v.token("routing.agent", cmd.routing_agent, required=False)
+    routing_team = v.token("routing.team", cmd.routing_team, required=False)
+    if cmd.caller.role is Role.AGENT:
+        # An agent schedules for themselves: routing defaults to, and must be, them.
+        routing_agent = routing_agent or cmd.caller.actor
+        if routing_agent != cmd.caller.actor:
+            v.refuse("routing.agent", "an agent may schedule callbacks only for themselves")
+    if routing_agent is not None and routing_agent != getattr(me, "agent_id", None):
+        target = ws.agent(routing_agent)
+        if target is None or not target.may(Permission.CALL):
+            v.refuse("routing.agent", f"no agent '{routing_agent}' who may take callbacks")
+    v.raise_if_any()
+    assert phone is not None and route is not None  # noqa: S101 - validated above
+
+    duplicate = _open_duplicate(ws, phone, route, policy)
+    if isinstance(duplicate, Callback):
+        return accepted(duplicate, duplicate=True)
+    callback = Callback.request(
+        request_id=request_id,
+        phone=phone,
+        route=route,
+        callback_type=callback_type,
+        desired_time=desired_time,
+        customer_timezone=timezone,
+        routing_agent=routing_agent,
+        routing_team=routing_team,
+        remark=remark,
+        origin_interaction_id=origin,
+        policy=policy,
+        by=cmd.caller,
+        at=cmd.at,
+    )
+    _open(ws, callback, closed=duplicate, at=cmd.at)
+    route_to_agent(ws, callback, by=cmd.caller, at=cmd.at)
+    return accepted(callback, duplicate=False)
+
+
+def recreate(cmd: RecreateCallback, ws: Workspace, policies: Policies) -> CallbackRecreated:
+    authorize_caller(ws, cmd.caller, Action.RECREATE)
+    old = ws.callback(cmd.callback_id)
+    old.ensure(Trigger.RECREATE)
+    policy = policies.for_route(old.route)
+    duplicate = _open_duplicate(ws, old.phone, old.route, policy)
+    if isinstance(duplicate, Callback):
+        return CallbackRecreated(callback_id=duplicate.id, recreated_from=old.id, duplicate=True)
+    still_ahead = old.desired_time is not None and old.desired_time > cmd.at + policy.window
+    new = Callback.request(
+        request_id=f"{old.request_id}#recreated-{len(old.recreated_as) + 1}",
+        phone=old.phone,
+        route=old.route,
+        callback_type=CallbackType.SCHEDULED if still_ahead else CallbackType.IMMEDIATE,
+        desired_time=old.desired_time if still_ahead else None,
+        customer_timezone=old.customer_timezone,
+        routing_agent=old.routing_agent,
+        routing_team=old.routing_team,
+        remark=old.remark,
+        origin_interaction_id=old.origin_interaction_id,
+        policy=policy,
+        by=cmd.caller,
+        at=cmd.at,
+        queue_since=old.queue_since,  # the caller keeps their place in line
+        recreated_from=old.id,
+    )
+    old.record_recreation(new.id, by=cmd.caller, at=cmd.at)
+    _open(ws, new, closed=duplicate, at=cmd.at)
+    route_to_agent(ws, new, by=cmd.caller, at=cmd.at)
+    return CallbackRecreated(callback_id=new.id, recreated_from=old.id, duplicate=False)
+
+
+def route_to_agent(ws: Workspace, callback: Callback, *, by: Caller, at: datetime) -> None:
+    """A QUEUED callback routed to one agent goes straight to that agent."""
+    if callback.state is not CallbackState.QUEUED or callback.routing_agent is None:
+        return
+    agent = ws.agent(callback.routing_agent)
+    if agent is None or not agent.may(Permission.CALL):
+        return  # the agent left the directory: the callback waits in the queue
+    give(ws, callback, agent, method=AssignMethod.ROUTED, assigner_teams=(), by=by, at=at)
+
+
+def _open_duplicate(
+    ws: Workspace, phone: str, route: str, policy: Policy
+) -> Callback | list[UUID]:
+    """The oldest open callback if the line is full, else the line's closed ones."""
+    line = ws.get(PhoneLine, PhoneLine.create_id(phone, route))
+    if line is None:
+        return []
+    open_, closed = [], []
+    for callback_id in line.candidates:
+        callback = ws.find_callback(callback_id)
+        if callback is not None and callback.state is not CallbackState.COMPLETED:
+            open_.append(callback)
+        else:
+            closed.append(callback_id)
+    if policy.duplicate_check and len(open_) >= policy.duplicate_limit:
+        return min(open_, key=lambda c: (c.queue_since, str(c.id)))
+    return closed
+
+
+def _open(ws: Workspace, callback: Callback, *, closed: list[UUID], at: datetime) -> None:
+    ws.add(callback)
+    line = ws.get(PhoneLine, PhoneLine.create_id(callback.phone, callback.route))
+    if line is None:
+        ws.add(PhoneLine.start(phone=callback.phone, route=callback.route, callback_id=callback.id, at=at))
+    else:
+        line.open(callback.id, closed=closed, at=at)

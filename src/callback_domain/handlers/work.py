@@ -1,0 +1,162 @@
+"""Commands on one callback: scheduling, an agent's work on it, and its ending."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from callback_domain.errors import CallbackError, CallbackNotFoundError, InvalidRequestError
+from callback_domain.handlers.access import authorize_caller
+from callback_domain.handlers.assignment import bulk_ids
+from callback_domain.handlers.intake import route_to_agent
+from callback_domain.lifecycle import CompletionReason, Trigger
+from callback_domain.permissions import Action
+from callback_domain.results import CallbackChanged, CancelResult, Skipped
+from callback_domain.values import Role, Validator
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from callback_domain.callback import Callback
+    from callback_domain.commands import (
+        AbandonCallback,
+        CancelCallbacks,
+        CompleteCallback,
+        DialCallback,
+        ExpireCallback,
+        FinishCallback,
+        QueueDueCallback,
+        RecordDialResult,
+        RescheduleCallback,
+    )
+    from callback_domain.values import Caller, Policies
+    from callback_domain.workspace import Workspace
+
+
+_AGENT_ACTIONS = {
+    Trigger.DIAL: Action.DIAL,
+    Trigger.RETRY: Action.DIAL,
+    Trigger.COMPLETE: Action.COMPLETE,
+    Trigger.FINISH: Action.FINISH,
+}
+
+
+def changed(callback: Callback) -> CallbackChanged:
+    return CallbackChanged(
+        callback_id=callback.id,
+        state=callback.state,
+        status=callback.status,
+        reason=callback.reason,
+        attempts=callback.attempts,
+        agent_id=callback.agent_id,
+        desired_time=callback.desired_time,
+    )
+
+
+def reschedule(cmd: RescheduleCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
+    authorize_caller(ws, cmd.caller, Action.RESCHEDULE)
+    callback = ws.callback(cmd.callback_id)
+    callback.ensure(Trigger.RESCHEDULE)
+    v = Validator()
+    desired_time = v.desired_time(
+        "desired_time", cmd.desired_time, at=cmd.at, policy=callback.policy
+    )
+    v.raise_if_any()
+    assert desired_time is not None  # noqa: S101 - validated above
+    callback.reschedule(desired_time, by=cmd.caller, at=cmd.at)
+    return changed(callback)
+
+
+def queue_due(cmd: QueueDueCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
+    authorize_caller(ws, cmd.caller, Action.QUEUE)
+    callback = ws.callback(cmd.callback_id)
+    callback.ensure(Trigger.QUEUE)
+    if callback.due_at > cmd.at:
+        raise InvalidRequestError.single(
+            "callback_id", f"callback {callback.id} is not due before {callback.due_at.isoformat()}"
+        )
+    callback.queue(by=cmd.caller, at=cmd.at)
+    route_to_agent(ws, callback, by=cmd.caller, at=cmd.at)
+    return changed(callback)
+
+
+def _own(ws: Workspace, caller: Caller, callback_id: UUID, trigger: Trigger) -> Callback:
+    """The callback an agent works on: the lifecycle must allow it, and it must be theirs."""
+    authorize_caller(ws, caller, _AGENT_ACTIONS[trigger])
+    callback = ws.callback(callback_id)
+    callback.ensure(trigger)
+    callback.ensure_agent(caller.actor, trigger.value)
+    return callback
+
+
+def dial(cmd: DialCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
+    callback = _own(ws, cmd.caller, cmd.callback_id, Trigger.DIAL)
+    callback.dial(by=cmd.caller, at=cmd.at)
+    return changed(callback)
+
+
+def dial_result(cmd: RecordDialResult, ws: Workspace, _p: Policies) -> CallbackChanged:
+    callback = _own(ws, cmd.caller, cmd.callback_id, Trigger.RETRY)
+    callback.record_dial_failure(cmd.outcome, by=cmd.caller, at=cmd.at)
+    return changed(callback)
+
+
+def complete(cmd: CompleteCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
+    callback = _own(ws, cmd.caller, cmd.callback_id, Trigger.COMPLETE)
+    callback.complete(by=cmd.caller, at=cmd.at)
+    return changed(callback)
+
+
+def finish(cmd: FinishCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
+    callback = _own(ws, cmd.caller, cmd.callback_id, Trigger.FINISH)
+    callback.finish(by=cmd.caller, at=cmd.at)
+    return changed(callback)
+
+
+def cancel(cmd: CancelCallbacks, ws: Workspace, _p: Policies) -> CancelResult:
+    authorize_caller(ws, cmd.caller, Action.CANCEL)
+    v = Validator()
+    callback_ids = bulk_ids(v, cmd.callback_ids)
+    v.raise_if_any()
+    reason = (
+        CompletionReason.CANCELLED
+        if cmd.caller.role is Role.IVR  # the customer, through the IVR
+        else CompletionReason.CANCELLED_BY_ADMIN
+    )
+    cancelled, skipped = [], []
+    for callback_id in callback_ids:
+        callback = ws.find_callback(callback_id)
+        if callback is None:
+            message = CallbackNotFoundError(callback_id=callback_id).message
+            skipped.append(
+                Skipped(callback_id=callback_id, state=None, reason="not_found", message=message)
+            )
+            continue
+        try:
+            callback.cancel(reason, by=cmd.caller, at=cmd.at)
+        except CallbackError as e:
+            skipped.append(
+                Skipped(callback_id=callback_id, state=callback.state, reason=e.code, message=e.message)
+            )
+        else:
+            cancelled.append(callback_id)
+    return CancelResult(cancelled=tuple(cancelled), skipped=tuple(skipped))
+
+
+def abandon(cmd: AbandonCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
+    authorize_caller(ws, cmd.caller, Action.ABANDON)
+    callback = ws.callback(cmd.callback_id)
+    callback.abandon(by=cmd.caller, at=cmd.at)
+    return changed(callback)
+
+
+def expire(cmd: ExpireCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
+    authorize_caller(ws, cmd.caller, Action.EXPIRE)
+    callback = ws.callback(cmd.callback_id)
+    callback.ensure(Trigger.EXPIRE)
+    if callback.expires_at > cmd.at:
+        raise InvalidRequestError.single(
+            "callback_id",
+            f"callback {callback.id} does not expire before {callback.expires_at.isoformat()}",
+        )
+    callback.expire(by=cmd.caller, at=cmd.at)
+    return changed(callback)

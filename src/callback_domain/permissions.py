@@ -1,0 +1,70 @@
+"""Who may do what: the permission matrix of the roles of CONTRACT.md."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from types import MappingProxyType
+
+from callback_domain.errors import ForbiddenError
+from callback_domain.values import Caller, Role
+
+
+class Action(StrEnum):
+    REQUEST = "request callbacks"
+    CREATE = "create callbacks"
+    SCHEDULE = "schedule callbacks for themselves"
+    RESCHEDULE = "reschedule callbacks"
+    QUEUE = "queue due callbacks"
+    ASSIGN = "assign callbacks"
+    UNASSIGN = "unassign callbacks"
+    DIAL = "dial callbacks"
+    COMPLETE = "complete callbacks"
+    FINISH = "finish callbacks"
+    CANCEL = "cancel callbacks"
+    ABANDON = "abandon callbacks"
+    EXPIRE = "expire callbacks"
+    RECREATE = "recreate callbacks"
+    UPSERT_AGENT = "change the agent directory"
+    SET_PRESENCE = "report agent presence"
+    READ = "read callbacks"
+    READ_OWN = "read their own callbacks"
+
+
+_R = Role
+_MANAGERS = frozenset({_R.ADMIN, _R.SUPERVISOR})
+_AGENT_WORK = frozenset({_R.AGENT})
+
+MATRIX = MappingProxyType(
+    {
+        Action.REQUEST: frozenset({_R.IVR, *_MANAGERS}),
+        Action.CREATE: frozenset({*_MANAGERS, _R.ASSIGNER}),
+        Action.SCHEDULE: _AGENT_WORK,
+        Action.RESCHEDULE: _MANAGERS,
+        Action.QUEUE: frozenset({_R.SYSTEM}),
+        Action.ASSIGN: frozenset({*_MANAGERS, _R.ASSIGNER}),
+        Action.UNASSIGN: frozenset({*_MANAGERS, _R.ASSIGNER}),
+        Action.DIAL: _AGENT_WORK,
+        Action.COMPLETE: _AGENT_WORK,
+        Action.FINISH: _AGENT_WORK,
+        Action.CANCEL: frozenset({*_MANAGERS, _R.IVR}),
+        Action.ABANDON: frozenset({_R.IVR}),
+        Action.EXPIRE: frozenset({_R.SYSTEM}),
+        Action.RECREATE: _MANAGERS,
+        Action.UPSERT_AGENT: frozenset({_R.ADMIN}),
+        Action.SET_PRESENCE: frozenset({_R.ADMIN, _R.SYSTEM}),
+        Action.READ: frozenset({*_MANAGERS, _R.ASSIGNER, _R.MONITOR}),
+        Action.READ_OWN: _AGENT_WORK,
+    }
+)
+
+# Roles whose caller must be an agent of the directory, with this permission.
+AGENT_ROLES = frozenset({_R.AGENT, _R.ASSIGNER})
+
+
+def allows(role: Role, action: Action) -> bool:
+    return role in MATRIX[action]
+
+
+def authorize(caller: Caller, action: Action) -> None:
+    if not allows(caller.role, action):
+        raise ForbiddenError(role=caller.role.value, actor=caller.actor, action=action.value)

@@ -1,0 +1,108 @@
+"""What commands answer: plain values, and the outcome envelope of a batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from callback_domain.errors import CallbackError
+    from callback_domain.lifecycle import CallbackState, CompletionReason, NhnStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackAccepted:
+    """The answer to a request: the callback, new or existing (`duplicate`)."""
+
+    callback_id: UUID
+    request_id: str
+    route: str
+    state: CallbackState
+    status: NhnStatus
+    duplicate: bool
+    queue_since: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackChanged:
+    """The answer to a command on one callback: where it stands now."""
+
+    callback_id: UUID
+    state: CallbackState
+    status: NhnStatus
+    reason: CompletionReason | None
+    attempts: int
+    agent_id: str | None
+    desired_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemResult:
+    """One callback of a bulk command (assign, unassign)."""
+
+    callback_id: UUID
+    error: CallbackError | None = None
+    agent_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BulkResult:
+    results: tuple[ItemResult, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Skipped:
+    callback_id: UUID
+    state: CallbackState | None
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelResult:
+    cancelled: tuple[UUID, ...]
+    skipped: tuple[Skipped, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackRecreated:
+    callback_id: UUID
+    recreated_from: UUID
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentSaved:
+    agent_id: str
+    created: bool
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """One command's result in a batch: a value or an error, and the log position.
+
+    `log_position` is the position of the command's last event, or, for a command
+    that recorded nothing, a position at which everything it read was recorded.
+    """
+
+    value: Any = None
+    error: CallbackError | None = None
+    log_position: int | None = None
+    events: tuple[Any, ...] = field(default=(), repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def unwrap(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
