@@ -84,6 +84,14 @@ class CallbackService(Application[UUID]):
         self.max_retries = max_retries
         self.stats = WriteStats()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The name prefixes tables and tracking keys: a subclass (a test double, a
+        # tool) must read and write the same store unless it says otherwise.
+        explicit = "name" in cls.__dict__
+        super().__init_subclass__(**kwargs)
+        if not explicit:
+            cls.name = CallbackService.name
+
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         merged = dict(type(self).env)
         merged.update(env or {})

@@ -10,9 +10,7 @@ from callback_domain.values import Caller, Role
 
 
 class Action(StrEnum):
-    REQUEST = "request callbacks"
-    CREATE = "create callbacks"
-    SCHEDULE = "schedule callbacks for themselves"
+    REQUEST = "request callbacks"  # intake, admin.create, agent.{id}.schedule
     RESCHEDULE = "reschedule callbacks"
     QUEUE = "queue due callbacks"
     ASSIGN = "assign callbacks"
@@ -36,9 +34,8 @@ _AGENT_WORK = frozenset({_R.AGENT})
 
 MATRIX = MappingProxyType(
     {
-        Action.REQUEST: frozenset({_R.IVR, *_MANAGERS}),
-        Action.CREATE: frozenset({*_MANAGERS, _R.ASSIGNER}),
-        Action.SCHEDULE: _AGENT_WORK,
+        # An agent schedules for themselves only (checked with the fields).
+        Action.REQUEST: frozenset({_R.IVR, *_MANAGERS, _R.ASSIGNER, _R.AGENT}),
         Action.RESCHEDULE: _MANAGERS,
         Action.QUEUE: frozenset({_R.SYSTEM}),
         Action.ASSIGN: frozenset({*_MANAGERS, _R.ASSIGNER}),

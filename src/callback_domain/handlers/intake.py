@@ -165,7 +165,7 @@ def _open_duplicate(
         else:
             closed.append(callback_id)
     if policy.duplicate_check and len(open_) >= policy.duplicate_limit:
-        return min(open_, key=lambda c: (c.queue_since, str(c.id)))
+        return min(open_, key=lambda c: c.queue_since)  # ties: the first opened
     return closed
 
 

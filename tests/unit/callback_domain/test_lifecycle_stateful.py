@@ -78,7 +78,7 @@ class CallbackLifecycle(RuleBasedStateMachine):
 
     def open_on_line(self, phone: str, route: str) -> list[UUID]:
         found = [i for i, m in self.model.items() if (m.phone, m.route) == (phone, route) and m.state in OPEN]
-        return sorted(found, key=lambda i: (self.model[i].queue_since, str(i)))
+        return sorted(found, key=lambda i: self.model[i].queue_since)  # stable: first opened
 
     # Rules ---------------------------------------------------------------------
 
