@@ -37,13 +37,13 @@ class Agent(Aggregate):
         TOPIC = "callbacks:Agent.Created"
 
     class Event(Aggregate.Event):
+        agent_id: str  # on every event, so a consumer of one event knows whose it is
         actor: str
         role: str
         channel: str
 
     class Registered(Aggregate.Created, Event):
         TOPIC = "callbacks:Agent.Registered"
-        agent_id: str
         name: str
         teams: list[str]
         permissions: list[str]
@@ -142,6 +142,7 @@ class Agent(Aggregate):
         self.trigger_event(
             self.ProfileChanged,
             timestamp=at,
+            agent_id=self.agent_id,
             name=name,
             teams=list(teams),
             permissions=sorted(p.value for p in perms),
@@ -152,7 +153,13 @@ class Agent(Aggregate):
     def set_presence(self, *, logged_in: bool, by: Caller, at: datetime) -> bool:
         if logged_in == self.logged_in:
             return False
-        self.trigger_event(self.PresenceChanged, timestamp=at, logged_in=logged_in, **_audit(by))
+        self.trigger_event(
+            self.PresenceChanged,
+            timestamp=at,
+            agent_id=self.agent_id,
+            logged_in=logged_in,
+            **_audit(by),
+        )
         return True
 
     def take(
@@ -161,6 +168,7 @@ class Agent(Aggregate):
         self.trigger_event(
             self.CallbackTaken,
             timestamp=at,
+            agent_id=self.agent_id,
             callback_id=callback_id,
             released=list(released),
             **_audit(by),
