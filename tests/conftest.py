@@ -16,7 +16,7 @@ from adapters.database import Database
 from adapters.settings import Settings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from callback_domain.application import CallbackService
@@ -59,6 +59,22 @@ def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
     yield f"{postgres_url}?schema={schema}"
     with psycopg.connect(db.conninfo(), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def schema_factory(postgres_url: str) -> Iterator[Callable[[], str]]:
+    """Makes fresh schema names (for tests that need many stores); drops them after."""
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(f"test_{uuid.uuid4().hex[:12]}")
+        return made[-1]
+
+    yield make
+    db = Database.parse(postgres_url)
+    with psycopg.connect(db.conninfo(), autocommit=True) as conn:
+        for schema in made:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
 def sqlite_url(tmp_path: Path) -> str:

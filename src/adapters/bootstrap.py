@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
 
 from adapters.database import SQLITE, Database
+from adapters.views.backends import open_view_store
+from adapters.views.queries import ViewQueries
+from adapters.views.runner import ProjectionRunner, projections_for
 from callback_domain.application import CallbackService
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from adapters.settings import Settings
+    from adapters.views.store import ViewStore
 
 
 def prepare_database(db: Database) -> None:
@@ -31,3 +38,29 @@ def build_service(settings: Settings) -> CallbackService:
         env=db.eventsourcing_env(pool_size=settings.postgres_pool_size),
         policies=settings.policies(),
     )
+
+
+@dataclass(slots=True)
+class ReadSide:
+    """The views, the loop that follows the log into them, and their queries."""
+
+    store: ViewStore
+    runner: ProjectionRunner
+    queries: ViewQueries
+    timezone: ZoneInfo
+
+    def close(self) -> None:
+        self.store.datastore.close()
+
+
+def build_read_side(settings: Settings, service: CallbackService) -> ReadSide:
+    db = Database.parse(settings.resolved_database_url())
+    store = open_view_store(db, pool_size=settings.postgres_pool_size)
+    store.ensure_live(settings.timezone)
+    runner = ProjectionRunner(
+        recorder=service.recorder,
+        mapper=service.mapper,
+        store=store,
+        projections=projections_for(settings.zone()),
+    )
+    return ReadSide(store=store, runner=runner, queries=ViewQueries(store), timezone=settings.zone())

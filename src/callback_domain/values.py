@@ -162,7 +162,7 @@ class Validator:
         if value is None or not value.strip():
             self.refuse(name, "is required")
             return None
-        compact = _PHONE_SEPARATORS.sub("", value)
+        compact = compact_phone(value)
         plus, digits = (compact[:1], compact[1:]) if compact.startswith("+") else ("", compact)
         if not digits.isascii() or not digits.isdigit():
             self.refuse(name, "may hold only digits, spaces, dashes, dots, parentheses and a leading +")
@@ -203,6 +203,11 @@ class Validator:
             self.refuse(name, f"must be at most {policy.horizon_days} days ahead")
             return None
         return value
+
+
+def compact_phone(value: str) -> str:
+    """A phone number without separators: how numbers are stored and searched."""
+    return _PHONE_SEPARATORS.sub("", value)
 
 
 def team_of(teams: Iterable[str]) -> str | None:

@@ -9,14 +9,13 @@ from pathlib import Path
 from uuid import UUID
 
 from adapters.bootstrap import build_service
+from adapters.entrypoints.views_cli import add_commands
 from adapters.settings import Settings
+from callback_domain.errors import CallbackError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.load(
-        database_url=getattr(args, "database_url", None),
-        data_dir=getattr(args, "data_dir", None),
-    )
+    return Settings.load(database_url=args.database_url, data_dir=args.data_dir)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -58,6 +57,8 @@ def parser() -> argparse.ArgumentParser:
                         "(env CALLBACKS_DATABASE_URL)")
         sp.add_argument("--data-dir", type=Path, help="where the embedded default keeps data "
                         "(env CALLBACKS_DATA_DIR)")
+        sp.add_argument("--timezone", help="the contact center's IANA time zone for reports "
+                        "(env CALLBACKS_TIMEZONE)")
 
     demo = sub.add_parser("demo", help="run a scripted hour of a contact center")
     demo.add_argument("--database-url", help="keep the demo's events here (default: a temp file)")
@@ -67,12 +68,17 @@ def parser() -> argparse.ArgumentParser:
     history.add_argument("callback_id")
     common(history)
     history.set_defaults(func=cmd_history)
+    add_commands(sub, common)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except (CallbackError, LookupError, ValueError) as e:
+        print(f"callbacks: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

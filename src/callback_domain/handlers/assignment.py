@@ -75,16 +75,20 @@ def bulk_ids(v: Validator, ids: tuple[UUID, ...]) -> tuple[UUID, ...]:
     return unique
 
 
-def _selected_agents(ws: Workspace, cmd: AssignCallbacks) -> list[Agent]:
+def _method(cmd: AssignCallbacks) -> AssignMethod:
+    if cmd.method not in (AssignMethod.MANUAL, AssignMethod.EQUAL):
+        raise InvalidRequestError.single("method", "must be MANUAL or EQUAL")
+    return AssignMethod(cmd.method)
+
+
+def _selected_agents(ws: Workspace, cmd: AssignCallbacks, method: AssignMethod) -> list[Agent]:
     v = Validator()
     bulk_ids(v, cmd.callback_ids)
     agent_ids = v.tokens("agent_ids", cmd.agent_ids)
     if not agent_ids and not v.errors:
         v.refuse("agent_ids", "must name at least one agent")
-    if cmd.method is AssignMethod.MANUAL and len(agent_ids) > 1:
+    if method is AssignMethod.MANUAL and len(agent_ids) > 1:
         v.refuse("agent_ids", "MANUAL assignment takes exactly one agent")
-    if cmd.method is AssignMethod.ROUTED:
-        v.refuse("method", "must be MANUAL or EQUAL")
     v.raise_if_any()
     agents = []
     for agent_id in agent_ids:
@@ -107,7 +111,8 @@ def _selected_agents(ws: Workspace, cmd: AssignCallbacks) -> list[Agent]:
 
 def assign(cmd: AssignCallbacks, ws: Workspace, _policies: Policies) -> BulkResult:
     me = authorize_caller(ws, cmd.caller, Action.ASSIGN)
-    agents = _selected_agents(ws, cmd)
+    method = _method(cmd)
+    agents = _selected_agents(ws, cmd, method)
     assigner_teams = me.teams if me is not None else ()
     errors: dict[UUID, CallbackError] = {}
     ready: list[Callback] = []
@@ -120,7 +125,7 @@ def assign(cmd: AssignCallbacks, ws: Workspace, _policies: Policies) -> BulkResu
         else:
             ready.append(callback)
     by_id = {a.agent_id: a for a in agents}
-    if cmd.method is AssignMethod.EQUAL:
+    if method is AssignMethod.EQUAL:
         ready.sort(key=lambda c: (c.due_at, c.queue_since, str(c.id)))
         loads = [
             AgentLoad(
@@ -139,7 +144,7 @@ def assign(cmd: AssignCallbacks, ws: Workspace, _policies: Policies) -> BulkResu
             ws,
             callback,
             by_id[chosen[callback.id]],
-            method=cmd.method,
+            method=method,
             assigner_teams=assigner_teams,
             by=cmd.caller,
             at=cmd.at,

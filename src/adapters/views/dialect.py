@@ -1,0 +1,69 @@
+"""What differs between SQLite and PostgreSQL for the views: types and placeholders."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+_NAMED = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """Column types are tags: uuid, ts, text, int, bigint, bool, json."""
+
+    name: str
+    types: dict[str, str]
+
+    def sql(self, text: str) -> str:
+        """Our SQL uses :name placeholders; psycopg wants %(name)s."""
+        if self.name == "postgres":
+            return _NAMED.sub(r"%(\1)s", text.replace("%", "%%"))
+        return text
+
+    def to_db(self, value: Any, kind: str) -> Any:
+        if value is None:
+            return None
+        if kind == "json":
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if self.name == "postgres":
+            return value
+        if kind == "ts":
+            # Fixed width UTC text: lexical order is time order.
+            return value.astimezone(UTC).isoformat(timespec="microseconds")
+        if kind == "uuid":
+            return str(value)
+        if kind == "bool":
+            return int(value)
+        return value
+
+    def from_db(self, value: Any, kind: str) -> Any:
+        if value is None:
+            return None
+        if kind == "json":
+            return json.loads(value) if isinstance(value, str) else value
+        if self.name == "postgres":
+            return value
+        if kind == "ts":
+            return datetime.fromisoformat(value)
+        if kind == "uuid":
+            return UUID(value)
+        if kind == "bool":
+            return bool(value)
+        return value
+
+
+SQLITE = Dialect(
+    "sqlite",
+    {"uuid": "TEXT", "ts": "TEXT", "text": "TEXT", "int": "INTEGER", "bigint": "INTEGER",
+     "bool": "INTEGER", "json": "TEXT"},
+)
+POSTGRES = Dialect(
+    "postgres",
+    {"uuid": "uuid", "ts": "timestamptz", "text": "text", "int": "integer", "bigint": "bigint",
+     "bool": "boolean", "json": "text"},
+)

@@ -1,0 +1,270 @@
+"""Questions the views answer: lists, counts, reports, history, and the scheduler's."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from adapters.views.schema import AGENT_COUNTS, CALLBACK_LIST, HISTORY, LOG_TIMES, TABLES
+from callback_domain.errors import InvalidRequestError
+from callback_domain.lifecycle import CallbackState
+from callback_domain.values import compact_phone
+from projections.treatment_rate import DAY, RateRow, periods
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from adapters.views.store import Generation, ViewStore
+    from projections.agent_counts import AgentRow
+    from projections.callback_list import CallbackRow
+    from projections.history import HistoryRow
+
+MAX_PAGE = 250
+RATE_WINDOW = timedelta(hours=1)
+_FILTERS = ("route", "status", "state", "agent", "assigner", "assigner_team")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListFilters:
+    """Filters of CONTRACT.md's list query; `from_`/`to` bound the requested time."""
+
+    from_: datetime | None = None
+    to: datetime | None = None
+    route: str | None = None
+    status: str | None = None
+    state: str | None = None
+    phone: str | None = None
+    agent: str | None = None
+    agent_team: str | None = None
+    assigner: str | None = None
+    assigner_team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    items: list[CallbackRow]
+    next_cursor: str | None
+    total: int
+
+
+def encode_cursor(row: CallbackRow) -> str:
+    raw = json.dumps([row.requested_at.isoformat(), str(row.callback_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, callback_id = json.loads(raw)
+        return datetime.fromisoformat(at), UUID(callback_id)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidRequestError.single("cursor", "is not a cursor this service gave out") from None
+
+
+class ViewQueries:
+    """Reads the active generations, or a named snapshot's."""
+
+    def __init__(self, store: ViewStore, *, snapshot: str | None = None) -> None:
+        self.store, self.snapshot = store, snapshot
+
+    def generation(self, view: str) -> Generation:
+        found = self.store.snapshot(self.snapshot) if self.snapshot else self.store.active()
+        if view not in found:
+            msg = f"no {view} view yet; start `callbacks serve` or run `callbacks projections rebuild`"
+            raise LookupError(msg)
+        return found[view]
+
+    def _q(self, view: str, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        table = self.store.table(view, self.generation(view).tag)
+        with self.store.tx(commit=False) as cur:
+            return self.store.run(cur, sql.replace("{t}", table), params)
+
+    def _rows(self, view: str, sql: str, params: dict[str, Any]) -> list[Any]:
+        table = TABLES[view]
+        return [table.from_record(r, self.store.dialect) for r in self._q(view, sql, params)]
+
+    def _ts(self, value: datetime) -> Any:
+        return self.store.dialect.to_db(value, "ts")
+
+    # Read-your-writes ------------------------------------------------------------
+
+    def position(self, view: str = CALLBACK_LIST) -> int:
+        return self.store.position(self.generation(view))
+
+    def wait_for(self, position: int, *, timeout: float = 2.0, view: str = CALLBACK_LIST) -> bool:
+        """Waits until the view has applied `position`; False if it did not in time."""
+        deadline, pause = time.monotonic() + timeout, 0.005
+        while self.position(view) < position:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+        return True
+
+    # The callback list -------------------------------------------------------------
+
+    def _where(self, f: ListFilters, params: dict[str, Any]) -> str:
+        clauses = []
+        if f.from_ is not None:
+            clauses.append("requested_at >= :from_")
+            params["from_"] = self._ts(f.from_)
+        if f.to is not None:
+            clauses.append("requested_at < :to")
+            params["to"] = self._ts(f.to)
+        for name in _FILTERS:
+            value = getattr(f, name)
+            if value is not None:
+                clauses.append(f"{name} = :{name}")
+                params[name] = value
+        if f.agent_team is not None:
+            clauses.append("team = :agent_team")
+            params["agent_team"] = f.agent_team
+        if f.phone is not None:
+            clauses.append("phone = :phone")
+            params["phone"] = compact_phone(f.phone)
+        return " AND ".join(clauses) or "1=1"
+
+    def list(self, filters: ListFilters, *, page_size: int = 50, cursor: str | None = None) -> ListPage:
+        page_size = max(1, min(page_size, MAX_PAGE))
+        params: dict[str, Any] = {"limit": page_size + 1}
+        where = self._where(filters, params)
+        total = self._q(CALLBACK_LIST, f"SELECT count(*) AS n FROM {{t}} WHERE {where}", dict(params))[0]["n"]
+        if cursor:
+            at, callback_id = decode_cursor(cursor)
+            where += " AND (requested_at < :c_at OR (requested_at = :c_at AND callback_id < :c_id))"
+            params.update(c_at=self._ts(at), c_id=self.store.dialect.to_db(callback_id, "uuid"))
+        rows = self._rows(CALLBACK_LIST, f"SELECT * FROM {{t}} WHERE {where} "
+                          "ORDER BY requested_at DESC, callback_id DESC LIMIT :limit", params)
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        return ListPage(rows, encode_cursor(rows[-1]) if more else None, int(total))
+
+    def iter_rows(self, filters: ListFilters, *, chunk: int = 1000) -> Iterator[CallbackRow]:
+        """Every row of a list query, newest first, in keyset pages (constant memory)."""
+        cursor = None
+        while True:
+            page = self._page(filters, chunk, cursor)
+            yield from page
+            if len(page) < chunk:
+                return
+            cursor = encode_cursor(page[-1])
+
+    def _page(self, filters: ListFilters, size: int, cursor: str | None) -> list[CallbackRow]:
+        params: dict[str, Any] = {"limit": size}
+        where = self._where(filters, params)
+        if cursor:
+            at, callback_id = decode_cursor(cursor)
+            where += " AND (requested_at < :c_at OR (requested_at = :c_at AND callback_id < :c_id))"
+            params.update(c_at=self._ts(at), c_id=self.store.dialect.to_db(callback_id, "uuid"))
+        return self._rows(CALLBACK_LIST, f"SELECT * FROM {{t}} WHERE {where} "
+                          "ORDER BY requested_at DESC, callback_id DESC LIMIT :limit", params)
+
+    def summary(self, filters: ListFilters) -> dict[str, int]:
+        params: dict[str, Any] = {}
+        where = self._where(filters, params)
+        (r,) = self._q(CALLBACK_LIST, "SELECT count(*) AS total, count(agent) AS assigned "
+                       f"FROM {{t}} WHERE {where}", params)
+        total, assigned = int(r["total"]), int(r["assigned"])
+        return {"total": total, "assigned": assigned, "unassigned": total - assigned}
+
+    def get(self, callback_id: UUID) -> CallbackRow | None:
+        rows = self._rows(CALLBACK_LIST, "SELECT * FROM {t} WHERE callback_id = :id",
+                          {"id": self.store.dialect.to_db(callback_id, "uuid")})
+        return rows[0] if rows else None
+
+    def search(self, *, callback_id: UUID | None = None, phone: str | None = None,
+               request_id: str | None = None) -> list[CallbackRow]:
+        if callback_id is not None:
+            found = self.get(callback_id)
+            return [found] if found else []
+        column, value = ("phone", compact_phone(phone)) if phone is not None else ("request_id", request_id)
+        return self._rows(CALLBACK_LIST, f"SELECT * FROM {{t}} WHERE {column} = :v "
+                          "ORDER BY requested_at DESC, callback_id DESC LIMIT :limit",
+                          {"v": value, "limit": MAX_PAGE})
+
+    def queue_position(self, row: CallbackRow, now: datetime) -> tuple[int | None, int | None]:
+        """Place in line (1 = next) and estimated wait, for a QUEUED callback."""
+        if row.state != CallbackState.QUEUED:
+            return None, None
+        params = {"route": row.route, "qs": self._ts(row.queue_since),
+                  "id": self.store.dialect.to_db(row.callback_id, "uuid"),
+                  "since": self._ts(now - RATE_WINDOW), "queued": CallbackState.QUEUED.value}
+        (ahead,) = self._q(CALLBACK_LIST, "SELECT count(*) AS n FROM {t} WHERE route = :route AND "
+                           "state = :queued AND (queue_since < :qs OR (queue_since = :qs AND callback_id < :id))",
+                           params)
+        (handled,) = self._q(CALLBACK_LIST, "SELECT count(*) AS n FROM {t} WHERE route = :route "
+                             "AND assigned_at >= :since", params)
+        position = int(ahead["n"]) + 1
+        rate = int(handled["n"]) / RATE_WINDOW.total_seconds()
+        return position, (round(position / rate) if rate else None)
+
+    # Other views -------------------------------------------------------------------
+
+    def history(self, callback_id: UUID) -> list[HistoryRow]:
+        return self._rows(HISTORY, "SELECT * FROM {t} WHERE callback_id = :id ORDER BY version",
+                          {"id": self.store.dialect.to_db(callback_id, "uuid")})
+
+    def agent_counts(self, agent_ids: list[str] | None = None) -> list[AgentRow]:
+        params: dict[str, Any] = {}
+        where = self.store.in_list("agent_id", agent_ids, params, "text") if agent_ids else "1=1"
+        return self._rows(AGENT_COUNTS, f"SELECT * FROM {{t}} WHERE {where} ORDER BY agent_id", params)
+
+    def treatment_rate(self, first: date, last: date, *, by: str = DAY, route: str | None = None,
+                       agent: str | None = None) -> list[RateRow]:
+        column = "first_assigned_day" if by == DAY else "first_assigned_month"
+        labels = periods(first, last, by)
+        params: dict[str, Any] = {"first": labels[0] if labels else "", "last": labels[-1] if labels else "",
+                                  "completed": CallbackState.COMPLETED.value}
+        where = f"{column} >= :first AND {column} <= :last"
+        for name, value in (("route", route), ("agent", agent)):
+            if value is not None:
+                where += f" AND {name} = :{name}"
+                params[name] = value
+        found = {r["period"]: r for r in self._q(CALLBACK_LIST, (
+            f"SELECT {column} AS period, count(*) AS assigned, "
+            "sum(CASE WHEN state = :completed AND reason IN ('AGENT', 'FINISHED') THEN 1 ELSE 0 END) AS completed, "
+            "sum(CASE WHEN state IN ('ROUTING', 'PROCESSING') THEN 1 ELSE 0 END) AS unprocessed "
+            f"FROM {{t}} WHERE {where} GROUP BY {column}"), params)}
+        return [
+            RateRow(period=p, assigned=int(found[p]["assigned"]), completed=int(found[p]["completed"]),
+                    unprocessed=int(found[p]["unprocessed"])) if p in found
+            else RateRow(period=p, assigned=0, completed=0, unprocessed=0)
+            for p in labels
+        ]
+
+    # For the scheduler ------------------------------------------------------------
+
+    def due_scheduled(self, now: datetime, limit: int = 500) -> list[UUID]:
+        rows = self._q(CALLBACK_LIST, "SELECT callback_id FROM {t} WHERE state = :s AND due_at <= :now "
+                       "ORDER BY due_at LIMIT :limit",
+                       {"s": CallbackState.SCHEDULED.value, "now": self._ts(now), "limit": limit})
+        return [self.store.dialect.from_db(r["callback_id"], "uuid") for r in rows]
+
+    def next_due(self) -> datetime | None:
+        (r,) = self._q(CALLBACK_LIST, "SELECT min(due_at) AS at FROM {t} WHERE state = :s",
+                       {"s": CallbackState.SCHEDULED.value})
+        return self.store.dialect.from_db(r["at"], "ts")
+
+    def expired(self, now: datetime, limit: int = 500) -> list[UUID]:
+        rows = self._q(CALLBACK_LIST, "SELECT callback_id FROM {t} WHERE state IN ('SCHEDULED', 'QUEUED', "
+                       "'ROUTING') AND expires_at <= :now ORDER BY expires_at LIMIT :limit",
+                       {"now": self._ts(now), "limit": limit})
+        return [self.store.dialect.from_db(r["callback_id"], "uuid") for r in rows]
+
+    def position_at(self, at: datetime) -> int:
+        """The log position "as of" `at`: everything before the first event after it."""
+        (first_after,) = self._q(LOG_TIMES, "SELECT min(position) AS p FROM {t} WHERE at > :at",
+                                 {"at": self._ts(at)})
+        if first_after["p"] is not None:
+            return int(first_after["p"]) - 1
+        return self.position(LOG_TIMES)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,85 @@
+"""Blue/green rebuilds of the views, and named snapshots as of a past moment."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from adapters.views.schema import VIEWS
+from adapters.views.store import BUILDING, LIVE, RETIRED, SNAPSHOT, Generation, ViewStore, snapshot_tag
+from callback_domain.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from adapters.views.runner import ProjectionRunner
+
+_SNAPSHOT_NAME = re.compile(r"^[a-z0-9_]{1,40}$")
+
+
+def views_named(name: str | None) -> list[str]:
+    if name is None:
+        return list(VIEWS)
+    view = name.replace("-", "_")
+    if view not in VIEWS:
+        msg = f"no view {name!r}; views: {', '.join(v.replace('_', '-') for v in VIEWS)}"
+        raise InvalidRequestError.single("name", msg)
+    return [view]
+
+
+def rebuild(
+    store: ViewStore,
+    runner: ProjectionRunner,
+    views: Sequence[str],
+    *,
+    timezone: str,
+    on_batch: Callable[[int], None] | None = None,
+) -> list[Generation]:
+    """Builds fresh generations from position 0, then switches reads to them.
+
+    Queries keep reading the active generations until the switch. An interrupted
+    rebuild is resumed by the next one; retired generations are dropped.
+    """
+    generations = []
+    for view in views:
+        for old in store.generations(view):
+            if old.kind == LIVE and old.status == RETIRED:
+                store.drop(old)
+        building = [g for g in store.generations(view) if g.kind == LIVE and g.status == BUILDING]
+        generations.append(
+            building[0] if building else store.create_generation(
+                view, kind=LIVE, tag=store.next_tag(view), status=BUILDING, timezone=timezone
+            )
+        )
+    runner.catch_up(generations, on_batch=on_batch)
+    store.activate(generations)
+    return generations
+
+
+def snapshot(
+    store: ViewStore,
+    runner: ProjectionRunner,
+    views: Sequence[str],
+    *,
+    name: str,
+    until_position: int,
+    as_of: str | None,
+    timezone: str,
+    on_batch: Callable[[int], None] | None = None,
+) -> list[Generation]:
+    """Builds the views of the log up to `until_position` under a name, kept as is."""
+    if not _SNAPSHOT_NAME.match(name):
+        raise InvalidRequestError.single("snapshot", "must be 1 to 40 of a-z, 0-9 and _")
+    existing = [g for g in store.generations() if g.kind == SNAPSHOT and g.tag == snapshot_tag(name)]
+    for old in existing:
+        store.drop(old)
+    generations = [
+        store.create_generation(
+            view, kind=SNAPSHOT, tag=snapshot_tag(name), status=BUILDING, timezone=timezone,
+            until_position=until_position, as_of=as_of,
+        )
+        for view in views
+    ]
+    runner.catch_up(generations, until=until_position, on_batch=on_batch)
+    store.activate(generations)
+    return generations

@@ -1,0 +1,115 @@
+"""The tables of each view, their columns and indexes, per generation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from projections.agent_counts import AgentRow
+from projections.callback_list import CallbackRow
+from projections.history import HistoryRow
+from projections.log_times import LogTime
+
+if TYPE_CHECKING:
+    from adapters.views.dialect import Dialect
+
+CALLBACK_LIST, AGENT_COUNTS, HISTORY, LOG_TIMES = "callback_list", "agent_counts", "history", "log_times"
+TABLE_PREFIX = "callbacks_views"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    view: str
+    row_type: type
+    columns: dict[str, str]  # name -> type tag
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+    appended: bool = False  # rows are only inserted, never updated
+
+    def name(self, tag: str) -> str:
+        return f"{TABLE_PREFIX}_{self.view}_{tag}"
+
+    def create(self, dialect: Dialect, tag: str, schema: str | None) -> list[str]:
+        table = qualified(self.name(tag), schema)
+        cols = ", ".join(f"{c} {dialect.types[t]}" for c, t in self.columns.items())
+        statements = [f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(self.key)}))"]
+        for i, index in enumerate(self.indexes):
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {self.name(tag)}_i{i} ON {table} ({', '.join(index)})"
+            )
+        return statements
+
+    def to_params(self, row: Any, dialect: Dialect) -> dict[str, Any]:
+        return {c: dialect.to_db(_get(row, c), t) for c, t in self.columns.items()}
+
+    def from_record(self, record: dict[str, Any], dialect: Dialect) -> Any:
+        values = {c: dialect.from_db(record[c], t) for c, t in self.columns.items()}
+        if self.row_type is AgentRow:
+            values["teams"] = tuple(values["teams"] or ())
+            values["permissions"] = tuple(values["permissions"] or ())
+        return self.row_type(**values)
+
+
+def qualified(name: str, schema: str | None) -> str:
+    return f'"{schema}"."{name}"' if schema else f'"{name}"'
+
+
+def _get(row: Any, column: str) -> Any:
+    value = getattr(row, column)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _columns(row_type: type, kinds: dict[str, str]) -> dict[str, str]:
+    return {f.name: kinds.get(f.name, "text") for f in fields(row_type)}
+
+
+_TS = "ts"
+CALLBACK_TABLE = Table(
+    CALLBACK_LIST,
+    CallbackRow,
+    _columns(CallbackRow, {
+        "callback_id": "uuid", "recreated_from": "uuid", "requested_at": _TS,
+        "desired_time": _TS, "queue_since": _TS, "due_at": _TS, "overdue_at": _TS,
+        "expires_at": _TS, "assigned_at": _TS, "first_assigned_at": _TS, "completed_at": _TS,
+        "attempts": "int", "history_length": "int", "position": "bigint",
+        "assignment_cancelled": "bool",
+    }),
+    key=("callback_id",),
+    indexes=(
+        ("requested_at", "callback_id"),
+        ("route", "requested_at", "callback_id"),
+        ("state", "requested_at", "callback_id"),
+        ("status", "requested_at", "callback_id"),
+        ("phone", "requested_at"),
+        ("agent", "requested_at", "callback_id"),
+        ("team", "requested_at", "callback_id"),
+        ("assigner", "requested_at", "callback_id"),
+        ("assigner_team", "requested_at", "callback_id"),
+        ("request_id",),
+        ("route", "state", "queue_since", "callback_id"),  # position in queue
+        ("route", "assigned_at"),  # recent handling rate
+        ("state", "due_at"),  # the scheduler: due SCHEDULED callbacks
+        ("state", "expires_at"),  # the scheduler: expiry
+        ("first_assigned_day", "route", "agent"),  # treatment rate
+        ("first_assigned_month", "route", "agent"),
+    ),
+)
+AGENT_TABLE = Table(
+    AGENT_COUNTS, AgentRow,
+    _columns(AgentRow, {"teams": "json", "permissions": "json", "logged_in": "bool",
+                        "incomplete": "int", "position": "bigint"}),
+    key=("agent_id",),
+)
+HISTORY_TABLE = Table(
+    HISTORY, HistoryRow,
+    _columns(HistoryRow, {"callback_id": "uuid", "version": "int", "position": "bigint",
+                          "at": _TS, "data": "json"}),
+    key=("callback_id", "version"),
+    appended=True,
+)
+LOG_TIMES_TABLE = Table(
+    LOG_TIMES, LogTime, {"position": "bigint", "at": _TS}, key=("position",),
+    indexes=(("at", "position"),), appended=True,
+)
+TABLES = {t.view: t for t in (CALLBACK_TABLE, AGENT_TABLE, HISTORY_TABLE, LOG_TIMES_TABLE)}
+VIEWS = tuple(TABLES)

@@ -1,0 +1,155 @@
+"""The callback list: one row per callback with every searchable field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from callback_domain.callback import Callback
+from callback_domain.lifecycle import CallbackState, holds_agent, nhn_status
+from callback_domain.values import team_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable, Iterable
+    from datetime import datetime
+    from uuid import UUID
+    from zoneinfo import ZoneInfo
+
+    from projections.batch import Positioned, ViewBatch
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackRow:
+    callback_id: UUID
+    request_id: str
+    requested_at: datetime
+    desired_time: datetime | None
+    route: str
+    state: str
+    status: str
+    reason: str | None
+    phone: str
+    assigner: str | None
+    assigner_team: str | None
+    agent: str | None
+    team: str | None
+    attempts: int
+    type: str
+    customer_timezone: str | None
+    remark: str | None
+    queue_since: datetime
+    due_at: datetime
+    overdue_at: datetime  # a SCHEDULED callback is overdue once this has passed
+    expires_at: datetime
+    assigned_at: datetime | None
+    first_assigned_at: datetime | None
+    first_assigned_day: str | None  # YYYY-MM-DD in the contact center's time zone
+    first_assigned_month: str | None  # YYYY-MM
+    completed_at: datetime | None
+    assignment_cancelled: bool
+    routing_agent: str | None
+    routing_team: str | None
+    origin_interaction_id: str | None
+    channel: str
+    recreated_from: UUID | None
+    history_length: int
+    position: int
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.state == CallbackState.SCHEDULED and now > self.overdue_at
+
+
+class CallbackListProjection:
+    """Callback events → list rows. Days and months are cut in `timezone`."""
+
+    name = "callback_list"
+
+    def __init__(self, timezone: ZoneInfo) -> None:
+        self.timezone = timezone
+        self._handlers: dict[type, Callable[[CallbackRow, Any], CallbackRow]] = {
+            Callback.Rescheduled: self._rescheduled,
+            Callback.Queued: lambda row, e: replace(row, state=CallbackState.QUEUED),
+            Callback.Assigned: self._assigned,
+            Callback.Unassigned: lambda row, e: replace(
+                row, state=CallbackState.QUEUED, agent=None, team=None, assignment_cancelled=True
+            ),
+            Callback.DialAttempted: lambda row, e: replace(
+                row, state=CallbackState.PROCESSING, attempts=e.attempt
+            ),
+            Callback.DialFailed: lambda row, e: replace(
+                row, state=e.state, reason=e.reason,
+                completed_at=e.timestamp if e.reason else row.completed_at,
+            ),
+            Callback.Completed: lambda row, e: replace(
+                row, state=CallbackState.COMPLETED, reason=e.reason, completed_at=e.timestamp
+            ),
+            Callback.Recreated: lambda row, e: row,
+        }
+
+    def keys(self, events: Iterable[Positioned]) -> set[Hashable]:
+        return {
+            p.event.originator_id
+            for p in events
+            if isinstance(p.event, Callback.Event) and not isinstance(p.event, Callback.Requested)
+        }
+
+    def apply(self, batch: ViewBatch[CallbackRow], item: Positioned) -> None:
+        event = item.event
+        if isinstance(event, Callback.Requested):
+            batch.put(event.originator_id, self._requested(event, item.position))
+            return
+        handler = self._handlers.get(type(event))
+        if handler is None:
+            return  # not a callback event
+        row = handler(batch.rows[event.originator_id], event)
+        status = nhn_status(
+            CallbackState(row.state), row.reason, assignment_cancelled=row.assignment_cancelled
+        )
+        batch.put(
+            event.originator_id,
+            replace(row, status=status.value, history_length=event.originator_version,
+                    position=item.position),
+        )
+
+    def _requested(self, e: Callback.Requested, position: int) -> CallbackRow:
+        window = timedelta(seconds=e.policy["window_seconds"])
+        due = e.desired_time or e.timestamp
+        state = CallbackState(e.state)
+        return CallbackRow(
+            callback_id=e.originator_id, request_id=e.request_id, requested_at=e.timestamp,
+            desired_time=e.desired_time, route=e.route, state=state.value,
+            status=nhn_status(state, None, assignment_cancelled=False).value, reason=None,
+            phone=e.phone, assigner=None, assigner_team=None, agent=None, team=None,
+            attempts=0, type=e.callback_type, customer_timezone=e.customer_timezone,
+            remark=e.remark, queue_since=e.queue_since, due_at=due, overdue_at=due + window,
+            expires_at=due + timedelta(days=e.policy["expiry_days"]), assigned_at=None,
+            first_assigned_at=None, first_assigned_day=None, first_assigned_month=None,
+            completed_at=None, assignment_cancelled=False, routing_agent=e.routing_agent,
+            routing_team=e.routing_team, origin_interaction_id=e.origin_interaction_id,
+            channel=e.channel, recreated_from=e.recreated_from, history_length=1,
+            position=position,
+        )
+
+    def _rescheduled(self, row: CallbackRow, e: Callback.Rescheduled) -> CallbackRow:
+        window = row.overdue_at - row.due_at
+        expiry = row.expires_at - row.due_at
+        return replace(
+            row, desired_time=e.desired_time, due_at=e.desired_time,
+            overdue_at=e.desired_time + window, expires_at=e.desired_time + expiry,
+        )
+
+    def _assigned(self, row: CallbackRow, e: Callback.Assigned) -> CallbackRow:
+        first = row.first_assigned_at is None
+        local = e.timestamp.astimezone(self.timezone)
+        return replace(
+            row, state=CallbackState.ROUTING, agent=e.agent_id, team=team_of(e.agent_teams),
+            assigner=e.actor, assigner_team=team_of(e.assigner_teams), assigned_at=e.timestamp,
+            first_assigned_at=e.timestamp if first else row.first_assigned_at,
+            first_assigned_day=local.strftime("%Y-%m-%d") if first else row.first_assigned_day,
+            first_assigned_month=local.strftime("%Y-%m") if first else row.first_assigned_month,
+        )
+
+
+def holds(row: CallbackRow) -> bool:
+    return holds_agent(CallbackState(row.state))
