@@ -155,7 +155,7 @@ class Validator:
         return value
 
     def tokens(self, name: str, values: Iterable[str]) -> tuple[str, ...]:
-        accepted = [self.token(f"{name}[{i}]", v) for i, v in enumerate(values)]
+        accepted = [self.token(f"{name}.{i}", v) for i, v in enumerate(values)]
         return tuple(dict.fromkeys(v for v in accepted if v is not None))
 
     def phone(self, name: str, value: str | None) -> str | None:

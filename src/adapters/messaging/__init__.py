@@ -1,0 +1,1 @@
+"""The NATS side of the service: wire messages, envelopes and error mapping."""

@@ -1,0 +1,103 @@
+"""Any exception as the error of a reply: CONTRACT.md's code, message and details."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from callback_domain.errors import CallbackError, FieldError, InvalidRequestError
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+INTERNAL = "internal"
+INTERNAL_MESSAGE = "the service failed unexpectedly; nothing was recorded"
+BODY = "(body)"  # the field named when the body as a whole is refused
+_SUMMARISED = 5
+_TIME_EXAMPLE = "e.g. 2026-11-23T14:30:00+09:00"
+
+# pydantic's error types, as the core's Validator words its refusals.
+_MESSAGES: dict[str, str] = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field of this request; check its spelling or remove it",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "string_type": "must be a string",
+    "list_type": "must be a list",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "dict_type": "must be an object",
+    "timezone_aware": f"must carry a UTC offset, {_TIME_EXAMPLE}",
+    "datetime_type": f"must be an ISO 8601 time with a UTC offset, {_TIME_EXAMPLE}",
+    "datetime_parsing": f"must be an ISO 8601 time with a UTC offset, {_TIME_EXAMPLE}",
+    "datetime_from_date_parsing": f"must be an ISO 8601 time with a UTC offset, {_TIME_EXAMPLE}",
+    "date_type": "must be a date, e.g. 2026-11-23",
+    "date_parsing": "must be a date, e.g. 2026-11-23",
+    "date_from_datetime_parsing": "must be a date, e.g. 2026-11-23",
+    "date_from_datetime_inexact": "must be a date, e.g. 2026-11-23",
+    "uuid_type": "must be a UUID, e.g. 0b3c6d2e-5f0a-4c1e-9a57-2f8d1e4b7c90",
+    "uuid_parsing": "must be a UUID, e.g. 0b3c6d2e-5f0a-4c1e-9a57-2f8d1e4b7c90",
+    "json_invalid": "is not valid JSON",
+    "json_type": "is not valid JSON",
+}
+_BOUNDS: dict[str, str] = {
+    "string_too_long": "must be at most {max_length} characters",
+    "string_too_short": "must be at least {min_length} characters",
+    "too_long": "may hold at most {max_length} items",
+    "too_short": "must hold at least {min_length} items",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be greater than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "enum": "must be {expected}",
+    "literal_error": "must be {expected}",
+}
+
+
+def error_of(exc: BaseException) -> tuple[str, str, list[dict[str, Any]]]:
+    """The reply's error for `exc`: a refusal as it is, anything unexpected as `internal`.
+
+    An unexpected exception's own text never reaches the client (it may hold internals);
+    log it where it is caught.
+    """
+    if isinstance(exc, ValidationError):
+        exc = invalid_request_of(exc)
+    if isinstance(exc, CallbackError):
+        return exc.code, exc.message, exc.details
+    return INTERNAL, INTERNAL_MESSAGE, []
+
+
+def invalid_request_of(exc: ValidationError) -> InvalidRequestError:
+    """One `{"field", "message"}` detail per pydantic error, fields named as in JSON."""
+    errors = [FieldError(field_of(e), message_of(e)) for e in exc.errors(include_url=False)]
+    shown = "; ".join(f"{e.field}: {e.message}" for e in errors[:_SUMMARISED])
+    more = len(errors) - _SUMMARISED
+    suffix = f"; and {more} more (see details)" if more > 0 else ""
+    return InvalidRequestError(errors, message=f"invalid request: {shown}{suffix}")
+
+
+def field_of(error: ErrorDetails) -> str:
+    """The dotted JSON path of a refused field (`routing.agent`, `callback_ids.3`)."""
+    parts = [str(p) for p in error["loc"]]
+    named = (error.get("ctx") or {}).get("field")  # set by our own model validators
+    if named:
+        parts.append(str(named))
+    return ".".join(parts) or BODY
+
+
+def message_of(error: ErrorDetails) -> str:
+    kind = error["type"]
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    ctx = error.get("ctx") or {}
+    if kind in _BOUNDS:
+        try:
+            return _BOUNDS[kind].format(**ctx)
+        except KeyError:
+            pass
+    text = error["msg"]
+    return text[:1].lower() + text[1:]
