@@ -44,6 +44,7 @@ class ListFilters:
     agent_team: str | None = None
     assigner: str | None = None
     assigner_team: str | None = None
+    states: tuple[str, ...] | None = None  # any of these (an agent's pending work)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,10 @@ class ViewQueries:
         if f.phone is not None:
             clauses.append("phone = :phone")
             params["phone"] = compact_phone(f.phone)
+        if f.states is not None:
+            names = [f"st_{i}" for i in range(len(f.states))]
+            params.update(zip(names, f.states, strict=True))
+            clauses.append(f"state IN ({', '.join(':' + n for n in names)})" if names else "1=0")
         return " AND ".join(clauses) or "1=1"
 
     def list(self, filters: ListFilters, *, page_size: int = 50, cursor: str | None = None) -> ListPage:
@@ -192,8 +197,18 @@ class ViewQueries:
         """Place in line (1 = next) and estimated wait, for a QUEUED callback."""
         if row.state != CallbackState.QUEUED:
             return None, None
-        params = {"route": row.route, "qs": self._ts(row.queue_since),
-                  "id": self.store.dialect.to_db(row.callback_id, "uuid"),
+        return self.place_in_line(row.route, row.queue_since, row.callback_id, now)
+
+    def place_in_line(self, route: str, queue_since: datetime, callback_id: UUID,
+                      now: datetime) -> tuple[int, int | None]:
+        """Where a QUEUED callback stands (1 = next), and its estimated wait in seconds.
+
+        The line is ordered by original request time; the wait comes from how many
+        callbacks of the route were assigned in the last hour. Works for a callback
+        the view has not seen yet (it counts those ahead of it).
+        """
+        params = {"route": route, "qs": self._ts(queue_since),
+                  "id": self.store.dialect.to_db(callback_id, "uuid"),
                   "since": self._ts(now - RATE_WINDOW), "queued": CallbackState.QUEUED.value}
         (ahead,) = self._q(CALLBACK_LIST, "SELECT count(*) AS n FROM {t} WHERE route = :route AND "
                            "state = :queued AND (queue_since < :qs OR (queue_since = :qs AND callback_id < :id))",

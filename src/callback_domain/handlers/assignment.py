@@ -49,12 +49,16 @@ def give(
     *,
     method: AssignMethod,
     assigner_teams: tuple[str, ...],
+    released: list[UUID],
     by: Caller,
     at: datetime,
 ) -> None:
-    """Assigns `callback` to `agent`, recording it on both (one transaction)."""
+    """Assigns `callback` to `agent`, recording it on both (one transaction).
+
+    `released`: callbacks on the agent's list it no longer holds (see `held_now`),
+    pruned from the list with this assignment.
+    """
     callback.ensure(Trigger.ASSIGN)
-    _, released = held_now(ws, agent)
     callback.assign(
         agent.agent_id,
         agent_teams=agent.teams,
@@ -125,12 +129,13 @@ def assign(cmd: AssignCallbacks, ws: Workspace, _policies: Policies) -> BulkResu
         else:
             ready.append(callback)
     by_id = {a.agent_id: a for a in agents}
+    holding = {a.agent_id: held_now(ws, a) for a in agents}  # once per agent: O(held)
     if method is AssignMethod.EQUAL:
         ready.sort(key=lambda c: (c.due_at, c.queue_since, str(c.id)))
         loads = [
             AgentLoad(
                 agent_id=a.agent_id,
-                incomplete=len(held_now(ws, a)[0]),
+                incomplete=len(holding[a.agent_id][0]),
                 last_assigned_at=a.last_assigned_at,
             )
             for a in agents
@@ -140,15 +145,19 @@ def assign(cmd: AssignCallbacks, ws: Workspace, _policies: Policies) -> BulkResu
         plan = [(c.id, agents[0].agent_id) for c in ready]
     chosen = dict(plan)
     for callback in ready:
+        agent_id = chosen[callback.id]
+        released = holding[agent_id][1]
         give(
             ws,
             callback,
-            by_id[chosen[callback.id]],
+            by_id[agent_id],
             method=method,
             assigner_teams=assigner_teams,
+            released=released,
             by=cmd.caller,
             at=cmd.at,
         )
+        holding[agent_id] = (holding[agent_id][0], [])  # pruned by the first assignment
     return BulkResult(
         results=tuple(
             ItemResult(callback_id=i, error=errors[i])
