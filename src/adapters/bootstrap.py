@@ -9,6 +9,7 @@ import psycopg
 from psycopg import sql
 
 from adapters.database import SQLITE, Database
+from adapters.event_reader import bulk_reader
 from adapters.views.backends import open_view_store
 from adapters.views.queries import ViewQueries
 from adapters.views.runner import ProjectionRunner, projections_for
@@ -37,6 +38,7 @@ def build_service(settings: Settings) -> CallbackService:
     return CallbackService(
         env=db.eventsourcing_env(pool_size=settings.postgres_pool_size),
         policies=settings.policies(),
+        bulk_reader=bulk_reader,
     )
 
 

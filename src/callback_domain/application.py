@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import IntegrityError, PersistenceError
 from eventsourcing.utils import Environment
 
 from callback_domain import commands as c
+from callback_domain import prefetch
 from callback_domain.agent import Agent
 from callback_domain.callback import Callback
 from callback_domain.errors import (
@@ -27,11 +28,13 @@ from callback_domain.values import Policies
 from callback_domain.workspace import Workspace
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from eventsourcing.domain import Aggregate
-    from eventsourcing.persistence import Recording
+    from eventsourcing.persistence import Recording, StoredEvent
     from eventsourcing.utils import EnvType
+
+    ReadMany = Callable[[Sequence[UUID]], dict[UUID, list[StoredEvent]]]
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +81,15 @@ class CallbackService(Application[UUID]):
         *,
         policies: Policies | None = None,
         max_retries: int = 3,
+        bulk_reader: Callable[[Any], ReadMany | None] | None = None,
     ) -> None:
+        """`bulk_reader(recorder)` may give a function that reads the stored events
+        of many aggregates in one round trip; without one, they load one by one."""
         super().__init__(env)
         self.policies = policies or Policies()
         self.max_retries = max_retries
         self.stats = WriteStats()
+        self._read_many = bulk_reader(self.recorder) if bulk_reader is not None else None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # The name prefixes tables and tracking keys: a subclass (a test double, a
@@ -108,8 +115,9 @@ class CallbackService(Application[UUID]):
             return []
         self.stats.batches += 1
         self.stats.commands += len(commands)
-        ws = Workspace(self._load)
+        ws = self._workspace()
         try:
+            self._prefetch(ws, commands)
             decided = [self._decide(command, ws) for command in commands]
         except _Tainted:
             return self._one_by_one(commands)
@@ -153,8 +161,9 @@ class CallbackService(Application[UUID]):
 
     def _one(self, command: c.Command) -> Outcome:
         for _ in range(self.max_retries + 1):
-            ws = Workspace(self._load)
+            ws = self._workspace()
             try:
+                self._prefetch(ws, [command])
                 value, events = self._decide(command, ws)
             except _Tainted as e:
                 return Outcome(error=e.error)
@@ -198,6 +207,22 @@ class CallbackService(Application[UUID]):
     def _unavailable(commands: Sequence[c.Command], error: Exception) -> list[Outcome]:
         log.warning("storage unavailable: %s", error)
         return [Outcome(error=StorageUnavailableError()) for _ in commands]
+
+    def _workspace(self) -> Workspace:
+        return Workspace(self._load, self._load_many if self._read_many is not None else None)
+
+    @staticmethod
+    def _prefetch(ws: Workspace, commands: Sequence[c.Command]) -> None:
+        found = ws.prefetch(prefetch.first_round(commands))
+        ws.prefetch(prefetch.second_round(found))
+
+    def _load_many(self, ids: list[UUID]) -> dict[UUID, Aggregate | None]:
+        assert self._read_many is not None  # noqa: S101 - only used when given
+        stored = self._read_many(ids)
+        return {
+            aggregate_id: project_aggregate(None, map(self.mapper.to_domain_event, events))
+            for aggregate_id, events in stored.items()
+        }
 
     def _load(self, aggregate_id: UUID) -> Aggregate | None:
         try:

@@ -26,14 +26,26 @@ class Workspace:
     refused command left anything behind.
     """
 
-    def __init__(self, load: Callable[[UUID], Aggregate | None]) -> None:
+    def __init__(
+        self,
+        load: Callable[[UUID], Aggregate | None],
+        load_many: Callable[[list[UUID]], dict[UUID, Aggregate | None]] | None = None,
+    ) -> None:
         self._load = load
+        self._load_many = load_many
         self._aggregates: dict[UUID, Aggregate | None] = {}
         self._marks: dict[UUID, int] = {}
 
-    def prefetch(self, loaded: Iterable[tuple[UUID, Aggregate | None]]) -> None:
-        for aggregate_id, aggregate in loaded:
-            self._aggregates.setdefault(aggregate_id, aggregate)
+    def prefetch(self, ids: Iterable[UUID]) -> list[Aggregate]:
+        """Loads aggregates the commands will ask for, in one round trip; returns
+        those found. Only an optimisation: `get` loads anything missed."""
+        wanted = [i for i in dict.fromkeys(ids) if i not in self._aggregates]
+        if not wanted or self._load_many is None:
+            return []
+        loaded = self._load_many(wanted)
+        for aggregate_id in wanted:
+            self._aggregates[aggregate_id] = loaded.get(aggregate_id)
+        return [a for a in loaded.values() if a is not None]
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:

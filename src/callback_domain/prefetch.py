@@ -1,0 +1,55 @@
+"""Which aggregates a batch of commands will read, so they load in one round trip."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from callback_domain import commands as c
+from callback_domain.agent import Agent
+from callback_domain.callback import Callback
+from callback_domain.permissions import AGENT_ROLES
+from callback_domain.phone_line import PhoneLine
+from callback_domain.values import compact_phone
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from uuid import UUID
+
+
+def first_round(commands: Sequence[c.Command]) -> list[UUID]:
+    """The ids named by the commands themselves (a guess where fields are not yet
+    validated: a wrong guess costs one extra query later, nothing more)."""
+    ids: list[UUID] = []
+    for command in commands:
+        if command.caller.role in AGENT_ROLES:
+            ids.append(Agent.create_id(command.caller.actor))
+        if isinstance(command, c.RequestCallback):
+            ids.append(Callback.create_id(command.request_id.strip()))
+            if isinstance(command.phone, str) and isinstance(command.route, str):
+                ids.append(PhoneLine.create_id(compact_phone(command.phone), command.route.strip()))
+            if command.routing_agent:
+                ids.append(Agent.create_id(command.routing_agent))
+        for name in ("callback_id",):
+            value = getattr(command, name, None)
+            if value is not None:
+                ids.append(value)
+        ids.extend(getattr(command, "callback_ids", ()))
+        ids.extend(Agent.create_id(a) for a in getattr(command, "agent_ids", ()) if isinstance(a, str))
+        agent_id = getattr(command, "agent_id", None)
+        if isinstance(agent_id, str):
+            ids.append(Agent.create_id(agent_id))
+    return ids
+
+
+def second_round(found: Iterable[Any]) -> list[UUID]:
+    """What the loaded aggregates point at: a line's open candidates, an agent's held
+    callbacks, and the lines of callbacks about to be recreated."""
+    ids: list[UUID] = []
+    for aggregate in found:
+        if isinstance(aggregate, PhoneLine):
+            ids.extend(aggregate.candidates)
+        elif isinstance(aggregate, Agent):
+            ids.extend(aggregate.held)
+        elif isinstance(aggregate, Callback):
+            ids.append(PhoneLine.create_id(aggregate.phone, aggregate.route))
+    return ids
