@@ -21,6 +21,14 @@ if TYPE_CHECKING:
 
     from callback_domain.application import CallbackService
 
+pytest_plugins = ["tests.nats_fixtures"]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
 settings.register_profile(
     "dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".callbacks")
     database_url: str | None = None
     nats_url: str | None = None
+    embedded_nats_port: int = Field(default=4222, ge=0, le=65535)  # 0: any free port
     prefix: str = Field(default="callbacks", pattern=r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
     timezone: str = "UTC"
     default_policy: PolicySettings = PolicySettings()

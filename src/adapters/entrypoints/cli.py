@@ -32,6 +32,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from adapters.entrypoints.serve import main as serve_main
+
+    settings = Settings.load(
+        database_url=args.database_url, data_dir=args.data_dir, timezone=args.timezone,
+        nats_url=args.nats_url, prefix=args.prefix, embedded_nats_port=args.embedded_nats_port,
+    )
+    return serve_main(settings)
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     service = build_service(_settings(args))
     try:
@@ -59,6 +69,14 @@ def parser() -> argparse.ArgumentParser:
                         "(env CALLBACKS_DATA_DIR)")
         sp.add_argument("--timezone", help="the contact center's IANA time zone for reports "
                         "(env CALLBACKS_TIMEZONE)")
+
+    serve = sub.add_parser("serve", help="run the whole service in one process")
+    common(serve)
+    serve.add_argument("--nats-url", help="use this NATS and start none (env CALLBACKS_NATS_URL)")
+    serve.add_argument("--prefix", help="the subject prefix (env CALLBACKS_PREFIX, default callbacks)")
+    serve.add_argument("--embedded-nats-port", type=int,
+                       help="port of the embedded NATS (env CALLBACKS_EMBEDDED_NATS_PORT, default 4222; 0: any)")
+    serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="run a scripted hour of a contact center")
     demo.add_argument("--database-url", help="keep the demo's events here (default: a temp file)")

@@ -1,0 +1,63 @@
+"""What every handler needs: the command path, the read path, the clock."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import psycopg
+from eventsourcing.persistence import PersistenceError
+
+from callback_domain.errors import StorageUnavailableError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from adapters.messaging.batcher import CommandBatcher
+    from adapters.messaging.subjects import Subjects
+    from adapters.views.queries import ViewQueries
+    from callback_domain.application import CallbackService
+    from callback_domain.commands import Command
+    from callback_domain.results import Outcome
+
+T = TypeVar("T")
+MAX_WAIT = 2.0  # min_position waits at most this long (CONTRACT.md)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServiceContext:
+    service: CallbackService
+    batcher: CommandBatcher
+    queries: ViewQueries
+    subjects: Subjects
+    version: str
+    clock: Callable[[], datetime] = utc_now
+    readers: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="reader")
+    )
+
+    async def command(self, command: Command) -> Outcome:
+        return await self.batcher.submit(command)
+
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Runs a blocking read in the readers' pool; storage failures answer `unavailable`."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.readers, partial(fn, *args, **kwargs))
+        except (PersistenceError, psycopg.Error, sqlite3.Error) as e:
+            raise StorageUnavailableError() from e
+
+    async def caught_up(self, min_position: int | None) -> bool:
+        """Waits (≤ 2 s) until the views reached `min_position`; False if they did not."""
+        if not min_position:
+            return True
+        return await self.read(self.queries.wait_for, min_position, timeout=MAX_WAIT)

@@ -1,0 +1,61 @@
+"""Who is calling: taken from the subject and the Callbacks-Actor / Callbacks-Role headers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from callback_domain.errors import InvalidRequestError
+from callback_domain.values import Caller, Role
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+ACTOR_HEADER = "Callbacks-Actor"
+ROLE_HEADER = "Callbacks-Role"
+_MAX_ACTOR = 200
+_ADMIN_ROLES = {Role.ADMIN.value, Role.SUPERVISOR.value, Role.ASSIGNER.value}
+_READ_ROLES = {Role.ADMIN.value, Role.SUPERVISOR.value, Role.ASSIGNER.value, Role.MONITOR.value}
+
+
+def _actor(headers: Mapping[str, str], default: str | None) -> str:
+    actor = (headers.get(ACTOR_HEADER) or "").strip() or default
+    if not actor:
+        raise InvalidRequestError.single(
+            f"(header {ACTOR_HEADER})", "is required: name yourself for the audit trail"
+        )
+    if len(actor) > _MAX_ACTOR or not actor.isprintable():
+        raise InvalidRequestError.single(f"(header {ACTOR_HEADER})", f"must be at most {_MAX_ACTOR} printable characters")
+    return actor
+
+
+def _role(headers: Mapping[str, str], allowed: set[str], default: Role) -> Role:
+    raw = (headers.get(ROLE_HEADER) or "").strip().upper()
+    if not raw:
+        return default
+    if raw not in allowed:
+        raise InvalidRequestError.single(f"(header {ROLE_HEADER})", f"must be one of {', '.join(sorted(allowed))}")
+    return Role(raw)
+
+
+def ivr(headers: Mapping[str, str], channel: str) -> Caller:
+    return Caller(actor=_actor(headers, "ivr"), role=Role.IVR, channel=channel)
+
+
+def agent(agent_id: str, channel: str) -> Caller:
+    return Caller(actor=agent_id, role=Role.AGENT, channel=channel)
+
+
+def administrator(headers: Mapping[str, str], channel: str, *, is_agent: bool) -> Caller:
+    """An admin.* caller. One who is an agent of the directory acts as ASSIGNER,
+    whatever role it claims: an agent's permissions come from the directory."""
+    actor = _actor(headers, None)
+    role = Role.ASSIGNER if is_agent else _role(headers, _ADMIN_ROLES, Role.SUPERVISOR)
+    return Caller(actor=actor, role=role, channel=channel)
+
+
+def monitor(headers: Mapping[str, str], channel: str) -> Caller:
+    return Caller(actor=_actor(headers, "monitor"), role=_role(headers, _READ_ROLES, Role.MONITOR), channel=channel)
+
+
+def cti(channel: str) -> Caller:
+    return Caller(actor="cti", role=Role.SYSTEM, channel=channel)

@@ -1,0 +1,73 @@
+"""Notifications driven by the log: agents' desktops and supervisors' screens."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from adapters.views.items import list_item
+from callback_domain.lifecycle import CallbackState
+
+if TYPE_CHECKING:
+    from adapters.messaging.context import ServiceContext
+    from projections.event_record import EventRecord
+
+
+def _agent_change(record: EventRecord) -> tuple[str, str] | None:
+    """(agent, type) if the event changes what an agent holds."""
+    if record.aggregate != "Callback":
+        return None
+    agent_id = record.data.get("agent_id")
+    if record.type == "Assigned":
+        return agent_id, "assigned"
+    if record.type == "Unassigned":
+        return agent_id, "unassigned"
+    completed = record.type == "Completed" or (
+        record.type == "DialFailed" and record.data.get("state") == CallbackState.COMPLETED
+    )
+    if completed and agent_id:
+        return agent_id, "completed"
+    return None
+
+
+class Notifier:
+    """Builds `notify.agent.{id}` and `notify.received` messages for a batch of events.
+
+    Messages carry the callback as the list shows it and the agent's pending count,
+    read from the views once they have applied the batch (up to 2 s; after that, the
+    event's own fields are sent, so a slow view delays nothing for long).
+    """
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def __call__(self, records: list[EventRecord]) -> list[tuple[str, bytes]]:
+        wanted = [r for r in records if (r.aggregate == "Callback" and r.type == "Requested") or _agent_change(r)]
+        if not wanted:
+            return []
+        ctx = self.ctx
+        await ctx.caught_up(records[-1].position)
+        ids = {r.aggregate_id for r in wanted}
+        rows = {i: row for i in ids if (row := await ctx.read(ctx.queries.get, i)) is not None}
+        agents = {change[0] for r in wanted if (change := _agent_change(r))}
+        counts = {a.agent_id: a.incomplete for a in await ctx.read(ctx.queries.agent_counts, sorted(agents))} if agents else {}
+        now = ctx.clock()
+        out: list[tuple[str, bytes]] = []
+        for r in wanted:
+            row = rows.get(r.aggregate_id)
+            callback: dict[str, Any] = list_item(row, now) if row else {"callback_id": str(r.aggregate_id)}
+            change = _agent_change(r)
+            if change is None:
+                summary = {k: callback.get(k) for k in ("callback_id", "request_id", "route", "state", "status",
+                                                          "type", "phone", "requested_at", "desired_time")}
+                out.append((ctx.subjects.received, _json(summary | {"log_position": r.position})))
+            else:
+                agent_id, kind = change
+                message = {"type": kind, "callback": callback, "pending_count": counts.get(agent_id),
+                           "log_position": r.position}
+                out.append((ctx.subjects.agent_notify(agent_id), _json(message)))
+        return out
+
+
+def _json(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,58 @@
+"""The JetStream streams of CONTRACT.md, and where each event is published."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from nats.js import JetStreamContext
+
+    from projections.event_record import EventRecord
+
+INTAKE, EVENTS, DEAD_LETTERS = "CALLBACK_INTAKE", "CALLBACK_EVENTS", "CALLBACK_DEAD_LETTERS"
+HOUR = 3600.0
+
+
+def configs(prefix: str, *, replicas: int = 1, duplicate_window: float = HOUR) -> list[StreamConfig]:
+    """Request/reply subjects are never in a stream: its publish ack would answer them."""
+    common = {"storage": StorageType.FILE, "num_replicas": replicas, "discard": DiscardPolicy.OLD}
+    return [
+        # A submitted request is never dropped: no age or size limit; acknowledged
+        # messages leave the work queue.
+        StreamConfig(name=INTAKE, subjects=[f"{prefix}.intake.submit"], retention=RetentionPolicy.WORK_QUEUE,
+                     duplicate_window=duplicate_window, description="callback requests submitted durably",
+                     **common),
+        StreamConfig(name=EVENTS, subjects=[f"{prefix}.events.>"], retention=RetentionPolicy.LIMITS,
+                     duplicate_window=max(duplicate_window, HOUR), allow_direct=True,
+                     description="every domain event, in log order", **common),
+        StreamConfig(name=DEAD_LETTERS, subjects=[f"{prefix}.dead.>"], retention=RetentionPolicy.LIMITS,
+                     duplicate_window=duplicate_window, description="submitted requests that kept failing",
+                     **common),
+    ]
+
+
+async def ensure_streams(js: JetStreamContext, prefix: str = "callbacks", *, replicas: int = 1,
+                         duplicate_window: float = HOUR) -> None:
+    """Creates the streams, or updates them to these settings (never recreates)."""
+    for config in configs(prefix, replicas=replicas, duplicate_window=duplicate_window):
+        try:
+            await js.stream_info(config.name)  # type: ignore[arg-type]
+        except NotFoundError:
+            await js.add_stream(config)
+        else:
+            await js.update_stream(config)
+
+
+def event_subject(prefix: str, record: EventRecord) -> str:
+    if record.aggregate == "Callback":
+        return f"{prefix}.events.{record.aggregate_id}.{record.type}"
+    if record.aggregate == "Agent":
+        return f"{prefix}.events.agent.{record.data['agent_id']}.{record.type}"
+    return f"{prefix}.events.line.{record.aggregate_id}.{record.type}"
+
+
+def msg_id(record: EventRecord) -> str:
+    return f"{record.aggregate_id}:{record.version}"
