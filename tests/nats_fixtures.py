@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from typing import TYPE_CHECKING
 
 import nats
 import pytest
+from nats.js.errors import NotFoundError
 
 from adapters.messaging.nats_server import EmbeddedNatsServer
+from adapters.messaging.streams import DEAD_LETTERS, EVENTS, INTAKE, ensure_streams, stream_name
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator
     from pathlib import Path
 
     from nats.aio.client import Client
+    from nats.js import JetStreamContext
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +50,20 @@ async def nc(nats_server: EmbeddedNatsServer) -> AsyncIterator[Client]:
     client = await nats.connect(nats_server.url)
     yield client
     await client.close()
+
+
+@pytest.fixture
+async def js(nc: Client) -> JetStreamContext:
+    """The JetStream context of `nc` (closed with it)."""
+    return nc.jetstream(timeout=10)
+
+
+@pytest.fixture
+async def stream_prefix(js: JetStreamContext) -> AsyncIterator[str]:
+    """A subject prefix of its own, with its streams created; they are deleted afterwards."""
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    await ensure_streams(js, prefix)
+    yield prefix
+    for base in (INTAKE, EVENTS, DEAD_LETTERS):
+        with contextlib.suppress(NotFoundError):
+            await js.delete_stream(stream_name(base, prefix))

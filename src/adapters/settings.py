@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     route_policies: dict[str, PolicySettings] = {}
     postgres_pool_size: int = Field(default=8, ge=1, le=200)
 
+    @field_validator("database_url", "nats_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("timezone")
     @classmethod
     def _iana(cls, value: str) -> str:

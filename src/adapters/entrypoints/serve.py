@@ -8,9 +8,11 @@ import logging
 import signal
 import sys
 from importlib.metadata import version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import nats
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
@@ -23,6 +25,7 @@ from adapters.messaging.intake_consumer import IntakeConsumer
 from adapters.messaging.leases import FileLease, PostgresLease
 from adapters.messaging.nats_server import EmbeddedNatsServer
 from adapters.messaging.notifications import Notifier
+from adapters.messaging.position_watch import PositionWatch
 from adapters.messaging.routes import build_broker
 from adapters.messaging.scheduler import Scheduler
 from adapters.messaging.streams import ensure_streams
@@ -72,8 +75,10 @@ async def serve(settings: Settings) -> None:
         relay.wake()
 
     batcher = CommandBatcher(service, on_written=lambda: loop.call_soon_threadsafe(written))
+    watch = PositionWatch(side.queries.position)
+    side.runner.on_progress = lambda position: loop.call_soon_threadsafe(watch.advance, position)
     ctx = ServiceContext(service=service, batcher=batcher, queries=side.queries, subjects=subjects,
-                         version=version("callbacks"))
+                         version=version("callbacks"), watch=watch)
     relay = EventRelay(service=service, tracking=relay_tracking, js=js, prefix=settings.prefix,
                        notifier=Notifier(ctx), nc=nc)
     scheduler = Scheduler(ctx)
@@ -89,6 +94,7 @@ async def serve(settings: Settings) -> None:
     intake = IntakeConsumer(ctx, nc, js)
     await batcher.start()
     await broker.start()
+    await _answering(nc, subjects)
     background = [asyncio.create_task(intake.run(stop), name="intake"),
                   asyncio.create_task(singletons.run(stop), name="singletons")]
     where = f"{url} (embedded, JetStream in {settings.data_dir / 'nats'})" if embedded else url
@@ -99,17 +105,33 @@ async def serve(settings: Settings) -> None:
     await stop.wait()
     _say("stopping: finishing in-flight commands")
     await broker.stop()  # no new requests; handlers in flight run to the end
+    log.info("stop: subscribers closed")
     await asyncio.gather(*background, return_exceptions=True)
+    log.info("stop: intake consumer and followers of the log stopped")
     await batcher.stop()  # every submitted command is written and answered
+    log.info("stop: command batcher drained")
     if waker is not None:
         waker.stop()
     with contextlib.suppress(Exception):
-        await nc.drain()
+        await asyncio.wait_for(nc.close(), timeout=5)
     side.close()
     service.close()
     if embedded is not None:
         embedded.stop()
     _say("stopped")
+
+
+async def _answering(nc: Any, subjects: Subjects, timeout: float = 15.0) -> None:
+    """Ready means answering: asks its own health until the subscriptions are live."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            await nc.request(subjects.of("query.health"), b"{}", timeout=1)
+            return
+        except (NoRespondersError, NatsTimeoutError):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
 
 
 def _redacted(db: Database) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
+from adapters.messaging.position_watch import PositionWatch
 from callback_domain.errors import StorageUnavailableError
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class ServiceContext:
     readers: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="reader")
     )
+    watch: PositionWatch | None = None
 
     async def command(self, command: Command) -> Outcome:
         return await self.batcher.submit(command)
@@ -56,8 +58,8 @@ class ServiceContext:
         except (PersistenceError, psycopg.Error, sqlite3.Error) as e:
             raise StorageUnavailableError() from e
 
-    async def caught_up(self, min_position: int | None) -> bool:
+    async def caught_up(self, min_position: int | None, timeout: float = MAX_WAIT) -> bool:
         """Waits (≤ 2 s) until the views reached `min_position`; False if they did not."""
-        if not min_position:
-            return True
-        return await self.read(self.queries.wait_for, min_position, timeout=MAX_WAIT)
+        if self.watch is None:
+            self.watch = PositionWatch(self.queries.position)
+        return await self.watch.reach(min_position, timeout)

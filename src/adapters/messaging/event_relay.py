@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from eventsourcing.persistence import IntegrityError, Tracking
 from nats.js.errors import NotFoundError
 
-from adapters.messaging.streams import EVENTS, event_subject, msg_id
+from adapters.messaging.streams import EVENTS, event_subject, msg_id, stream_name
 from projections.event_record import EventRecord
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ class EventRelay:
         self.notifier, self.nc = notifier, nc
         self.batch_size, self.poll_interval, self.ack_timeout = batch_size, poll_interval, ack_timeout
         self.stats = RelayStats()
+        self.stream = stream_name(EVENTS, prefix)
         self._stream_seq: int | None = None  # None: read the stream's tail first
         self._wake = asyncio.Event()
 
@@ -126,7 +127,7 @@ class EventRelay:
             futures.append(await self.js.publish_async(event_subject(self.prefix, record), body, headers=headers))
         acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=self.ack_timeout)
         for i, ack in enumerate(acks):
-            if ack.stream != EVENTS or ack.seq != self._stream_seq + i + 1:
+            if ack.stream != self.stream or ack.seq != self._stream_seq + i + 1:
                 msg = f"unexpected ack {ack} for position {records[i].position}"
                 raise RuntimeError(msg)
         self._stream_seq += len(records)
@@ -153,12 +154,12 @@ class EventRelay:
     async def _resync(self) -> None:
         """Reads where the stream stands: its last sequence and the last event's position."""
         self.stats.resyncs += 1
-        info = await self.js.stream_info(EVENTS)
+        info = await self.js.stream_info(self.stream)
         self._stream_seq = info.state.last_seq
         self.stats.position = 0
         if info.state.messages:
             try:
-                last = await self.js.get_last_msg(EVENTS, f"{self.prefix}.events.>")
+                last = await self.js.get_last_msg(self.stream, f"{self.prefix}.events.>")
             except NotFoundError:
                 return
             self.stats.position = int(json.loads(last.data or b"{}").get("position", 0))

@@ -15,6 +15,7 @@ from adapters.messaging import identity
 from adapters.messaging.errors import error_of
 from adapters.messaging.messages import envelope
 from adapters.messaging.messages import intake as i
+from adapters.messaging.streams import INTAKE, stream_name
 from adapters.messaging.writes import accepted_reply
 from callback_domain.errors import CallbackError
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from adapters.messaging.context import ServiceContext
 
 log = logging.getLogger(__name__)
-STREAM = "CALLBACK_INTAKE"
 DURABLE = "callbacks-intake"
 MAX_DELIVER = 8
 ACK_WAIT = 10.0  # an unacknowledged message (its handler died) is delivered again after this
@@ -54,10 +54,11 @@ class IntakeConsumer:
 
     def __init__(self, ctx: ServiceContext, nc: Client, js: JetStreamContext, *, batch: int = 200) -> None:
         self.ctx, self.nc, self.js, self.batch = ctx, nc, js, batch
+        self.stream = stream_name(INTAKE, ctx.subjects.prefix)
         self.stats = IntakeStats()
 
     async def ensure_consumer(self) -> None:
-        await self.js.add_consumer(STREAM, ConsumerConfig(
+        await self.js.add_consumer(self.stream, ConsumerConfig(
             durable_name=DURABLE, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
             filter_subject=self.ctx.subjects.submit, ack_wait=ACK_WAIT, max_deliver=MAX_DELIVER,
             max_ack_pending=20_000,
@@ -65,7 +66,7 @@ class IntakeConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.ensure_consumer()
-        sub = await self.js.pull_subscribe_bind(DURABLE, stream=STREAM)
+        sub = await self.js.pull_subscribe_bind(DURABLE, stream=self.stream)
         while not stop.is_set():
             try:
                 messages = await sub.fetch(self.batch, timeout=0.5)

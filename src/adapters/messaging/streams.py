@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
@@ -13,7 +14,16 @@ if TYPE_CHECKING:
     from projections.event_record import EventRecord
 
 INTAKE, EVENTS, DEAD_LETTERS = "CALLBACK_INTAKE", "CALLBACK_EVENTS", "CALLBACK_DEAD_LETTERS"
+DEFAULT_PREFIX = "callbacks"
 HOUR = 3600.0
+
+
+def stream_name(base: str, prefix: str) -> str:
+    """CONTRACT.md's names under the default prefix; under another prefix (another
+    deployment or tenant on the same NATS) the prefix is appended, so they never mix."""
+    if prefix == DEFAULT_PREFIX:
+        return base
+    return f"{base}_{re.sub(r'[^A-Za-z0-9]+', '_', prefix).upper()}"
 
 
 def configs(prefix: str, *, replicas: int = 1, duplicate_window: float = HOUR) -> list[StreamConfig]:
@@ -22,13 +32,13 @@ def configs(prefix: str, *, replicas: int = 1, duplicate_window: float = HOUR) -
     return [
         # A submitted request is never dropped: no age or size limit; acknowledged
         # messages leave the work queue.
-        StreamConfig(name=INTAKE, subjects=[f"{prefix}.intake.submit"], retention=RetentionPolicy.WORK_QUEUE,
+        StreamConfig(name=stream_name(INTAKE, prefix), subjects=[f"{prefix}.intake.submit"], retention=RetentionPolicy.WORK_QUEUE,
                      duplicate_window=duplicate_window, description="callback requests submitted durably",
                      **common),
-        StreamConfig(name=EVENTS, subjects=[f"{prefix}.events.>"], retention=RetentionPolicy.LIMITS,
+        StreamConfig(name=stream_name(EVENTS, prefix), subjects=[f"{prefix}.events.>"], retention=RetentionPolicy.LIMITS,
                      duplicate_window=max(duplicate_window, HOUR), allow_direct=True,
                      description="every domain event, in log order", **common),
-        StreamConfig(name=DEAD_LETTERS, subjects=[f"{prefix}.dead.>"], retention=RetentionPolicy.LIMITS,
+        StreamConfig(name=stream_name(DEAD_LETTERS, prefix), subjects=[f"{prefix}.dead.>"], retention=RetentionPolicy.LIMITS,
                      duplicate_window=duplicate_window, description="submitted requests that kept failing",
                      **common),
     ]

@@ -16,6 +16,8 @@ from callback_domain.handlers.assignment import MAX_BULK
 from callback_domain.lifecycle import CallbackState
 from callback_domain.results import CancelResult
 
+PLACE_WAIT = 0.25
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -29,6 +31,9 @@ async def accepted_reply(ctx: ServiceContext, outcome: Outcome) -> dict[str, Any
     value: CallbackAccepted = outcome.unwrap()
     position = wait = None
     if value.state is CallbackState.QUEUED:
+        # The line as of this request: the views have (almost always) applied it
+        # within milliseconds; past a short wait the answer is an estimate anyway.
+        await ctx.caught_up(outcome.log_position, timeout=PLACE_WAIT)
         position, wait = await ctx.read(
             ctx.queries.place_in_line, value.route, value.queue_since, value.callback_id, ctx.clock()
         )

@@ -61,8 +61,10 @@ class ProjectionRunner:
         store: ViewStore,
         projections: dict[str, Projection[Any]],
         batch_size: int = 1000,
+        on_progress: Callable[[int], None] | None = None,
     ) -> None:
         self.recorder, self.mapper, self.store = recorder, mapper, store
+        self.on_progress = on_progress  # told each position a batch of live views reached
         self.projections = projections
         self.batch_size = batch_size
         self.status = RunnerStatus()
@@ -111,6 +113,8 @@ class ProjectionRunner:
         self.status.last_batch_seconds = time.monotonic() - started
         for generation in group:
             self.status.positions[generation.key] = last
+        if self.on_progress is not None and any(g.status == "active" for g in group):
+            self.on_progress(last)
         return len(items)
 
     def catch_up(
