@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, Snapshot
 
 from callback_domain.values import Caller, Permission
 
@@ -86,6 +86,26 @@ class Agent(Aggregate):
             agg.held = (*(c for c in agg.held if c not in gone), self.callback_id)
             agg.last_assigned_at = self.timestamp
             agg.assignments += 1
+
+    class Snapshot(Snapshot):
+        """The agent as of one version, in JSON-safe types (restored on load), so a
+        busy agent loads from its latest snapshot, not from every assignment ever."""
+
+        TOPIC = "callbacks:Agent.Snapshot"
+
+        @classmethod
+        def take(cls, aggregate: Any) -> Any:
+            snapshot = super().take(aggregate)
+            snapshot.state.update(teams=list(aggregate.teams), held=list(aggregate.held),
+                                  permissions=sorted(p.value for p in aggregate.permissions))
+            return snapshot
+
+        def mutate(self, _: None) -> Any:
+            agg = super().mutate(None)
+            agg.teams = tuple(agg.teams)
+            agg.held = tuple(agg.held)
+            agg.permissions = frozenset(Permission(p) for p in agg.permissions)
+            return agg
 
     if TYPE_CHECKING:  # set by Registered.apply; not dataclass fields
         agent_id: str

@@ -23,6 +23,7 @@ from callback_domain.errors import (
     StorageUnavailableError,
 )
 from callback_domain.handlers import HANDLERS
+from callback_domain.phone_line import PhoneLine
 from callback_domain.results import Outcome
 from callback_domain.values import Policies
 from callback_domain.workspace import Workspace
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     ReadMany = Callable[[Sequence[UUID]], dict[UUID, list[StoredEvent]]]
 
 log = logging.getLogger(__name__)
+SNAPSHOT_INTERVAL = 50
 
 
 @dataclass(slots=True)
@@ -74,6 +76,10 @@ class CallbackService(Application[UUID]):
 
     name = "callbacks"
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
+    # Agents and phone lines gain an event per assignment / request for ever: they
+    # load from a snapshot taken every so many events, plus the events after it.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Agent: SNAPSHOT_INTERVAL,
+                                                               PhoneLine: SNAPSHOT_INTERVAL}
 
     def __init__(
         self,
@@ -81,15 +87,17 @@ class CallbackService(Application[UUID]):
         *,
         policies: Policies | None = None,
         max_retries: int = 3,
-        bulk_reader: Callable[[Any], ReadMany | None] | None = None,
+        bulk_reader: Callable[[Any, Any], ReadMany | None] | None = None,
     ) -> None:
-        """`bulk_reader(recorder)` may give a function that reads the stored events
-        of many aggregates in one round trip; without one, they load one by one."""
+        """`bulk_reader(recorder, snapshot_recorder)` may give a function that reads
+        many aggregates in one round trip (each one's latest snapshot, if any, then
+        its later events); without one, they load one by one."""
         super().__init__(env)
         self.policies = policies or Policies()
         self.max_retries = max_retries
         self.stats = WriteStats()
-        self._read_many = bulk_reader(self.recorder) if bulk_reader is not None else None
+        snapshots = self.snapshots.recorder if self.snapshots is not None else None
+        self._read_many = bulk_reader(self.recorder, snapshots) if bulk_reader is not None else None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # The name prefixes tables and tracking keys: a subclass (a test double, a
@@ -101,6 +109,8 @@ class CallbackService(Application[UUID]):
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         merged = dict(type(self).env)
+        if type(self).snapshotting_intervals:
+            merged["IS_SNAPSHOTTING_ENABLED"] = "y"
         merged.update(env or {})
         return Environment(name, merged)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from callback_domain.values import AssignMethod, Caller, CallbackType, DialOutcome, Permission
+from callback_domain.values import AssignMethod, Caller, CallbackType, DialOutcome, Permission, Policies
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -113,3 +113,10 @@ class UpsertAgent(Command):
 class SetPresence(Command):
     agent_id: str
     logged_in: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordPolicies(Command):
+    """At start: the policies the service runs on, recorded when they changed."""
+
+    policies: Policies

@@ -24,6 +24,7 @@ class Action(StrEnum):
     RECREATE = "recreate callbacks"
     UPSERT_AGENT = "change the agent directory"
     SET_PRESENCE = "report agent presence"
+    RECORD_POLICIES = "record the policies in force"
     READ = "read callbacks"
     READ_OWN = "read their own callbacks"
 
@@ -49,6 +50,7 @@ MATRIX = MappingProxyType(
         Action.RECREATE: _MANAGERS,
         Action.UPSERT_AGENT: frozenset({_R.ADMIN}),
         Action.SET_PRESENCE: frozenset({_R.ADMIN, _R.SYSTEM}),
+        Action.RECORD_POLICIES: frozenset({_R.ADMIN, _R.SYSTEM}),
         Action.READ: frozenset({*_MANAGERS, _R.ASSIGNER, _R.MONITOR}),
         Action.READ_OWN: _AGENT_WORK,
     }

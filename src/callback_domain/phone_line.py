@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, Snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -49,6 +49,16 @@ class PhoneLine(Aggregate):
         def apply(self, agg: PhoneLine) -> None:
             gone = set(self.closed)
             agg.candidates = (*(c for c in agg.candidates if c not in gone), self.callback_id)
+
+    class Snapshot(Snapshot):
+        """The line as of one version (candidates restored to a tuple on load)."""
+
+        TOPIC = "callbacks:PhoneLine.Snapshot"
+
+        def mutate(self, _: None) -> Any:
+            agg = super().mutate(None)
+            agg.candidates = tuple(agg.candidates)
+            return agg
 
     if TYPE_CHECKING:  # set by Started.apply; not dataclass fields
         phone: str

@@ -106,3 +106,10 @@ class Outcome:
         if self.error is not None:
             raise self.error
         return self.value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoliciesRecorded:
+    """`changed`: the policies differed from the last recorded (or none were)."""
+
+    changed: bool

@@ -34,4 +34,5 @@ HANDLERS: dict[type[c.Command], Callable[[Any, Workspace, Policies], Any]] = {
     c.ExpireCallback: work.expire,
     c.UpsertAgent: directory.upsert_agent,
     c.SetPresence: directory.set_presence,
+    c.RecordPolicies: directory.record_policies,
 }

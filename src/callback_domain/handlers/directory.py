@@ -1,4 +1,4 @@
-"""The agent directory: profiles from agent-upsert, presence from CTI."""
+"""The agent directory (profiles from agent-upsert, presence from CTI) and the policy book."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from callback_domain.agent import Agent
 from callback_domain.errors import AgentNotFoundError
 from callback_domain.handlers.access import authorize_caller
 from callback_domain.permissions import Action
-from callback_domain.results import AgentSaved
+from callback_domain.policy_book import POLICY_BOOK_ID, PolicyBook
+from callback_domain.results import AgentSaved, PoliciesRecorded
 from callback_domain.values import MAX_NAME_LENGTH, Permission, Validator
 
 if TYPE_CHECKING:
-    from callback_domain.commands import SetPresence, UpsertAgent
+    from callback_domain.commands import RecordPolicies, SetPresence, UpsertAgent
     from callback_domain.values import Policies
     from callback_domain.workspace import Workspace
 
@@ -52,3 +53,12 @@ def set_presence(cmd: SetPresence, ws: Workspace, _p: Policies) -> AgentSaved:
         raise AgentNotFoundError(agent_id=cmd.agent_id)
     was_changed = agent.set_presence(logged_in=cmd.logged_in, by=cmd.caller, at=cmd.at)
     return AgentSaved(agent_id=cmd.agent_id, created=False, changed=was_changed)
+
+
+def record_policies(cmd: RecordPolicies, ws: Workspace, _p: Policies) -> PoliciesRecorded:
+    authorize_caller(ws, cmd.caller, Action.RECORD_POLICIES)
+    book = ws.get(PolicyBook, POLICY_BOOK_ID)
+    if book is None:
+        ws.add(PolicyBook.open(cmd.policies, by=cmd.caller, at=cmd.at))
+        return PoliciesRecorded(changed=True)
+    return PoliciesRecorded(changed=book.record(cmd.policies, by=cmd.caller, at=cmd.at))

@@ -43,6 +43,13 @@ def accepted(callback: Callback, *, duplicate: bool) -> CallbackAccepted:
     )
 
 
+def _visible_to(caller: Caller, callback: Callback) -> bool:
+    """An agent sees only callbacks assigned or routed to them; other roles see all."""
+    if caller.role is not Role.AGENT:
+        return True
+    return caller.actor in (callback.agent_id, callback.routing_agent)
+
+
 def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> CallbackAccepted:
     me = authorize_caller(ws, cmd.caller, Action.REQUEST)
     v = Validator()
@@ -53,6 +60,9 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     # under rules (e.g. "not in the past") that a late redelivery would now fail.
     existing = ws.find_callback(Callback.create_id(request_id))
     if existing is not None:
+        if not _visible_to(cmd.caller, existing):
+            v.refuse("request_id", "is already used by another callback; use a new request id")
+            v.raise_if_any()
         return accepted(existing, duplicate=True)
 
     route = v.text("route", cmd.route, max_length=MAX_ROUTE_LENGTH)
@@ -87,6 +97,10 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
 
     duplicate = _open_duplicate(ws, phone, route, policy)
     if isinstance(duplicate, Callback):
+        if not _visible_to(cmd.caller, duplicate):
+            v.refuse("phone", "already has an open callback on this route, held by someone else "
+                              "(duplicate check); ask a supervisor")
+            v.raise_if_any()
         return accepted(duplicate, duplicate=True)
     callback = Callback.request(
         request_id=request_id,

@@ -151,3 +151,23 @@ class TestAuditTrail:
             ("DialAttempted", "kim", "AGENT", "test", T0 + timedelta(minutes=2)),
             ("Completed", "kim", "AGENT", "test", T0 + timedelta(minutes=3)),
         ]
+
+
+def test_an_agent_scheduling_never_learns_another_agents_callback(sut: CallbackService) -> None:
+    from callback_domain.errors import InvalidRequestError
+
+    add_agents(sut, "kim", "lee")
+    lees = sut.execute(request(caller=agent("lee"), routing_agent="lee", phone="0212345678"))
+    events = sut.recorder.max_notification_id()
+
+    with pytest.raises(InvalidRequestError) as same_id:
+        sut.execute(request(caller=agent("kim"), request_id=lees.request_id, phone="0299999999"))
+    with pytest.raises(InvalidRequestError) as same_phone:
+        sut.execute(request(caller=agent("kim"), phone="02-1234-5678"))
+
+    assert [d.field for d in same_id.value.errors] == ["request_id"]
+    assert [d.field for d in same_phone.value.errors] == ["phone"]
+    assert str(lees.callback_id) not in same_id.value.message + same_phone.value.message
+    assert sut.recorder.max_notification_id() == events  # nothing recorded
+    again = sut.execute(request(caller=agent("lee"), request_id=lees.request_id, phone="0212345678"))
+    assert (again.callback_id, again.duplicate) == (lees.callback_id, True)  # the owner still gets it

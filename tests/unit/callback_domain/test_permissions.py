@@ -10,7 +10,7 @@ import pytest
 from callback_domain import commands as c
 from callback_domain.errors import CallbackError, ForbiddenError
 from callback_domain.permissions import MATRIX, Action
-from callback_domain.values import Caller, DialOutcome, Permission, Role
+from callback_domain.values import Caller, DialOutcome, Permission, Policies, Policy, Role
 from tests.factories import ADMIN, SUPERVISOR, T0, add_agents, assigned, queued, request
 from tests.unit.conftest import popo_service
 
@@ -48,6 +48,7 @@ def command_for(action: Action, sut: CallbackService, by: Caller) -> c.Command |
         Action.RECREATE: lambda: c.RecreateCallback(callback_id=_completed(sut), **one),
         Action.UPSERT_AGENT: lambda: c.UpsertAgent(agent_id="new-agent", name="New", **one),
         Action.SET_PRESENCE: lambda: c.SetPresence(agent_id="kim", logged_in=True, **one),
+        Action.RECORD_POLICIES: lambda: c.RecordPolicies(policies=Policies(default=Policy(max_attempts=5)), **one),
     }
     return made[action]() if action in made else None
 
