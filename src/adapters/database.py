@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from psycopg.conninfo import make_conninfo
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+T = TypeVar("T")
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
@@ -87,3 +94,17 @@ class Database:
             password=self.password or None,
             dbname=self.dbname,
         )
+
+
+def created_concurrently(create: Callable[[], T], *, attempts: int = 5) -> T:
+    """Runs `create` (which creates tables if missing), again if it fails: processes
+    starting together on an empty store race to create the same tables, and the
+    loser's CREATE fails (a duplicate type, table or row). Its retry finds them made."""
+    for attempt in range(attempts):
+        try:
+            return create()
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError  # pragma: no cover - the loop returns or raises

@@ -67,24 +67,25 @@ class CallbackListProjection:
 
     def __init__(self, timezone: ZoneInfo) -> None:
         self.timezone = timezone
-        self._handlers: dict[type, Callable[[CallbackRow, Any], CallbackRow]] = {
+        # Each handler gives the fields an event changes; `apply` adds the derived
+        # ones and makes the new row in ONE `replace` (a 37-field frozen dataclass:
+        # building it twice per event was a third of the projection's time).
+        self._handlers: dict[type, Callable[[CallbackRow, Any], dict[str, Any]]] = {
             Callback.Rescheduled: self._rescheduled,
-            Callback.Queued: lambda row, e: replace(row, state=CallbackState.QUEUED),
+            Callback.Queued: lambda row, e: {"state": CallbackState.QUEUED},
             Callback.Assigned: self._assigned,
-            Callback.Unassigned: lambda row, e: replace(
-                row, state=CallbackState.QUEUED, agent=None, team=None, assignment_cancelled=True
-            ),
-            Callback.DialAttempted: lambda row, e: replace(
-                row, state=CallbackState.PROCESSING, attempts=e.attempt
-            ),
-            Callback.DialFailed: lambda row, e: replace(
-                row, state=e.state, reason=e.reason,
-                completed_at=e.timestamp if e.reason else row.completed_at,
-            ),
-            Callback.Completed: lambda row, e: replace(
-                row, state=CallbackState.COMPLETED, reason=e.reason, completed_at=e.timestamp
-            ),
-            Callback.Recreated: lambda row, e: row,
+            Callback.Unassigned: lambda row, e: {
+                "state": CallbackState.QUEUED, "agent": None, "team": None, "assignment_cancelled": True,
+            },
+            Callback.DialAttempted: lambda row, e: {"state": CallbackState.PROCESSING, "attempts": e.attempt},
+            Callback.DialFailed: lambda row, e: {
+                "state": e.state, "reason": e.reason,
+                "completed_at": e.timestamp if e.reason else row.completed_at,
+            },
+            Callback.Completed: lambda row, e: {
+                "state": CallbackState.COMPLETED, "reason": e.reason, "completed_at": e.timestamp,
+            },
+            Callback.Recreated: lambda row, e: {},
         }
 
     def keys(self, events: Iterable[Positioned]) -> set[Hashable]:
@@ -102,13 +103,15 @@ class CallbackListProjection:
         handler = self._handlers.get(type(event))
         if handler is None:
             return  # not a callback event
-        row = handler(batch.rows[event.originator_id], event)
+        row = batch.rows[event.originator_id]
+        changes = handler(row, event)
         status = nhn_status(
-            CallbackState(row.state), row.reason, assignment_cancelled=row.assignment_cancelled
+            CallbackState(changes.get("state", row.state)), changes.get("reason", row.reason),
+            assignment_cancelled=changes.get("assignment_cancelled", row.assignment_cancelled),
         )
         batch.put(
             event.originator_id,
-            replace(row, status=status.value, history_length=event.originator_version,
+            replace(row, **changes, status=status.value, history_length=event.originator_version,
                     position=item.position),
         )
 
@@ -131,24 +134,24 @@ class CallbackListProjection:
             position=position,
         )
 
-    def _rescheduled(self, row: CallbackRow, e: Callback.Rescheduled) -> CallbackRow:
+    def _rescheduled(self, row: CallbackRow, e: Callback.Rescheduled) -> dict[str, Any]:
         window = row.overdue_at - row.due_at
         expiry = row.expires_at - row.due_at
-        return replace(
-            row, desired_time=e.desired_time, due_at=e.desired_time,
-            overdue_at=e.desired_time + window, expires_at=e.desired_time + expiry,
-        )
+        return {
+            "desired_time": e.desired_time, "due_at": e.desired_time,
+            "overdue_at": e.desired_time + window, "expires_at": e.desired_time + expiry,
+        }
 
-    def _assigned(self, row: CallbackRow, e: Callback.Assigned) -> CallbackRow:
+    def _assigned(self, row: CallbackRow, e: Callback.Assigned) -> dict[str, Any]:
         first = row.first_assigned_at is None
         local = e.timestamp.astimezone(self.timezone)
-        return replace(
-            row, state=CallbackState.ROUTING, agent=e.agent_id, team=team_of(e.agent_teams),
-            assigner=e.actor, assigner_team=team_of(e.assigner_teams), assigned_at=e.timestamp,
-            first_assigned_at=e.timestamp if first else row.first_assigned_at,
-            first_assigned_day=local.strftime("%Y-%m-%d") if first else row.first_assigned_day,
-            first_assigned_month=local.strftime("%Y-%m") if first else row.first_assigned_month,
-        )
+        return {
+            "state": CallbackState.ROUTING, "agent": e.agent_id, "team": team_of(e.agent_teams),
+            "assigner": e.actor, "assigner_team": team_of(e.assigner_teams), "assigned_at": e.timestamp,
+            "first_assigned_at": e.timestamp if first else row.first_assigned_at,
+            "first_assigned_day": local.strftime("%Y-%m-%d") if first else row.first_assigned_day,
+            "first_assigned_month": local.strftime("%Y-%m") if first else row.first_assigned_month,
+        }
 
 
 def holds(row: CallbackRow) -> bool:

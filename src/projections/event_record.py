@@ -30,7 +30,7 @@ def _plain(value: Any) -> Any:
 class EventRecord:
     """One event of the log, at its position.
 
-    `aggregate` is "Callback", "Agent" or "PhoneLine"; `type` the event's name
+    `aggregate` is "Callback", "Agent", "PhoneLine" or "PolicyBook"; `type` the event's name
     (e.g. "Assigned"); `data` its own fields, JSON-ready.
     """
 

@@ -206,3 +206,56 @@ def test_refusals_from_the_store_path_are_typed(service: CallbackService) -> Non
     with pytest.raises(InvalidRequestError):
         service.execute(request(phone="x"))
     assert service.execute(request(caller=IVR)).state == "QUEUED"
+
+
+def test_a_busy_agent_and_phone_line_load_from_their_latest_snapshot(service: CallbackService) -> None:
+    """After 130 assignments, loading the agent reads one snapshot and the few events
+    after it, and gives exactly the state a replay of every event gives."""
+    from eventsourcing.domain import Snapshot
+    from eventsourcing.utils import get_topic
+
+    from callback_domain.agent import Agent
+    from callback_domain.application import SNAPSHOT_INTERVAL
+    from callback_domain.phone_line import PhoneLine
+
+    add_agents(service, "kim")
+    calls = [queued(service) for _ in range(130)]
+    for start in range(0, 130, 40):  # several commands, so snapshots fall mid-batch too
+        service.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=tuple(calls[start:start + 40]),
+                                          agent_ids=("kim",), method=AssignMethod.MANUAL))
+    for callback_id in calls[:70]:
+        service.execute(c.FinishCallback(caller=agent("kim"), at=T0, callback_id=callback_id))
+    phone = "+82 10-5555-0000"
+    for n in range(SNAPSHOT_INTERVAL + 5):  # the same caller, again and again: one line
+        made = service.execute(request(phone=phone)).callback_id
+        service.execute(c.CancelCallbacks(caller=ADMIN, at=T0, callback_ids=(made,)))
+    extra = queued(service)
+    service.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=(extra,), agent_ids=("kim",),
+                                      method=AssignMethod.MANUAL))  # prunes the finished ones
+
+    for aggregate_id, cls in ((Agent.create_id("kim"), Agent), (PhoneLine.create_id("+821055550000", "billing"), PhoneLine)):
+        assert service._read_many is not None
+        stored = service._read_many([aggregate_id, aggregate_id])[aggregate_id]
+        assert service.mapper.to_domain_event(stored[0]).__class__.__name__ == "Snapshot", cls
+        assert len(stored) <= SNAPSHOT_INTERVAL + 1
+        loaded = service._load_many([aggregate_id])[aggregate_id]
+        replayed: Any = None
+        for event in service.events.get(aggregate_id):
+            replayed = event.mutate(replayed)
+        assert loaded is not None and vars(loaded) == vars(replayed)
+        assert isinstance(service.mapper.to_domain_event(stored[0]), Snapshot)
+        assert get_topic(type(loaded)) == f"callbacks:{cls.__name__}"
+    kim = service._load_many([Agent.create_id("kim")])[Agent.create_id("kim")]
+    assert isinstance(kim, Agent) and kim.assignments == 131 and len(kim.held) == 61
+
+
+def test_services_starting_together_on_an_empty_store_all_start(database_url: str) -> None:
+    """Two `callbacks serve` on a fresh PostgreSQL schema race to create the tables."""
+    settings = Settings.load(database_url=database_url)
+    with ThreadPoolExecutor(3) as pool:
+        services = list(pool.map(lambda _: build_service(settings), range(3)))
+    try:
+        assert all(isinstance(s, CallbackService) for s in services)
+    finally:
+        for s in services:
+            s.close()

@@ -169,3 +169,15 @@ def test_the_scheduler_finds_due_and_expired_callbacks(center: Center) -> None:
     assert center.scheduled not in expired  # due later, so it expires later
 
 
+
+
+def test_places_in_line_for_many_equal_one_by_one(center: Center) -> None:
+    from uuid import uuid4
+
+    rows = [center.q.get(i) for i in [*center.billing, *center.tech]]
+    unseen = ("tech", T0 + timedelta(seconds=90), uuid4())  # not in the view yet: counts those ahead
+    wanted = [(r.route, r.queue_since, r.callback_id) for r in rows if r.state == "QUEUED"] + [unseen]
+    for now in (T0 + timedelta(minutes=45), T0 + timedelta(hours=5)):
+        one_by_one = [center.q.place_in_line(route, qs, cid, now) for route, qs, cid in wanted]
+        assert center.q.places_in_line(wanted, now) == one_by_one
+    assert center.q.places_in_line([], T0) == []

@@ -129,3 +129,24 @@ def _all() -> Any:
     from adapters.views.queries import ListFilters
 
     return ListFilters()
+
+
+def test_two_services_starting_together_on_an_empty_store_share_one_generation(database_url: str) -> None:
+    """Both race to create the live generations; neither fails, both read the same ones."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from adapters.bootstrap import prepare_database
+    from adapters.database import Database
+    from adapters.views.backends import open_view_store
+
+    db = Database.parse(database_url)
+    prepare_database(db)  # the schema, as serve makes it before anything else
+    with ThreadPoolExecutor(3) as pool:
+        stores = list(pool.map(lambda _: open_view_store(db), range(3)))
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            found = list(pool.map(lambda store: store.ensure_live("UTC"), stores))
+        assert all({v: g.tag for v, g in f.items()} == {v: g.tag for v, g in found[0].items()} for f in found)
+    finally:
+        for store in stores:
+            store.datastore.close()

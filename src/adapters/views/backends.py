@@ -12,6 +12,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg import sql
 
 from adapters.database import SQLITE as SQLITE_KIND
+from adapters.database import created_concurrently
 from adapters.read_store import open_read_factory, tracking_recorder
 from adapters.views.dialect import POSTGRES, SQLITE
 from adapters.views.store import ViewStore
@@ -38,10 +39,15 @@ class PostgresViewStore(ViewStore, PostgresTrackingRecorder):
 
 
 def open_view_store(db: Database, *, pool_size: int = 8) -> ViewStore:
+    """The views' store, its registry created if missing."""
     cls: type[ViewStore] = SQLiteViewStore if db.kind == SQLITE_KIND else PostgresViewStore
-    store = tracking_recorder(open_read_factory(db, pool_size=pool_size), cls)  # type: ignore[type-var]
-    store.create_registry()
-    return store  # type: ignore[return-value]
+
+    def create() -> ViewStore:
+        store = tracking_recorder(open_read_factory(db, pool_size=pool_size), cls)  # type: ignore[type-var]
+        store.create_registry()
+        return store  # type: ignore[no-any-return]
+
+    return created_concurrently(create)
 
 
 class PostgresWaker:

@@ -18,7 +18,7 @@ from callback_domain.values import compact_phone
 from projections.treatment_rate import DAY, RateRow, periods
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from adapters.views.store import Generation, ViewStore
     from projections.agent_counts import AgentRow
@@ -74,17 +74,26 @@ class ViewQueries:
     def __init__(self, store: ViewStore, *, snapshot: str | None = None) -> None:
         self.store, self.snapshot = store, snapshot
 
-    def generation(self, view: str) -> Generation:
-        found = self.store.snapshot(self.snapshot) if self.snapshot else self.store.active()
+    def generation(self, view: str, *, cursor: Any = None) -> Generation:
+        found = (self.store.snapshot(self.snapshot, cursor=cursor) if self.snapshot
+                 else self.store.active(cursor=cursor))
         if view not in found:
             msg = f"no {view} view yet; start `callbacks serve` or run `callbacks projections rebuild`"
             raise LookupError(msg)
         return found[view]
 
     def _q(self, view: str, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        table = self.store.table(view, self.generation(view).tag)
+        return self._many(view, [(sql, params)])[0]
+
+    def _many(self, view: str, statements: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        """Runs statements on the view's generation in ONE read transaction (which
+        generation is active is read in it too: one connection, one round trip each)."""
         with self.store.tx(commit=False) as cur:
-            return self.store.run(cur, sql.replace("{t}", table), params)
+            # `generation` may be replaced on an instance to pin other generations.
+            pinned = "generation" in vars(self)
+            generation = self.generation(view) if pinned else self.generation(view, cursor=cur)
+            table = self.store.table(view, generation.tag)
+            return [self.store.run(cur, sql.replace("{t}", table), params) for sql, params in statements]
 
     def _rows(self, view: str, sql: str, params: dict[str, Any]) -> list[Any]:
         table = TABLES[view]
@@ -139,13 +148,18 @@ class ViewQueries:
         page_size = max(1, min(page_size, MAX_PAGE))
         params: dict[str, Any] = {"limit": page_size + 1}
         where = self._where(filters, params)
-        total = self._q(CALLBACK_LIST, f"SELECT count(*) AS n FROM {{t}} WHERE {where}", dict(params))[0]["n"]
+        counting = (f"SELECT count(*) AS n FROM {{t}} WHERE {where}", dict(params))
         if cursor:
             at, callback_id = decode_cursor(cursor)
-            where += " AND (requested_at < :c_at OR (requested_at = :c_at AND callback_id < :c_id))"
+            # A row comparison: PostgreSQL starts the index scan there (an OR of the
+            # two conditions was a filter over every row before the cursor).
+            where += " AND (requested_at, callback_id) < (:c_at, :c_id)"
             params.update(c_at=self._ts(at), c_id=self.store.dialect.to_db(callback_id, "uuid"))
-        rows = self._rows(CALLBACK_LIST, f"SELECT * FROM {{t}} WHERE {where} "
-                          "ORDER BY requested_at DESC, callback_id DESC LIMIT :limit", params)
+        counted, records = self._many(CALLBACK_LIST, [counting, (
+            f"SELECT * FROM {{t}} WHERE {where} ORDER BY requested_at DESC, callback_id DESC LIMIT :limit", params)])
+        total = counted[0]["n"]
+        table = TABLES[CALLBACK_LIST]
+        rows = [table.from_record(r, self.store.dialect) for r in records]
         more = len(rows) > page_size
         rows = rows[:page_size]
         return ListPage(rows, encode_cursor(rows[-1]) if more else None, int(total))
@@ -165,7 +179,9 @@ class ViewQueries:
         where = self._where(filters, params)
         if cursor:
             at, callback_id = decode_cursor(cursor)
-            where += " AND (requested_at < :c_at OR (requested_at = :c_at AND callback_id < :c_id))"
+            # A row comparison: PostgreSQL starts the index scan there (an OR of the
+            # two conditions was a filter over every row before the cursor).
+            where += " AND (requested_at, callback_id) < (:c_at, :c_id)"
             params.update(c_at=self._ts(at), c_id=self.store.dialect.to_db(callback_id, "uuid"))
         return self._rows(CALLBACK_LIST, f"SELECT * FROM {{t}} WHERE {where} "
                           "ORDER BY requested_at DESC, callback_id DESC LIMIT :limit", params)
@@ -207,17 +223,34 @@ class ViewQueries:
         callbacks of the route were assigned in the last hour. Works for a callback
         the view has not seen yet (it counts those ahead of it).
         """
-        params = {"route": route, "qs": self._ts(queue_since),
-                  "id": self.store.dialect.to_db(callback_id, "uuid"),
-                  "since": self._ts(now - RATE_WINDOW), "queued": CallbackState.QUEUED.value}
-        (ahead,) = self._q(CALLBACK_LIST, "SELECT count(*) AS n FROM {t} WHERE route = :route AND "
-                           "state = :queued AND (queue_since < :qs OR (queue_since = :qs AND callback_id < :id))",
-                           params)
-        (handled,) = self._q(CALLBACK_LIST, "SELECT count(*) AS n FROM {t} WHERE route = :route "
-                             "AND assigned_at >= :since", params)
-        position = int(ahead["n"]) + 1
-        rate = int(handled["n"]) / RATE_WINDOW.total_seconds()
-        return position, (round(position / rate) if rate else None)
+        ((position, wait),) = self.places_in_line([(route, queue_since, callback_id)], now)
+        return position, wait
+
+    def places_in_line(self, callbacks: Sequence[tuple[str, datetime, UUID]],
+                       now: datetime) -> list[tuple[int, int | None]]:
+        """`place_in_line` for many QUEUED callbacks (route, queue_since, id) in one
+        statement per 100 of them, in one read transaction: a batch of submitted
+        requests costs one round trip, not five per callback."""
+        found: list[tuple[int, int | None]] = []
+        to_db = self.store.dialect.to_db
+        for start in range(0, len(callbacks), 100):
+            chunk = callbacks[start:start + 100]
+            params: dict[str, Any] = {"since": self._ts(now - RATE_WINDOW), "queued": CallbackState.QUEUED.value}
+            rows = []
+            for n, (route, queue_since, callback_id) in enumerate(chunk):
+                params.update({f"r{n}": route, f"q{n}": self._ts(queue_since), f"c{n}": to_db(callback_id, "uuid")})
+                rows.append(f"({n}, :r{n}, :q{n}, :c{n})")
+            (result,) = self._many(CALLBACK_LIST, [(
+                f"WITH w(i, route, qs, id) AS (VALUES {', '.join(rows)}) "  # noqa: S608 - placeholders only
+                "SELECT w.i AS i, (SELECT count(*) FROM {t} t WHERE t.route = w.route AND t.state = :queued "
+                "AND (t.queue_since < w.qs OR (t.queue_since = w.qs AND t.callback_id < w.id))) AS ahead, "
+                "(SELECT count(*) FROM {t} t WHERE t.route = w.route AND t.assigned_at >= :since) AS handled "
+                "FROM w ORDER BY w.i", params)])
+            for r in result:
+                position = int(r["ahead"]) + 1
+                rate = int(r["handled"]) / RATE_WINDOW.total_seconds()
+                found.append((position, round(position / rate) if rate else None))
+        return found
 
     # Other views -------------------------------------------------------------------
 

@@ -48,10 +48,12 @@ def rebuild(
         building = [g for g in store.generations(view) if g.kind == LIVE and g.status == BUILDING]
         generations.append(
             building[0] if building else store.create_generation(
-                view, kind=LIVE, tag=store.next_tag(view), status=BUILDING, timezone=timezone
+                view, kind=LIVE, tag=store.next_tag(view), status=BUILDING, timezone=timezone,
+                indexes=False,
             )
         )
     runner.catch_up(generations, on_batch=on_batch)
+    store.finish(generations)
     store.activate(generations)
     return generations
 
@@ -76,10 +78,11 @@ def snapshot(
     generations = [
         store.create_generation(
             view, kind=SNAPSHOT, tag=snapshot_tag(name), status=BUILDING, timezone=timezone,
-            until_position=until_position, as_of=as_of,
+            until_position=until_position, as_of=as_of, indexes=False,
         )
         for view in views
     ]
     runner.catch_up(generations, until=until_position, on_batch=on_batch)
+    store.finish(generations)
     store.activate(generations)
     return generations

@@ -81,7 +81,7 @@ class ProjectionRunner:
         """
         if not generations:
             return 0
-        positions = {g.key: self.store.position(g) for g in generations}
+        positions = self.store.positions(generations)
         start = min(positions.values())
         if until is not None and start >= until:
             return 0

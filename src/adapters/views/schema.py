@@ -29,15 +29,27 @@ class Table:
     def name(self, tag: str) -> str:
         return f"{TABLE_PREFIX}_{self.view}_{tag}"
 
-    def create(self, dialect: Dialect, tag: str, schema: str | None) -> list[str]:
+    def create(self, dialect: Dialect, tag: str, schema: str | None, *, indexes: bool = True) -> list[str]:
+        """The table; with `indexes=False` only its primary key (a rebuild adds the
+        others once it is filled: building an index at the end is far cheaper than
+        keeping it up to date row by row)."""
         table = qualified(self.name(tag), schema)
         cols = ", ".join(f"{c} {dialect.types[t]}" for c, t in self.columns.items())
         statements = [f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(self.key)}))"]
-        for i, index in enumerate(self.indexes):
-            statements.append(
-                f"CREATE INDEX IF NOT EXISTS {self.name(tag)}_i{i} ON {table} ({', '.join(index)})"
-            )
+        if indexes:
+            statements += self.create_indexes(tag, schema)
         return statements
+
+    def create_indexes(self, tag: str, schema: str | None) -> list[str]:
+        table = qualified(self.name(tag), schema)
+        return [
+            f"CREATE INDEX IF NOT EXISTS {self.name(tag)}_i{i} ON {table} ({', '.join(index)})"
+            for i, index in enumerate(self.indexes)
+        ]
+
+    def values(self, row: Any, dialect: Dialect) -> list[Any]:
+        """The row's database values in column order (for COPY)."""
+        return [dialect.to_db(_get(row, c), t) for c, t in self.columns.items()]
 
     def to_params(self, row: Any, dialect: Dialect) -> dict[str, Any]:
         return {c: dialect.to_db(_get(row, c), t) for c, t in self.columns.items()}

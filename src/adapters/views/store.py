@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Tracking
 
+from adapters.database import created_concurrently
 from adapters.views.schema import TABLE_PREFIX, TABLES, VIEWS, qualified
+
 
 if TYPE_CHECKING:
     from collections.abc import Hashable, Iterable, Iterator, Sequence
@@ -88,17 +90,22 @@ class ViewStore:
                      "status TEXT NOT NULL, timezone TEXT NOT NULL, until_position BIGINT, "
                      "as_of TEXT, created_at TEXT NOT NULL, PRIMARY KEY (view, tag))")
 
-    def generations(self, view: str | None = None) -> list[Generation]:
+    def generations(self, view: str | None = None, *, cursor: Any = None) -> list[Generation]:
+        """`cursor`: read within that transaction (a query then needs one round trip less)."""
         where, params = ("WHERE view = :view", {"view": view}) if view else ("", {})
+        statement = f"SELECT * FROM {self.registry} {where} ORDER BY view, created_at"
+        if cursor is not None:
+            return [Generation(**r) for r in self.run(cursor, statement, params)]
         with self.tx(commit=False) as cur:
-            rows = self.run(cur, f"SELECT * FROM {self.registry} {where} ORDER BY view, created_at", params)
+            rows = self.run(cur, statement, params)
         return [Generation(**r) for r in rows]
 
-    def active(self) -> dict[str, Generation]:
-        return {g.view: g for g in self.generations() if g.kind == LIVE and g.status == ACTIVE}
+    def active(self, *, cursor: Any = None) -> dict[str, Generation]:
+        return {g.view: g for g in self.generations(cursor=cursor) if g.kind == LIVE and g.status == ACTIVE}
 
-    def snapshot(self, name: str) -> dict[str, Generation]:
-        found = {g.view: g for g in self.generations() if g.kind == SNAPSHOT and g.tag == snapshot_tag(name)}
+    def snapshot(self, name: str, *, cursor: Any = None) -> dict[str, Generation]:
+        found = {g.view: g for g in self.generations(cursor=cursor)
+                 if g.kind == SNAPSHOT and g.tag == snapshot_tag(name)}
         if not found:
             msg = f"no snapshot named {name!r}; see `callbacks projections status`"
             raise LookupError(msg)
@@ -106,27 +113,57 @@ class ViewStore:
 
     def create_generation(
         self, view: str, *, kind: str, tag: str, status: str, timezone: str,
-        until_position: int | None = None, as_of: str | None = None,
+        until_position: int | None = None, as_of: str | None = None, indexes: bool = True,
     ) -> Generation:
+        """A new generation's tables; `indexes=False` leaves the secondary indexes to
+        `finish` (a rebuild fills the table first, then indexes it once)."""
         generation = Generation(
             view=view, tag=tag, kind=kind, status=status, timezone=timezone,
             until_position=until_position, as_of=as_of,
             created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
         )
         with self.tx(commit=True) as cur:
-            for statement in TABLES[view].create(self.dialect, tag, self.schema):
+            for statement in TABLES[view].create(self.dialect, tag, self.schema, indexes=indexes):
                 self.run(cur, statement)
             self.run(cur, f"INSERT INTO {self.registry} (view, tag, kind, status, timezone, "
                      "until_position, as_of, created_at) VALUES (:view, :tag, :kind, :status, "
                      ":timezone, :until_position, :as_of, :created_at)", _params(generation))
         return generation
 
+    def finish(self, generations: Sequence[Generation]) -> None:
+        """Builds the secondary indexes of filled generations and refreshes the
+        planner's statistics, before they are switched to (idempotent)."""
+        for generation in generations:
+            table = TABLES[generation.view]
+            with self.tx(commit=True) as cur:
+                for statement in table.create_indexes(generation.tag, self.schema):
+                    self.run(cur, statement)
+            if self.dialect.name == "postgres":
+                # Appended views are read by key or position: statistics are enough.
+                self._vacuum(self.table(generation.view, generation.tag), analyze_only=table.appended)
+
+    def _vacuum(self, table: str, *, analyze_only: bool) -> None:
+        """VACUUM (ANALYZE): planner statistics, and the visibility map that lets
+        counts and pages be answered from the indexes alone (a freshly filled table
+        has none until autovacuum comes by). Outside a transaction, as VACUUM must be."""
+        with self.datastore.get_connection() as conn:
+            conn.autocommit = True
+            try:
+                conn.execute(f"ANALYZE {table}" if analyze_only else f"VACUUM (ANALYZE) {table}")
+            finally:
+                conn.autocommit = False
+
     def next_tag(self, view: str) -> str:
         numbers = [int(g.tag[1:]) for g in self.generations(view) if g.kind == LIVE]
         return f"g{max(numbers, default=0) + 1}"
 
     def ensure_live(self, timezone: str) -> dict[str, Generation]:
-        """Every view has an active live generation (a new one starts at position 0)."""
+        """Every view has an active live generation (a new one starts at position 0).
+        Two services starting together on an empty store race to create them: the
+        loser retries and finds the winner's."""
+        return created_concurrently(lambda: self._ensure_live(timezone))
+
+    def _ensure_live(self, timezone: str) -> dict[str, Generation]:
         self.create_registry()
         active = self.active()
         for view in VIEWS:
@@ -141,9 +178,27 @@ class ViewStore:
             self.run(cur, f"DROP TABLE IF EXISTS {self.table(generation.view, generation.tag)}")
             self.run(cur, f"DELETE FROM {self.registry} WHERE view = :view AND tag = :tag",
                      {"view": generation.view, "tag": generation.tag})
+            # Its position too: a snapshot made again under the same name starts from 0.
+            tracking = qualified(self.tracking_table_name, self.schema)  # type: ignore[attr-defined]
+            self.run(cur, f"DELETE FROM {tracking} WHERE application_name = :key",  # noqa: S608
+                     {"key": generation.key})
 
     def position(self, generation: Generation) -> int:
         return self.max_tracking_id(generation.key) or 0  # type: ignore[attr-defined,no-any-return]
+
+    def positions(self, generations: Sequence[Generation]) -> dict[str, int]:
+        """Each generation's position by key: on PostgreSQL in one query (the live loop
+        asks before every batch), elsewhere one by one."""
+        if self.dialect.name != "postgres" or len(generations) < 2:  # noqa: PLR2004
+            return {g.key: self.position(g) for g in generations}
+        table = qualified(self.tracking_table_name, self.schema)  # type: ignore[attr-defined]
+        params: dict[str, Any] = {}
+        where = self.in_list("application_name", [g.key for g in generations], params, "text")
+        with self.tx(commit=False) as cur:
+            rows = self.run(cur, f"SELECT application_name AS k, max(notification_id) AS n FROM {table} "  # noqa: S608
+                            f"WHERE {where} GROUP BY application_name", params)
+        found = {r["k"]: r["n"] for r in rows}
+        return {g.key: int(found.get(g.key) or 0) for g in generations}
 
     # Rows -------------------------------------------------------------------------
 
@@ -193,12 +248,32 @@ class ViewStore:
         if not rows:
             return
         columns = list(table.columns)
-        insert = (f"INSERT INTO {self.table(generation.view, generation.tag)} ({', '.join(columns)}) "
-                  f"VALUES ({', '.join(':' + c for c in columns)})")
+        target = self.table(generation.view, generation.tag)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in table.key)
+        upsert = f" ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates}"
+        if self.dialect.name == "postgres":
+            self._copy_rows(cur, table, target, columns, rows, "" if table.appended else upsert)
+            return
+        insert = f"INSERT INTO {target} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
         if not table.appended:
-            updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in table.key)
-            insert += f" ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates}"
+            insert += upsert
         cur.executemany(self.dialect.sql(insert), [table.to_params(r, self.dialect) for r in rows])
+
+    def _copy_rows(self, cur: Any, table: Any, target: str, columns: list[str], rows: list[Any],
+                   upsert: str) -> None:
+        """PostgreSQL: COPY, the fastest way in. Appended rows go straight into the
+        table; upserted rows into a session-local staging table first, then into the
+        table with ONE `INSERT ... SELECT ... ON CONFLICT` (keys are unique per batch)."""
+        names = ", ".join(columns)
+        into = target
+        if upsert:
+            into = f'"{TABLE_PREFIX}_stage_{table.view}"'
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {into} (LIKE {target}) ON COMMIT DELETE ROWS")
+        with cur.copy(f"COPY {into} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(table.values(row, self.dialect))
+        if upsert:
+            cur.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {into}{upsert}")
 
 
 def snapshot_tag(name: str) -> str:
