@@ -1,4 +1,5 @@
-"""Writes the JSON Schema of every payload and reply data model to schemas/json/."""
+"""Writes the JSON Schema of every payload, reply and published message to schemas/json/,
+and the AsyncAPI 3 document of every subject to schemas/asyncapi.json."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "schemas" / "json"
+ASYNCAPI = ROOT / "schemas" / "asyncapi.json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 if str(ROOT / "src") not in sys.path:  # run from a checkout without an install
     sys.path.insert(0, str(ROOT / "src"))
 
-from adapters.messaging.messages.catalog import PAYLOADS, REPLIES  # noqa: E402
+from adapters.messaging.messages.catalog import PAYLOADS, PUBLISHED, REPLIES  # noqa: E402
 from adapters.messaging.messages.envelope import Envelope  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from asyncapi import document as asyncapi_document  # noqa: E402
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -36,6 +41,10 @@ def schemas() -> dict[str, dict[str, Any]]:
     found |= {
         f"reply.{name}.v1.json": _schema(f"reply.{name}", model, "serialization")
         for name, model in REPLIES.items()
+    }
+    found |= {
+        f"published.{name}.v1.json": _schema(f"published.{name}", model, "serialization")
+        for name, model in PUBLISHED.items()
     }
     found["envelope.v1.json"] = _schema("envelope", Envelope, "serialization")
     return dict(sorted(found.items()))
@@ -60,6 +69,10 @@ def main() -> int:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
     print(f"{len(wanted)} schemas in {OUT.relative_to(ROOT)}")
+    text = render(asyncapi_document())
+    if not ASYNCAPI.exists() or ASYNCAPI.read_text(encoding="utf-8") != text:
+        ASYNCAPI.write_text(text, encoding="utf-8")
+        print(f"wrote {ASYNCAPI.relative_to(ROOT)}")
     return 0
 
 

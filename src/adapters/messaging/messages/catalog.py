@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from adapters.messaging.messages import admin, agent, intake, queries, read_replies, replies
+from adapters.messaging.messages import admin, agent, intake, published, queries, read_replies, replies
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -69,4 +69,13 @@ REPLIES: Mapping[str, type[BaseModel]] = MappingProxyType({
     "query.assignment-summary": read_replies.SummaryReply,
     "query.agent-counts": read_replies.AgentCountsReply,
     "query.treatment-rate": read_replies.TreatmentRateReply,
+    "cti.presence": replies.AgentSavedReply,
+})
+
+# What the service publishes, by subject name (without the prefix; `{...}` tokens dropped).
+PUBLISHED: Mapping[str, type[BaseModel]] = MappingProxyType({
+    "notify.agent": published.AgentNotification,
+    "notify.received": published.ReceivedNotification,
+    "notify.intake": published.IntakeOutcome,
+    "events": published.EventMessage,
 })

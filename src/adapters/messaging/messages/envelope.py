@@ -163,3 +163,15 @@ def _dump(document: Mapping[str, Any]) -> bytes:
     return json.dumps(
         document, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default
     ).encode("utf-8")
+
+
+def request_id_of(body: bytes, *, scan_limit: int | None = None) -> str | None:
+    """The `request_id` of a body that may be refused (not JSON, too deep, not an object):
+    for naming it in logs and outcomes. A body over `scan_limit` bytes is not read."""
+    if scan_limit is not None and len(body) > scan_limit:
+        return None
+    try:
+        value = json.loads(body).get("request_id")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None

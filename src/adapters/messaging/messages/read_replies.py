@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime  # noqa: TC003 - pydantic resolves field types at runtime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID  # noqa: TC003 - pydantic resolves field types at runtime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,8 @@ class HealthReply(BaseModel):
     status: Literal["ok"]
     version: str
     log_position: int | None = Field(description="the newest position in the event log")
+    views_position: int = Field(description="the position the read models have reached")
+    views_lag: int = Field(description="events written but not yet in the read models")
 
 
 class CallbackItem(BaseModel):
@@ -40,10 +42,16 @@ class CallbackItem(BaseModel):
     overdue: bool = Field(description="SCHEDULED and past its desired time plus the window")
 
 
+ReadPosition = Annotated[int, Field(description="the log position the read models had reached for this answer")]
+
+
 class CallbackDetail(CallbackItem):
-    """`query.get`: a list item and the number of events in its history."""
+    """`query.get`: a list item, the length of its history and its place in line."""
 
     history_length: int
+    position_in_queue: int | None = Field(description="1 = next; null unless QUEUED")
+    estimated_wait_seconds: int | None = Field(description="null when it cannot be estimated")
+    log_position: ReadPosition
 
 
 class ListPageReply(BaseModel):
@@ -52,6 +60,7 @@ class ListPageReply(BaseModel):
     items: list[CallbackItem]
     next_cursor: str | None = Field(description="pass as cursor for the next page; null: last page")
     total: int = Field(description="how many callbacks match the filters, on every page")
+    log_position: ReadPosition
 
 
 class SearchReply(BaseModel):
@@ -74,6 +83,9 @@ class HistoryEvent(BaseModel):
     at: datetime
     actor: str | None
     role: str | None
+    channel: str | None
+    version: int = Field(description="the callback's version after this event (1 = first)")
+    position: int = Field(description="the event's position in the log")
 
 
 class HistoryReply(BaseModel):
@@ -90,6 +102,8 @@ class SummaryReply(BaseModel):
 
 class AgentCount(BaseModel):
     agent_id: str
+    name: str | None
+    teams: list[str]
     incomplete: int = Field(description="callbacks the agent holds in ROUTING or PROCESSING")
     logged_in: bool
 
@@ -108,3 +122,4 @@ class RateRow(BaseModel):
 
 class TreatmentRateReply(BaseModel):
     rows: list[RateRow]
+    timezone: str = Field(description="the IANA zone the periods are counted in")

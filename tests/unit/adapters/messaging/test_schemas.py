@@ -56,3 +56,53 @@ def test_schemas_use_the_contracts_field_names() -> None:
     assert "from_" not in listing["properties"]
     assert "type" in intake["properties"]
     assert intake["required"] == ["request_id", "phone", "route"]
+
+
+def _refs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [r for value in node.values() for r in _refs(value)]
+    if isinstance(node, list):
+        return [r for value in node for r in _refs(value)]
+    return []
+
+
+def test_the_asyncapi_document_matches_the_catalog() -> None:
+    script = export_script()
+    found = (ROOT / "schemas" / "asyncapi.json").read_text(encoding="utf-8")
+
+    assert found == script.render(script.asyncapi_document()), FIX
+
+
+def test_the_asyncapi_document_is_valid_asyncapi_3_and_every_ref_resolves() -> None:
+    import jsonschema
+
+    document = json.loads((ROOT / "schemas" / "asyncapi.json").read_text(encoding="utf-8"))
+    meta = json.loads((ROOT / "tests" / "data" / "asyncapi-3.0.0.schema.json").read_text(encoding="utf-8"))
+    errors = [e.message for e in jsonschema.Draft7Validator(meta).iter_errors(document)]
+    assert not errors, errors[:5]
+
+    for ref in _refs(document):
+        target, _, pointer = ref.partition("#")
+        node = json.loads((ROOT / "schemas" / target).read_text(encoding="utf-8")) if target else document
+        for part in filter(None, pointer.split("/")):
+            node = node[part]  # KeyError: a dangling reference
+
+
+def test_every_subject_of_the_contract_is_a_channel() -> None:
+    document = json.loads((ROOT / "schemas" / "asyncapi.json").read_text(encoding="utf-8"))
+    addresses = {c["address"] for c in document["channels"].values() if c["address"]}
+
+    assert {
+        "callbacks.intake.request", "callbacks.intake.submit", "callbacks.agent.{agent_id}.dial",
+        "callbacks.admin.assign", "callbacks.query.treatment-rate", "callbacks.cti.presence.{agent_id}",
+        "callbacks.notify.agent.{agent_id}", "callbacks.notify.received", "callbacks.notify.intake",
+        "callbacks.events.{callback_id}.{event_name}",
+    } <= addresses
+
+
+def test_every_json_schema_is_a_valid_2020_12_schema() -> None:
+    import jsonschema
+
+    for path in sorted(SCHEMAS.glob("*.json")):
+        jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))

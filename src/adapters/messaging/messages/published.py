@@ -1,0 +1,64 @@
+"""What the service publishes: notifications, intake outcomes, domain events."""
+
+from __future__ import annotations
+
+from datetime import datetime  # noqa: TC003 - pydantic resolves field types at runtime
+from typing import Literal
+from uuid import UUID  # noqa: TC003 - pydantic resolves field types at runtime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from adapters.messaging.messages.envelope import ErrorBody
+from adapters.messaging.messages.read_replies import CallbackItem
+from adapters.messaging.messages.replies import IntakeReply
+from callback_domain.lifecycle import CallbackState, NhnStatus
+from callback_domain.values import CallbackType
+
+
+class AgentNotification(BaseModel):
+    """`notify.agent.{agent_id}`: a callback was assigned to, taken from or completed by the agent."""
+
+    type: Literal["assigned", "unassigned", "completed"]
+    callback: CallbackItem = Field(description="the callback as the list shows it after the change")
+    pending_count: int | None = Field(description="callbacks the agent now holds in ROUTING or PROCESSING")
+    log_position: int
+
+
+class ReceivedNotification(BaseModel):
+    """`notify.received`: a new callback, summarised for supervisors' screens."""
+
+    callback_id: UUID
+    request_id: str | None
+    route: str | None
+    state: CallbackState | None
+    status: NhnStatus | None
+    type: CallbackType | None
+    phone: str | None
+    requested_at: datetime | None
+    desired_time: datetime | None
+    log_position: int
+
+
+class IntakeOutcome(BaseModel):
+    """`notify.intake`: the outcome of one request submitted to `intake.submit`."""
+
+    request_id: str | None = Field(description="null only when the submitted body had none")
+    ok: bool
+    data: IntakeReply | None = None
+    error: ErrorBody | None = None
+
+
+class EventMessage(BaseModel):
+    """`events.{callback_id}.{EventName}` on CALLBACK_EVENTS; the event's own fields follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+    position: int = Field(description="the event's position in the log")
+    aggregate: str = Field(description="Callback, Agent, PhoneLine or PolicyBook")
+    aggregate_id: UUID
+    version: int
+    type: str = Field(description="the event's name, as in the subject")
+    at: datetime
+    actor: str | None
+    role: str | None
+    channel: str | None
