@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
 
-from adapters.database import SQLITE, Database
+from adapters.database import SQLITE, Database, created_concurrently
 from adapters.event_reader import bulk_reader
 from adapters.views.backends import open_view_store
 from adapters.views.queries import ViewQueries
 from adapters.views.runner import ProjectionRunner, projections_for
 from callback_domain.application import CallbackService
+from callback_domain.commands import RecordPolicies
+from callback_domain.values import Caller, Role
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -33,13 +36,26 @@ def prepare_database(db: Database) -> None:
 
 
 def build_service(settings: Settings) -> CallbackService:
+    """The command service on the settings' store, its tables created if missing."""
     db = Database.parse(settings.resolved_database_url())
-    prepare_database(db)
-    return CallbackService(
-        env=db.eventsourcing_env(pool_size=settings.postgres_pool_size),
-        policies=settings.policies(),
-        bulk_reader=bulk_reader,
-    )
+
+    def create() -> CallbackService:
+        prepare_database(db)
+        return CallbackService(env=db.eventsourcing_env(pool_size=settings.postgres_pool_size),
+                               policies=settings.policies(), bulk_reader=bulk_reader)
+
+    return created_concurrently(create)
+
+
+STARTUP = Caller(actor="callbacks-serve", role=Role.SYSTEM, channel="startup")
+
+
+def record_policies(service: CallbackService, settings: Settings) -> bool:
+    """Records the policies the service runs on, if they changed since last recorded
+    (DOMAIN.md: policies are data); True if they did."""
+    outcome = service.execute_batch([RecordPolicies(caller=STARTUP, at=datetime.now(UTC),
+                                                    policies=settings.policies())])[0]
+    return bool(outcome.unwrap().changed)
 
 
 @dataclass(slots=True)

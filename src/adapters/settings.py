@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,6 +42,11 @@ class Settings(BaseSettings):
     default_policy: PolicySettings = PolicySettings()
     route_policies: dict[str, PolicySettings] = {}
     postgres_pool_size: int = Field(default=8, ge=1, le=200)
+    stream_replicas: int = Field(default=1, ge=1, le=5)  # 3 on a 3-node NATS cluster
+    metrics_port: int = Field(default=0, ge=0, le=65535)  # Prometheus /metrics; 0: off
+    metrics_host: str = "0.0.0.0"  # noqa: S104 - scraped from other hosts
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url", "nats_url", mode="before")
     @classmethod
@@ -57,8 +63,40 @@ class Settings(BaseSettings):
             raise ValueError(msg) from None
         return value
 
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def nats_servers(self) -> list[str]:
+        """`CALLBACKS_NATS_URL`: one server or a cluster's, comma-separated, each
+        `nats://[user:password@]host:port`; returned without the credentials
+        (`nats_credentials` has them: clients pass them as options)."""
+        servers = []
+        for raw in (u.strip() for u in (self.nats_url or "").split(",")):
+            if raw:
+                parts = urlsplit(raw if "://" in raw else f"nats://{raw}")
+                servers.append(urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])))
+        return servers
+
+    def nats_credentials(self) -> dict[str, str]:
+        """The first URL's credentials as nats-py options (`user`+`password`, or `token`):
+        servers the cluster announces later come without them in their URLs."""
+        for server in (self.nats_url or "").split(","):
+            parts = urlsplit(server.strip() if "://" in server else f"nats://{server.strip()}")
+            if parts.username and parts.password is not None:
+                return {"user": unquote(parts.username), "password": unquote(parts.password)}
+            if parts.username:
+                return {"token": unquote(parts.username)}
+        return {}
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'events.sqlite'}"

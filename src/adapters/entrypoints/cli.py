@@ -42,6 +42,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve_main(settings)
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when `query.health` answers ok (a readiness probe), 1 otherwise."""
+    import asyncio
+
+    from adapters.observability.health import check
+
+    settings = Settings.load(nats_url=args.nats_url, prefix=args.prefix)
+    servers = settings.nats_servers() or [f"nats://127.0.0.1:{settings.embedded_nats_port or 4222}"]
+    ready, text = asyncio.run(check(servers, settings.prefix, timeout=args.timeout, **settings.nats_credentials()))
+    print(text, file=sys.stdout if ready else sys.stderr)
+    return 0 if ready else 1
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     service = build_service(_settings(args))
     try:
@@ -72,11 +85,18 @@ def parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the whole service in one process")
     common(serve)
-    serve.add_argument("--nats-url", help="use this NATS and start none (env CALLBACKS_NATS_URL)")
+    serve.add_argument("--nats-url", help="use this NATS and start none; a cluster's servers comma-separated, "
+                       "credentials in each URL (env CALLBACKS_NATS_URL)")
     serve.add_argument("--prefix", help="the subject prefix (env CALLBACKS_PREFIX, default callbacks)")
     serve.add_argument("--embedded-nats-port", type=int,
                        help="port of the embedded NATS (env CALLBACKS_EMBEDDED_NATS_PORT, default 4222; 0: any)")
     serve.set_defaults(func=cmd_serve)
+
+    health = sub.add_parser("health", help="exit 0 if the service answers query.health (readiness)")
+    health.add_argument("--nats-url", help="NATS server(s), comma-separated (env CALLBACKS_NATS_URL)")
+    health.add_argument("--prefix", help="the subject prefix (env CALLBACKS_PREFIX, default callbacks)")
+    health.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer (default 5)")
+    health.set_defaults(func=cmd_health)
 
     demo = sub.add_parser("demo", help="run a scripted hour of a contact center")
     demo.add_argument("--database-url", help="keep the demo's events here (default: a temp file)")

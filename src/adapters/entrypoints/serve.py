@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
@@ -16,20 +15,23 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from adapters.bootstrap import build_read_side, build_service
+from adapters.bootstrap import build_read_side, build_service, record_policies
 from adapters.database import SQLITE, Database
 from adapters.messaging.batcher import CommandBatcher
 from adapters.messaging.context import ServiceContext
 from adapters.messaging.event_relay import EventRelay
 from adapters.messaging.intake_consumer import IntakeConsumer
 from adapters.messaging.leases import FileLease, PostgresLease
-from adapters.messaging.nats_server import EmbeddedNatsServer
+from adapters.messaging.nats_server import EmbeddedNatsServer, NatsServerError
 from adapters.messaging.notifications import Notifier
 from adapters.messaging.position_watch import PositionWatch
 from adapters.messaging.routes import build_broker
 from adapters.messaging.scheduler import Scheduler
 from adapters.messaging.streams import ensure_streams
 from adapters.messaging.subjects import Subjects
+from adapters.observability import logs
+from adapters.observability.exporter import MetricsExporter
+from adapters.observability.service_metrics import ServiceMetrics
 from adapters.read_store import open_read_factory, tracking_recorder
 from adapters.singletons import Singletons
 from adapters.views.backends import PostgresWaker, events_channel
@@ -49,10 +51,17 @@ async def serve(settings: Settings) -> None:
     db = Database.parse(settings.resolved_database_url())
     embedded: EmbeddedNatsServer | None = None
     if settings.nats_url is None:
-        embedded = EmbeddedNatsServer(settings.data_dir / "nats", port=settings.embedded_nats_port)
+        # The default port falls back to a free one when taken; a port asked for does not.
+        embedded = EmbeddedNatsServer(settings.data_dir / "nats", port=settings.embedded_nats_port,
+                                      port_fallback="embedded_nats_port" not in settings.model_fields_set)
         embedded.start()  # from this thread: the child is bound to its parent thread's life
-    url = settings.nats_url or embedded.url  # type: ignore[union-attr]
+        if embedded.fell_back:
+            _say(f"port {settings.embedded_nats_port} is taken (another NATS server?); "
+                 f"the embedded one listens on {embedded.port} instead")
+    servers = settings.nats_servers() or [embedded.url]  # type: ignore[union-attr]
     service = build_service(settings)
+    if record_policies(service, settings):
+        _say("policies recorded in the event log (first start, or the settings changed them)")
     side = build_read_side(settings, service)
     subjects = Subjects(settings.prefix)
     stop = asyncio.Event()
@@ -60,9 +69,11 @@ async def serve(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
-    nc = await nats.connect(url, name="callbacks-infra", max_reconnect_attempts=-1, reconnect_time_wait=1)
+    auth = settings.nats_credentials()
+    nc = await nats.connect(servers=servers, name="callbacks-infra", max_reconnect_attempts=-1, reconnect_time_wait=1,
+                            **auth)
     js = nc.jetstream()
-    await ensure_streams(js, settings.prefix)
+    await ensure_streams(js, settings.prefix, replicas=settings.stream_replicas)
 
     relay_tracking = tracking_recorder(
         open_read_factory(db), SQLiteTrackingRecorder if db.kind == SQLITE else PostgresTrackingRecorder
@@ -74,7 +85,8 @@ async def serve(settings: Settings) -> None:
         side.runner.wake()
         relay.wake()
 
-    batcher = CommandBatcher(service, on_written=lambda: loop.call_soon_threadsafe(written))
+    metrics = ServiceMetrics(version("callbacks"))
+    batcher = CommandBatcher(service, on_written=lambda: loop.call_soon_threadsafe(written), on_batch=metrics.batch)
     watch = PositionWatch(side.queries.position)
     side.runner.on_progress = lambda position: loop.call_soon_threadsafe(watch.advance, position)
     ctx = ServiceContext(service=service, batcher=batcher, queries=side.queries, subjects=subjects,
@@ -90,16 +102,22 @@ async def serve(settings: Settings) -> None:
         waker = PostgresWaker(db, events_channel(service), lambda: loop.call_soon_threadsafe(written))
         waker.start()
 
-    broker = build_broker(ctx, url)
+    broker = build_broker(ctx, servers, observe=metrics.reply, **auth)
     intake = IntakeConsumer(ctx, nc, js)
+    metrics.follow(head=service.recorder.max_notification_id, views=side.queries.position, runner=side.runner,
+                   relay=relay, singletons=singletons, intake=intake)
+    exporter = MetricsExporter(metrics.registry, settings.metrics_host, settings.metrics_port).start() \
+        if settings.metrics_port else None
     await batcher.start()
     await broker.start()
     await _answering(nc, subjects)
     background = [asyncio.create_task(intake.run(stop), name="intake"),
                   asyncio.create_task(singletons.run(stop), name="singletons")]
-    where = f"{url} (embedded, JetStream in {settings.data_dir / 'nats'})" if embedded else url
+    where = f"{servers[0]} (embedded, JetStream in {settings.data_dir / 'nats'})" if embedded else _servers(servers, auth)
     _say(f"listening on {where}, subjects {settings.prefix}.*")
     _say(f"events in {_redacted(db)}; contact center time zone {settings.timezone}")
+    if exporter is not None:
+        _say(f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics")
     _say("ready; Ctrl-C or SIGTERM stops it cleanly")
 
     await stop.wait()
@@ -112,6 +130,8 @@ async def serve(settings: Settings) -> None:
     log.info("stop: command batcher drained")
     if waker is not None:
         waker.stop()
+    if exporter is not None:
+        exporter.stop()
     with contextlib.suppress(Exception):
         await asyncio.wait_for(nc.close(), timeout=5)
     side.close()
@@ -134,6 +154,10 @@ async def _answering(nc: Any, subjects: Subjects, timeout: float = 15.0) -> None
             await asyncio.sleep(0.05)
 
 
+def _servers(servers: list[str], auth: dict[str, str]) -> str:
+    return ",".join(servers) + (f" (as {auth['user']})" if "user" in auth else "")
+
+
 def _redacted(db: Database) -> str:
     if db.kind == SQLITE:
         return f"sqlite:///{db.path}"
@@ -141,11 +165,13 @@ def _redacted(db: Database) -> str:
 
 
 def main(settings: Settings) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logs.configure(settings.log_format, settings.log_level)
     try:
         asyncio.run(serve(settings))
     except KeyboardInterrupt:  # pragma: no cover - a second Ctrl-C
         return 130
+    except NatsServerError as e:  # the embedded broker could not start: say why, no traceback
+        _say(f"cannot start: {e}")
+        return 1
     return 0
 

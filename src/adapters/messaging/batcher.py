@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -43,11 +44,13 @@ class CommandBatcher:
         max_batch: int = 500,
         linger: float = 0.0,
         on_written: Callable[[], None] | None = None,
+        on_batch: Callable[[Sequence[Command], Sequence[Outcome], float], None] | None = None,
     ) -> None:
         self.service = service
         self.max_batch = max_batch
         self.linger = linger
         self.on_written = on_written
+        self.on_batch = on_batch  # (commands, outcomes, seconds) of each batch: for metrics
         self.stats = BatchStats()
         self._queue: asyncio.Queue[tuple[Command, asyncio.Future[Outcome]]] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -91,6 +94,7 @@ class CommandBatcher:
             while len(batch) < self.max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             commands = [command for command, _ in batch]
+            started = time.monotonic()
             try:
                 outcomes = await loop.run_in_executor(self._writer, self.service.execute_batch, commands)
             except Exception:
@@ -99,9 +103,15 @@ class CommandBatcher:
             self.stats.batches += 1
             self.stats.commands += len(commands)
             self.stats.largest = max(self.stats.largest, len(commands))
+            seconds = time.monotonic() - started
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if not future.done():
                     future.set_result(outcome)
                 self._queue.task_done()
+            if self.on_batch is not None:
+                try:
+                    self.on_batch(commands, outcomes, seconds)
+                except Exception:
+                    log.exception("the batch observer failed")
             if self.on_written is not None:
                 self.on_written()

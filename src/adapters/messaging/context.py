@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from adapters.messaging.batcher import CommandBatcher
+    from adapters.messaging.places import PlaceLookups
     from adapters.messaging.subjects import Subjects
     from adapters.views.queries import ViewQueries
     from callback_domain.application import CallbackService
@@ -46,6 +47,7 @@ class ServiceContext:
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="reader")
     )
     watch: PositionWatch | None = None
+    places: PlaceLookups | None = None  # made on first use (see messaging/places.py)
 
     async def command(self, command: Command) -> Outcome:
         return await self.batcher.submit(command)

@@ -15,6 +15,7 @@ INTERNAL = "internal"
 INTERNAL_MESSAGE = "the service failed unexpectedly; nothing was recorded"
 BODY = "(body)"  # the field named when the body as a whole is refused
 _SUMMARISED = 5
+MAX_DETAILS = 100  # a reply must fit in a NATS message, however many fields were refused
 _TIME_EXAMPLE = "e.g. 2026-11-23T14:30:00+09:00"
 
 # pydantic's error types, as the core's Validator words its refusals.
@@ -73,10 +74,13 @@ def error_of(exc: BaseException) -> tuple[str, str, list[dict[str, Any]]]:
 
 def invalid_request_of(exc: ValidationError) -> InvalidRequestError:
     """One `{"field", "message"}` detail per pydantic error, fields named as in JSON."""
-    errors = [FieldError(field_of(e), message_of(e)) for e in exc.errors(include_url=False)]
+    found = exc.errors(include_url=False)
+    errors = [FieldError(field_of(e), message_of(e)) for e in found[:MAX_DETAILS]]
     shown = "; ".join(f"{e.field}: {e.message}" for e in errors[:_SUMMARISED])
-    more = len(errors) - _SUMMARISED
+    more = len(found) - _SUMMARISED
     suffix = f"; and {more} more (see details)" if more > 0 else ""
+    if len(found) > MAX_DETAILS:
+        suffix += f"; details lists the first {MAX_DETAILS} of {len(found)}"
     return InvalidRequestError(errors, message=f"invalid request: {shown}{suffix}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from callback_domain.errors import InvalidRequestError
+from callback_domain.errors import ForbiddenError, InvalidRequestError
 from callback_domain.values import Caller, Role
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ def _role(headers: Mapping[str, str], allowed: set[str], default: Role) -> Role:
     if not raw:
         return default
     if raw not in allowed:
+        if raw in Role.__members__:  # a real role, just not one allowed here
+            raise ForbiddenError(role=raw, actor=(headers.get(ACTOR_HEADER) or "").strip() or "(unnamed)",
+                                 action=f"act on this subject (it takes {', '.join(sorted(allowed))})")
         raise InvalidRequestError.single(f"(header {ROLE_HEADER})", f"must be one of {', '.join(sorted(allowed))}")
     return Role(raw)
 

@@ -16,15 +16,19 @@ from adapters.messaging.errors import error_of
 from adapters.messaging.messages import envelope
 from adapters.messaging.messages import intake as i
 from adapters.messaging.streams import INTAKE, stream_name
-from adapters.messaging.writes import accepted_reply
+from adapters.messaging.writes import accepted_replies
 from callback_domain.errors import CallbackError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from nats.aio.client import Client
     from nats.aio.msg import Msg
     from nats.js import JetStreamContext
 
     from adapters.messaging.context import ServiceContext
+    from callback_domain.commands import Command
+    from callback_domain.results import Outcome
 
 log = logging.getLogger(__name__)
 DURABLE = "callbacks-intake"
@@ -49,18 +53,22 @@ class IntakeConsumer:
     acknowledged only after its callback is committed, or after a refusal (a bad
     request does not get better with time). Storage trouble naks it for redelivery
     with backoff; after MAX_DELIVER deliveries it is dead-lettered with the reason,
-    so it never blocks the messages behind it. Outcomes go to `notify.intake`.
+    so it never blocks the messages behind it. A redelivered message is decided alone,
+    so one that keeps failing never takes its batch-mates to the dead letters with it.
+    Outcomes go to `notify.intake`.
     """
 
-    def __init__(self, ctx: ServiceContext, nc: Client, js: JetStreamContext, *, batch: int = 200) -> None:
+    def __init__(self, ctx: ServiceContext, nc: Client, js: JetStreamContext, *, batch: int = 200,
+                 max_deliver: int = MAX_DELIVER, backoff: Sequence[float] = tuple(BACKOFF)) -> None:
         self.ctx, self.nc, self.js, self.batch = ctx, nc, js, batch
+        self.max_deliver, self.backoff = max_deliver, list(backoff)
         self.stream = stream_name(INTAKE, ctx.subjects.prefix)
         self.stats = IntakeStats()
 
     async def ensure_consumer(self) -> None:
         await self.js.add_consumer(self.stream, ConsumerConfig(
             durable_name=DURABLE, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-            filter_subject=self.ctx.subjects.submit, ack_wait=ACK_WAIT, max_deliver=MAX_DELIVER,
+            filter_subject=self.ctx.subjects.submit, ack_wait=ACK_WAIT, max_deliver=self.max_deliver,
             max_ack_pending=20_000,
         ))
 
@@ -76,46 +84,93 @@ class IntakeConsumer:
                 log.exception("intake fetch failed; retrying")
                 await asyncio.sleep(1)
                 continue
-            await self.handle(messages)
+            try:
+                await self.handle(messages)
+            except Exception:
+                # Never let one batch end the loop: durable intake would stop for good.
+                # What was not acknowledged is delivered again after ACK_WAIT, and a
+                # redelivery of a recorded request answers with the same callback.
+                log.exception("intake: a batch of %d failed; unacknowledged ones come back", len(messages))
+                await asyncio.sleep(1)
 
     async def handle(self, messages: list[Msg]) -> None:
         ctx, now = self.ctx, self.ctx.clock()
-        commands, accepted = [], []
+        fresh: list[tuple[Msg, str, Command]] = []
+        again: list[tuple[Msg, str, Command]] = []
         for msg in messages:
             try:
                 payload = envelope.parse(i.IntakeRequest, msg.data)
                 caller = identity.ivr(dict(msg.headers or {}), "nats:intake.submit")
             except CallbackError as e:
                 self.stats.refused += 1
-                await self._outcome(msg, _request_id(msg.data), None, e)
+                await self._outcome(msg, envelope.request_id_of(msg.data), None, e)
                 await msg.ack()
                 continue
-            commands.append(payload.to_command(caller, now))
-            accepted.append((msg, payload.request_id))
-        outcomes = await ctx.batcher.submit_many(commands) if commands else []
-        for (msg, request_id), outcome in zip(accepted, outcomes, strict=True):
+            entry = (msg, payload.request_id, payload.to_command(caller, now))
+            (again if _deliveries(msg) > 1 else fresh).append(entry)
+        if fresh:
+            outcomes = await ctx.batcher.submit_many([command for _, _, command in fresh])
+            # One wait for the views and one read for every place in line of the batch.
+            answers = await accepted_replies(ctx, outcomes)
+            await asyncio.gather(*(self._settle(msg, request_id, outcome, answer)
+                                   for (msg, request_id, _), outcome, answer
+                                   in zip(fresh, outcomes, answers, strict=True)))
+        await self._one_by_one(again)
+
+    async def _one_by_one(self, again: list[tuple[Msg, str, Command]]) -> None:
+        """Redelivered messages go one at a time.
+
+        A storage error fails its whole transaction, so every message of a batch shares
+        the fate of one that keeps failing (a poison). Alone, an innocent one succeeds on
+        its next delivery and the poison fails alone, until it is dead-lettered alone.
+        Two failures in a row mean the storage is down, not the messages: the rest are
+        put back without being tried.
+        """
+        failed_in_a_row, last_error = 0, None
+        decided: list[tuple[Msg, str, Outcome]] = []
+        for index, (msg, request_id, command) in enumerate(again):
+            if failed_in_a_row >= 2 and last_error is not None:
+                for rest, _, _ in again[index:]:
+                    await self._retry(rest, last_error)
+                break
+            if failed_in_a_row:
+                for rest, _, _ in again[index:]:
+                    await rest.in_progress()  # the failure may have taken a while
+            outcome = await self.ctx.batcher.submit(command)  # one transaction each
             if outcome.error is not None and outcome.error.code in _RETRYABLE:
-                await self._retry(msg, outcome.error)
-                continue
-            if outcome.error is not None:
-                self.stats.refused += 1
-                await self._outcome(msg, request_id, None, outcome.error)
+                failed_in_a_row, last_error = failed_in_a_row + 1, outcome.error
             else:
-                self.stats.handled += 1
-                await self._outcome(msg, request_id, await accepted_reply(ctx, outcome), None)
-            await msg.ack()
+                failed_in_a_row = 0
+            decided.append((msg, request_id, outcome))
+        # The writes went one by one; the replies (which wait for the views) go together.
+        answers = await accepted_replies(self.ctx, [outcome for _, _, outcome in decided])
+        await asyncio.gather(*(self._settle(msg, request_id, outcome, answer)
+                               for (msg, request_id, outcome), answer in zip(decided, answers, strict=True)))
+
+    async def _settle(self, msg: Msg, request_id: str, outcome: Outcome, answer: dict[str, Any] | None) -> None:
+        """`answer`: the reply of an accepted outcome (None when refused)."""
+        if outcome.error is not None and outcome.error.code in _RETRYABLE:
+            await self._retry(msg, outcome.error)
+            return
+        if outcome.error is not None:
+            self.stats.refused += 1
+            await self._outcome(msg, request_id, None, outcome.error)
+        else:
+            self.stats.handled += 1
+            await self._outcome(msg, request_id, answer, None)
+        await msg.ack()
 
     async def _retry(self, msg: Msg, error: CallbackError) -> None:
-        delivered = msg.metadata.num_delivered if msg.metadata else 1
-        if delivered < MAX_DELIVER:
+        delivered = _deliveries(msg)
+        if delivered < self.max_deliver:
             self.stats.retried += 1
-            await msg.nak(delay=BACKOFF[min(delivered, len(BACKOFF)) - 1])
+            await msg.nak(delay=self.backoff[min(delivered, len(self.backoff)) - 1])
             return
         self.stats.dead += 1
         headers = {**dict(msg.headers or {}), "Callbacks-Dead-Reason": f"{error.code}: {error.message}",
                    "Callbacks-Deliveries": str(delivered)}
         await self.js.publish(self.ctx.subjects.dead_intake, msg.data, headers=headers)
-        await self._outcome(msg, _request_id(msg.data), None, error)
+        await self._outcome(msg, envelope.request_id_of(msg.data), None, error)
         await msg.term()
 
     async def _outcome(self, msg: Msg, request_id: str | None, data: dict[str, Any] | None,
@@ -129,9 +184,5 @@ class IntakeConsumer:
         await self.nc.publish(self.ctx.subjects.intake_outcomes, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-def _request_id(data: bytes) -> str | None:
-    try:
-        value = json.loads(data).get("request_id")
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None
+def _deliveries(msg: Msg) -> int:
+    return msg.metadata.num_delivered if msg.metadata and msg.metadata.num_delivered else 1

@@ -51,8 +51,11 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
 class EmbeddedNatsServer:
     """A nats-server with JetStream, bound to loopback, kept under `data_dir`.
 
-    `port=0` picks a free port. A server left behind by a parent that was killed
-    (its pid file names a live nats-server) is stopped before a new one starts.
+    `port=0` picks a free port; with `port_fallback`, a taken port falls back to a
+    free one (`fell_back` says so) instead of failing. A server left behind by a
+    parent that was killed (its pid file names a live nats-server) is stopped before
+    a new one starts. Ready means this process wrote its ports file: a port that
+    answers is not enough, since another server may hold it.
     """
 
     def __init__(
@@ -64,12 +67,14 @@ class EmbeddedNatsServer:
         config_file: Path | None = None,
         jetstream: bool = True,
         ready_timeout: float = 15.0,
+        port_fallback: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host, self.port = host, port
         self.config_file, self.jetstream = config_file, jetstream
         self.ready_timeout = ready_timeout
         self.process: subprocess.Popen[bytes] | None = None
+        self.port_fallback, self.fell_back = port_fallback, False
 
     @property
     def url(self) -> str:
@@ -86,6 +91,12 @@ class EmbeddedNatsServer:
     def start(self) -> EmbeddedNatsServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._stop_leftover()
+        if self.port and _accepts(self.host, self.port):
+            if not self.port_fallback:
+                msg = (f"port {self.port} on {self.host} is taken (another NATS server?): use it with "
+                       "CALLBACKS_NATS_URL, or pick another port with CALLBACKS_EMBEDDED_NATS_PORT (0 = any free)")
+                raise NatsServerError(msg)
+            self.port, self.fell_back = 0, True
         ports_dir = self.data_dir / "ports"
         ports_dir.mkdir(exist_ok=True)
         for stale in ports_dir.glob("*.ports"):
@@ -109,10 +120,12 @@ class EmbeddedNatsServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self._fail("exited at start")
+            listening = None
             for ports_file in ports_dir.glob(f"*_{self.process.pid}.ports"):
                 with contextlib.suppress(ValueError, KeyError, IndexError, OSError):
-                    self.port = int(json.loads(ports_file.read_text())["nats"][0].rsplit(":", 1)[1])
-            if self.port and _accepts(self.host, self.port):
+                    listening = int(json.loads(ports_file.read_text())["nats"][0].rsplit(":", 1)[1])
+            if listening is not None and _accepts(self.host, listening):
+                self.port = listening
                 return
             time.sleep(0.05)
         self.stop()

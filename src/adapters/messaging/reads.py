@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from adapters.messaging import identity
 from adapters.messaging.subjects import verb
 from adapters.views.items import list_item
 from adapters.views.queries import ListFilters
@@ -43,8 +44,10 @@ def _health(ctx: ServiceContext) -> dict[str, Any]:
             "views_lag": max(0, head - views)}
 
 
-async def query(ctx: ServiceContext, tail: list[str], body: bytes) -> dict[str, Any]:
-    """`query.{name}`; the caller is a monitor or above (NATS permissions say who)."""
+async def query(ctx: ServiceContext, tail: list[str], body: bytes, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """`query.{name}`: monitors and above. NATS permissions say who may publish here;
+    a caller naming a lesser role (`Callbacks-Role: AGENT`) is refused."""
+    identity.monitor(headers or {}, "nats:query")
     name = verb(tail, 1, ("health", "get", "list", "search", "history", "assignment-summary",
                           "agent-counts", "treatment-rate"))
     model = {"health": q.HealthQuery, "get": q.GetQuery, "list": q.ListQuery, "search": q.SearchQuery,

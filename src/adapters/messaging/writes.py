@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from adapters.messaging import identity, reads
@@ -9,7 +10,9 @@ from adapters.messaging.messages import admin as a
 from adapters.messaging.messages import agent as g
 from adapters.messaging.messages import envelope, replies
 from adapters.messaging.messages import intake as i
+from adapters.messaging.places import PlaceLookups
 from adapters.messaging.subjects import ADMIN_VERBS, AGENT_VERBS, INTAKE_VERBS, verb
+from adapters.observability.logs import correlate
 from callback_domain import commands as c
 from callback_domain.callback import Callback
 from callback_domain.handlers.assignment import MAX_BULK
@@ -17,32 +20,55 @@ from callback_domain.lifecycle import CallbackState
 from callback_domain.results import CancelResult
 
 PLACE_WAIT = 0.25
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from adapters.messaging.context import ServiceContext
-    from callback_domain.results import CallbackAccepted, Outcome
+    from callback_domain.results import Outcome
     from callback_domain.values import Caller
 
 
 async def accepted_reply(ctx: ServiceContext, outcome: Outcome) -> dict[str, Any]:
-    """A request's reply, with its place in line and estimated wait when QUEUED."""
-    value: CallbackAccepted = outcome.unwrap()
-    position = wait = None
-    if value.state is CallbackState.QUEUED:
-        # The line as of this request: the views have (almost always) applied it
+    """A request's reply, with its place in line and estimated wait when QUEUED; a
+    refused request raises its error."""
+    outcome.unwrap()
+    (answer,) = await accepted_replies(ctx, [outcome])
+    assert answer is not None  # noqa: S101 - an accepted outcome has a reply
+    return answer
+
+
+async def accepted_replies(ctx: ServiceContext, outcomes: Sequence[Outcome]) -> list[dict[str, Any] | None]:
+    """The replies of accepted requests (None for a refused outcome), with their places
+    in line when QUEUED: one wait for the views, then one read shared with whatever
+    other requests ask meanwhile (`PlaceLookups`). If that read fails, the replies go
+    without the place in line: answering `unavailable` would say "nothing was
+    recorded", which is false."""
+    ok = [(n, o.unwrap()) for n, o in enumerate(outcomes) if o.error is None]
+    queued = [(n, v) for n, v in ok if v.state is CallbackState.QUEUED]
+    places: dict[int, tuple[int | None, int | None]] = {}
+    if queued:
+        # The line as of these requests: the views have (almost always) applied them
         # within milliseconds; past a short wait the answer is an estimate anyway.
-        await ctx.caught_up(outcome.log_position, timeout=PLACE_WAIT)
-        position, wait = await ctx.read(
-            ctx.queries.place_in_line, value.route, value.queue_since, value.callback_id, ctx.clock()
-        )
-    return replies.intake_reply(
-        value, position_in_queue=position, estimated_wait_seconds=wait, log_position=outcome.log_position
-    )
+        try:
+            await ctx.caught_up(max(outcomes[n].log_position or 0 for n, _ in queued), timeout=PLACE_WAIT)
+            if ctx.places is None:
+                ctx.places = PlaceLookups(ctx)
+            found = await ctx.places.places([(v.route, v.queue_since, v.callback_id) for _, v in queued])
+            places = {n: place for (n, _), place in zip(queued, found, strict=True)}
+        except Exception as e:  # noqa: BLE001 - the callbacks are recorded; only the estimates are missing
+            log.warning("places in line unavailable (%s); replying without them", type(e).__name__)
+    answers: list[dict[str, Any] | None] = [None] * len(outcomes)
+    for n, value in ok:
+        position, wait = places.get(n, (None, None))
+        answers[n] = replies.intake_reply(value, position_in_queue=position, estimated_wait_seconds=wait,
+                                          log_position=outcomes[n].log_position)
+    return answers
 
 
 async def request(ctx: ServiceContext, caller: Caller, payload: Any) -> dict[str, Any]:
+    correlate(getattr(payload, "request_id", None))  # the client's idempotency key names the request in the logs
     return await accepted_reply(ctx, await ctx.command(payload.to_command(caller, ctx.clock())))
 
 

@@ -183,3 +183,16 @@ class TestKilledParent:
                 assert not alive(server_pid)
                 assert sut.url == f"nats://127.0.0.1:{port}"
                 assert sut.process is not None and sut.process.pid != server_pid
+
+
+def test_a_taken_port_is_refused_with_a_clear_reason(nats_server: EmbeddedNatsServer, tmp_path: Path) -> None:
+    """Another server on the port must not pass for ours (it answers INFO too)."""
+    with pytest.raises(NatsServerError, match=f"port {nats_server.port} .* is taken"):
+        EmbeddedNatsServer(tmp_path / "nats", port=nats_server.port).start()
+
+
+def test_a_taken_default_port_falls_back_to_a_free_one(nats_server: EmbeddedNatsServer, tmp_path: Path) -> None:
+    with EmbeddedNatsServer(tmp_path / "nats", port=nats_server.port, port_fallback=True) as ours:
+        assert ours.fell_back and ours.port not in (0, nats_server.port)
+        pid_file_pid = int(ours.pid_file.read_text())
+        assert ours.process is not None and pid_file_pid == ours.process.pid

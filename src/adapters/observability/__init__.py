@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics over HTTP, structured logs with correlation ids."""

@@ -1,0 +1,43 @@
+"""`callbacks health`: ready means the service answers `query.health` over NATS."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import nats
+
+
+async def _quiet(_: Exception) -> None:
+    """nats-py would log each failed connection attempt; the verdict says it once."""
+
+
+async def check(servers: list[str], prefix: str, timeout: float = 5.0, **auth: str) -> tuple[bool, str]:
+    """(ready?, what to print): asks `{prefix}.query.health` once, within `timeout`."""
+    try:
+        return await asyncio.wait_for(_ask(servers, prefix, timeout, auth), timeout=timeout)
+    except TimeoutError:
+        return False, f"no answer from {prefix}.query.health within {timeout:g} s"
+
+
+async def _ask(servers: list[str], prefix: str, timeout: float, auth: dict[str, str]) -> tuple[bool, str]:
+    try:
+        nc = await nats.connect(servers=servers, name="callbacks-health", connect_timeout=max(0.5, timeout / 2),
+                                allow_reconnect=False, max_reconnect_attempts=1, reconnect_time_wait=0.1,
+                                error_cb=_quiet, **auth)  # 0 attempts would loop forever in nats-py
+    except Exception as e:  # noqa: BLE001 - any failure to connect is "not ready"
+        return False, f"cannot connect to NATS: {type(e).__name__}: {e}"
+    try:
+        reply = await nc.request(f"{prefix}.query.health", b"{}", timeout=timeout)
+    except Exception as e:  # noqa: BLE001 - no responders, timeout, permissions
+        return False, f"{prefix}.query.health: {type(e).__name__}: {e}".rstrip(": ")
+    finally:
+        await nc.close()
+    try:
+        body: dict[str, Any] = json.loads(reply.data)
+    except ValueError:
+        return False, f"{prefix}.query.health answered something that is not JSON"
+    if body.get("ok") and (body.get("data") or {}).get("status") == "ok":
+        return True, json.dumps(body["data"], separators=(",", ":"))
+    return False, json.dumps(body.get("error") or body, separators=(",", ":"))
