@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -16,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import nats
 import pytest
+
+from tests.e2e.reply_check import check_reply
+from tests.serve_support import service_environment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -76,15 +78,9 @@ class ServiceProcess:
 @pytest.fixture
 def service_env(database_url: str, nats_server: EmbeddedNatsServer, tmp_path: Path) -> dict[str, str]:
     """Settings for a service on the shared test NATS, with a prefix of its own."""
-    prefix = f"t{uuid.uuid4().hex[:10]}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLBACKS_")}
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    env.update(
-        PYTHONPATH=src + os.pathsep + env.get("PYTHONPATH", ""),
-        CALLBACKS_DATABASE_URL=database_url, CALLBACKS_NATS_URL=nats_server.url,
-        CALLBACKS_PREFIX=prefix, CALLBACKS_DATA_DIR=str(tmp_path / "data"), CALLBACKS_TIMEZONE="Asia/Seoul",
-    )
-    return env
+    return service_environment(database_url=database_url, nats_url=nats_server.url,
+                               prefix=f"t{uuid.uuid4().hex[:10]}", data_dir=str(tmp_path / "data"),
+                               timezone="Asia/Seoul")
 
 
 @pytest.fixture
@@ -120,6 +116,7 @@ class Client_:
     async def ok(self, subject: str, body: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
         reply = await self.ask(subject, body, **headers)
         assert reply["ok"], reply
+        check_reply(subject, reply["data"])
         return reply["data"]  # type: ignore[no-any-return]
 
 

@@ -8,11 +8,12 @@ import random
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from tests.e2e.reply_check import check_published
+from tests.serve_support import callback_counts_by_request
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from adapters.bootstrap import build_service
 from adapters.messaging.streams import EVENTS, INTAKE, stream_name
-from adapters.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -28,15 +29,7 @@ def body(n: int, tag: str) -> bytes:
 
 def callbacks_by_request(env: dict[str, str]) -> dict[str, int]:
     """How many callbacks each request id became, read from the event store itself."""
-    service = build_service(Settings.load(database_url=env["CALLBACKS_DATABASE_URL"]))
-    try:
-        found: dict[str, int] = {}
-        for n in service.recorder.select_notifications(1, 10_000_000, topics=["callbacks:Callback.Requested"]):
-            request_id = json.loads(n.state)["request_id"]
-            found[request_id] = found.get(request_id, 0) + 1
-        return found
-    finally:
-        service.close()
+    return callback_counts_by_request(env["CALLBACKS_DATABASE_URL"])
 
 
 async def drained(client: Client_, timeout: float = 60.0) -> None:
@@ -115,7 +108,10 @@ async def stream_positions(client: Client_) -> list[int]:
     total = (await js.stream_info(stream)).state.messages
     while len(positions) < total:
         for msg in await sub.fetch(500, timeout=5):
-            positions.append(json.loads(msg.data)["position"])
+            event = json.loads(msg.data)
+            check_published(msg.subject.split(".", 1)[1], event)
+            assert msg.headers and msg.headers["Nats-Msg-Id"] == f"{event['aggregate_id']}:{event['version']}"
+            positions.append(event["position"])
             await msg.ack()
     await sub.unsubscribe()
     return positions

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.e2e.reply_check import check_published
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -108,6 +110,8 @@ async def test_ivr_supervisor_and_agent_flows(launch: Callable[..., ServiceProce
     assert sum(1 for s, _ in kinds if s == "notify.received") == 7
     assigned_note = next(b for s, b in seen if s == "notify.agent.park" and b["type"] == "assigned")
     assert assigned_note["callback"]["agent"] == "park" and isinstance(assigned_note["pending_count"], int)
+    for subject, body in seen:
+        check_published(subject, body)
     assert service.stop() == 0
     assert "stopped" in service.output()
 
@@ -147,3 +151,48 @@ async def test_a_scheduled_callback_is_queued_within_two_seconds_of_its_time(
             break
         await asyncio.sleep(0.1)
     assert state == "QUEUED", f"still {state} 2 s after its desired time"
+
+
+async def test_the_remaining_commands_answer_as_documented(
+    launch: Callable[..., ServiceProcess], client: Client_
+) -> None:
+    """Subjects the flows above do not reach; `client.ok` checks each reply against its schema."""
+    launch()
+    await client.ok("admin.agent-upsert", {"agent_id": "kim", "name": "Kim", "teams": ["t1"],
+                                           "permissions": ["call"]}, **BOSS)
+    await client.ok("cti.presence.kim", {"logged_in": True})
+    soon = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    made = await client.ok("admin.create", {"request_id": "adm-1", "phone": "0212345678", "route": "tech"}, **SV)
+    own = await client.ok("agent.kim.schedule", {"request_id": "kim-1", "phone": "0298765432", "route": "tech",
+                                                 "desired_time": soon})
+    assert own["state"] == "SCHEDULED"
+    moved = await client.ok("admin.reschedule", {"callback_id": own["callback_id"],
+                                                 "desired_time": (datetime.now(UTC) + timedelta(hours=3)).isoformat()}, **SV)
+    assert moved["state"] == "SCHEDULED"
+    await client.ok("admin.assign", {"callback_ids": [made["callback_id"]], "agent_ids": ["kim"],
+                                     "method": "MANUAL"}, **SV)
+    back = await client.ok("admin.unassign", {"callback_ids": [made["callback_id"]]}, **SV)
+    assert back["results"][0]["ok"]
+    cancelled = await client.ok("intake.cancel", {"request_id": "adm-1"})
+    again = await client.ok("admin.recreate", {"callback_id": made["callback_id"]}, **SV)
+    assert again["recreated_from"] == made["callback_id"] and cancelled is not None
+    left = await client.ok("intake.request", {"request_id": "ivr-9", "phone": "0311112222", "route": "tech"})
+    abandoned = await client.ok("intake.abandon", {"callback_id": left["callback_id"]})
+    assert abandoned["state"] == "COMPLETED"
+
+
+async def test_the_policies_in_force_are_recorded_when_they_change(
+    launch: Callable[..., ServiceProcess], service_env: dict[str, str]
+) -> None:
+    from adapters.bootstrap import build_service
+    from adapters.settings import Settings
+    from callback_domain.policy_book import POLICY_BOOK_ID
+
+    for max_attempts in ("3", "3", "5"):  # a restart with unchanged settings records nothing
+        launch(CALLBACKS_DEFAULT_POLICY__MAX_ATTEMPTS=max_attempts).stop()
+    service = build_service(Settings.load(database_url=service_env["CALLBACKS_DATABASE_URL"],
+                                          data_dir=service_env["CALLBACKS_DATA_DIR"]))
+    events = list(service.events.get(POLICY_BOOK_ID))
+    service.close()
+    assert [(type(e).__name__, e.default["max_attempts"]) for e in events] == [
+        ("PoliciesSet", 3), ("PoliciesChanged", 5)]
