@@ -31,6 +31,10 @@ class ViewBatch(Generic[R]):
     rows: dict[Hashable, R] = field(default_factory=dict)
     changed: set[Hashable] = field(default_factory=set)
     appended: list[R] = field(default_factory=list)
+    before: dict[Hashable, R] = field(init=False)  # the rows as loaded, before the batch
+
+    def __post_init__(self) -> None:
+        self.before = dict(self.rows)
 
     def put(self, key: Hashable, row: R) -> None:
         self.rows[key] = row

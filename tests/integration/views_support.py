@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import random
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
@@ -134,6 +136,13 @@ def dump(side: ReadSide, generations: dict[str, Generation]) -> dict[str, Any]:
             records = side.store.run(cur, f"SELECT * FROM {side.store.table(view, g.tag)}")
         rows = [table.from_record(r, side.store.dialect) for r in records]
         out[view] = sorted((tuple(_norm(getattr(r, f.name)) for f in fields(r)) for r in rows), key=repr)
+        if table.counted:
+            with side.store.tx(commit=False) as cur:
+                kept = side.store.run(cur, f"SELECT * FROM {side.store.counts_table(view, g.tag)} WHERE n <> 0")
+            counted = Counter(table.count_key(r) for r in rows)
+            # The counts kept batch by batch are the rows' counts.
+            assert {tuple(r[c] for c in table.counted): r["n"] for r in kept} == dict(counted)
+            out[f"{view} counts"] = sorted(counted.items())
     return out
 
 

@@ -93,7 +93,9 @@ class ViewQueries:
             pinned = "generation" in vars(self)
             generation = self.generation(view) if pinned else self.generation(view, cursor=cur)
             table = self.store.table(view, generation.tag)
-            return [self.store.run(cur, sql.replace("{t}", table), params) for sql, params in statements]
+            counts = self.store.counts_table(view, generation.tag)
+            return [self.store.run(cur, sql.replace("{t}", table).replace("{c}", counts), params)
+                    for sql, params in statements]
 
     def _rows(self, view: str, sql: str, params: dict[str, Any]) -> list[Any]:
         table = TABLES[view]
@@ -148,7 +150,7 @@ class ViewQueries:
         page_size = max(1, min(page_size, MAX_PAGE))
         params: dict[str, Any] = {"limit": page_size + 1}
         where = self._where(filters, params)
-        counting = (f"SELECT count(*) AS n FROM {{t}} WHERE {where}", dict(params))
+        counting = self._counting(filters, where, params)
         if cursor:
             at, callback_id = decode_cursor(cursor)
             # A row comparison: PostgreSQL starts the index scan there (an OR of the
@@ -163,6 +165,21 @@ class ViewQueries:
         more = len(rows) > page_size
         rows = rows[:page_size]
         return ListPage(rows, encode_cursor(rows[-1]) if more else None, int(total))
+
+    def _counting(self, f: ListFilters, where: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The statement behind `total`: filters on counted columns only (none, route,
+        state, status, teams) add up the view's counts, exact and a few rows whatever
+        the view's size; others count the matching rows."""
+        counted = TABLES[CALLBACK_LIST].counted
+        used = {name for name in (*_FILTERS, "agent_team", "phone", "from_", "to", "states")
+                if getattr(f, name) is not None}
+        columns = {"agent_team": "team", "states": "state"}
+        if all(columns.get(name, name) in counted for name in used) and "" not in (
+                *(getattr(f, name) for name in used), *(f.states or ())):
+            # The same clauses on columns of the same names ('' stands for NULL there,
+            # so a filter asking for '' counts the rows).
+            return f"SELECT COALESCE(SUM(n), 0) AS n FROM {{c}} WHERE {where}", dict(params)
+        return f"SELECT count(*) AS n FROM {{t}} WHERE {where}", dict(params)
 
     def iter_rows(self, filters: ListFilters, *, chunk: int = 1000) -> Iterator[CallbackRow]:
         """Every row of a list query, newest first, in keyset pages (constant memory)."""

@@ -25,9 +25,25 @@ class Table:
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
     appended: bool = False  # rows are only inserted, never updated
+    # Columns whose combinations are counted in a side table kept with the rows (exact
+    # totals for the list's common filters without counting the rows); NULL counts as ''.
+    counted: tuple[str, ...] = ()
 
     def name(self, tag: str) -> str:
         return f"{TABLE_PREFIX}_{self.view}_{tag}"
+
+    def counts_name(self, tag: str) -> str:
+        return f"{TABLE_PREFIX}_{self.view}_counts_{tag}"
+
+    def create_counts(self, tag: str, schema: str | None) -> list[str]:
+        if not self.counted:
+            return []
+        cols = ", ".join(f"{c} TEXT NOT NULL" for c in self.counted)
+        return [f"CREATE TABLE IF NOT EXISTS {qualified(self.counts_name(tag), schema)} "
+                f"({cols}, n BIGINT NOT NULL, PRIMARY KEY ({', '.join(self.counted)}))"]
+
+    def count_key(self, row: Any) -> tuple[str, ...]:
+        return tuple(getattr(row, c) or "" for c in self.counted)
 
     def create(self, dialect: Dialect, tag: str, schema: str | None, *, indexes: bool = True) -> list[str]:
         """The table; with `indexes=False` only its primary key (a rebuild adds the
@@ -35,7 +51,8 @@ class Table:
         keeping it up to date row by row)."""
         table = qualified(self.name(tag), schema)
         cols = ", ".join(f"{c} {dialect.types[t]}" for c, t in self.columns.items())
-        statements = [f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(self.key)}))"]
+        statements = [f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(self.key)}))",
+                      *self.create_counts(tag, schema)]
         if indexes:
             statements += self.create_indexes(tag, schema)
         return statements
@@ -105,6 +122,7 @@ CALLBACK_TABLE = Table(
         ("first_assigned_day", "route", "agent"),  # treatment rate
         ("first_assigned_month", "route", "agent"),
     ),
+    counted=("route", "state", "status", "team", "assigner_team"),
 )
 AGENT_TABLE = Table(
     AGENT_COUNTS, AgentRow,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +68,9 @@ class ViewStore:
 
     def table(self, view: str, tag: str) -> str:
         return qualified(TABLES[view].name(tag), self.schema)
+
+    def counts_table(self, view: str, tag: str) -> str:
+        return qualified(TABLES[view].counts_name(tag), self.schema)
 
     @property
     def registry(self) -> str:
@@ -171,11 +175,34 @@ class ViewStore:
                 active[view] = self.create_generation(
                     view, kind=LIVE, tag=self.next_tag(view), status=ACTIVE, timezone=timezone
                 )
+        for generation in self.generations():
+            self._ensure_counts(generation)
         return active
+
+    def _ensure_counts(self, generation: Generation) -> None:
+        """Generations made before their view had counts get them, counted once from the
+        rows, with the rows' writers held off meanwhile (and a second service starting
+        at the same moment finding them filled)."""
+        table = TABLES[generation.view]
+        if not table.counted:
+            return
+        rows, counts = self.table(generation.view, generation.tag), self.counts_table(generation.view, generation.tag)
+        with self.tx(commit=True) as cur:
+            if self.dialect.name == "postgres":
+                self.run(cur, f"LOCK TABLE {rows} IN SHARE ROW EXCLUSIVE MODE")
+            for statement in table.create_counts(generation.tag, self.schema):
+                self.run(cur, statement)
+            if self.run(cur, f"SELECT 1 AS x FROM {counts} LIMIT 1") or not self.run(cur, f"SELECT 1 AS x FROM {rows} LIMIT 1"):
+                return
+            keys = ", ".join(f"COALESCE({c}, '')" for c in table.counted)
+            self.run(cur, f"INSERT INTO {counts} ({', '.join(table.counted)}, n) "  # noqa: S608
+                     f"SELECT {keys}, count(*) FROM {rows} GROUP BY {keys}")
 
     def drop(self, generation: Generation) -> None:
         with self.tx(commit=True) as cur:
             self.run(cur, f"DROP TABLE IF EXISTS {self.table(generation.view, generation.tag)}")
+            if TABLES[generation.view].counted:
+                self.run(cur, f"DROP TABLE IF EXISTS {self.counts_table(generation.view, generation.tag)}")
             self.run(cur, f"DELETE FROM {self.registry} WHERE view = :view AND tag = :tag",
                      {"view": generation.view, "tag": generation.tag})
             # Its position too: a snapshot made again under the same name starts from 0.
@@ -251,6 +278,8 @@ class ViewStore:
         target = self.table(generation.view, generation.tag)
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in table.key)
         upsert = f" ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates}"
+        if table.counted:
+            self._count(cur, generation, batch)
         if self.dialect.name == "postgres":
             self._copy_rows(cur, table, target, columns, rows, "" if table.appended else upsert)
             return
@@ -258,6 +287,26 @@ class ViewStore:
         if not table.appended:
             insert += upsert
         cur.executemany(self.dialect.sql(insert), [table.to_params(r, self.dialect) for r in rows])
+
+    def _count(self, cur: Any, generation: Generation, batch: ViewBatch[Any]) -> None:
+        """The batch's changes to the counts: each changed row leaves the group it was
+        loaded in and joins the one it ends in (rows are never deleted)."""
+        table = TABLES[generation.view]
+        delta: Counter[tuple[str, ...]] = Counter()
+        for key in batch.changed:
+            old = batch.before.get(key)
+            if old is not None:
+                delta[table.count_key(old)] -= 1
+            delta[table.count_key(batch.rows[key])] += 1
+        groups = [(k, n) for k, n in delta.items() if n]
+        if not groups:
+            return
+        names = [*table.counted, "n"]
+        statement = (f"INSERT INTO {self.counts_table(generation.view, generation.tag)} ({', '.join(names)}) "
+                     f"VALUES ({', '.join(':' + c for c in names)}) "
+                     f"ON CONFLICT ({', '.join(table.counted)}) DO UPDATE SET n = {self.counts_table(generation.view, generation.tag)}.n + excluded.n")
+        cur.executemany(self.dialect.sql(statement),
+                        [dict(zip(names, [*(str(v) for v in k), n], strict=True)) for k, n in groups])
 
     def _copy_rows(self, cur: Any, table: Any, target: str, columns: list[str], rows: list[Any],
                    upsert: str) -> None:
