@@ -103,6 +103,15 @@ def test_counts_made_for_an_older_generation_match_its_rows(center: Center) -> N
     assert center.q.list(ListFilters()).total == 12
 
 
+def test_rows_by_many_ids_are_the_rows_by_each(center: Center) -> None:
+    from uuid import uuid4
+
+    ids = [*center.billing, *center.tech, uuid4()]
+    found = center.q.get_many([*ids, center.tech[0]])
+    assert found == {i: row for i in ids if (row := center.q.get(i)) is not None}
+    assert len(found) == 11 and center.q.get_many([]) == {}
+
+
 def test_pages_walk_every_row_once_newest_first(center: Center) -> None:
     seen, cursor, totals = [], None, set()
     while True:
@@ -202,4 +211,6 @@ def test_places_in_line_for_many_equal_one_by_one(center: Center) -> None:
     for now in (T0 + timedelta(minutes=45), T0 + timedelta(hours=5)):
         one_by_one = [center.q.place_in_line(route, qs, cid, now) for route, qs, cid in wanted]
         assert center.q.places_in_line(wanted, now) == one_by_one
+        # Counted from the back (the route's QUEUED total less those behind): the same.
+        assert center.q.places_in_line(wanted, now, from_the_back=True) == one_by_one
     assert center.q.places_in_line([], T0) == []

@@ -48,7 +48,7 @@ class Notifier:
         ctx = self.ctx
         await ctx.caught_up(records[-1].position)
         ids = {r.aggregate_id for r in wanted}
-        rows = {i: row for i in ids if (row := await ctx.read(ctx.queries.get, i)) is not None}
+        rows = await ctx.read(ctx.queries.get_many, sorted(ids))
         agents = {change[0] for r in wanted if (change := _agent_change(r))}
         counts = {a.agent_id: a.incomplete for a in await ctx.read(ctx.queries.agent_counts, sorted(agents))} if agents else {}
         now = ctx.clock()

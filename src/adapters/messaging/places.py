@@ -45,7 +45,8 @@ class PlaceLookups:
                 batch, self._pending = self._pending, []
                 try:
                     found = await self.ctx.read(self.ctx.queries.places_in_line,
-                                                [(r, q, c) for r, q, c, _ in batch], self.ctx.clock())
+                                                [(r, q, c) for r, q, c, _ in batch], self.ctx.clock(),
+                                                from_the_back=True)
                 except Exception as e:  # noqa: BLE001 - handed to every waiter, who decides
                     for *_, future in batch:
                         if not future.done():

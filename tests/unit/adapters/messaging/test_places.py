@@ -25,15 +25,17 @@ class FakeContext:
     def clock(self) -> datetime:
         return NOW
 
-    def places_in_line(self, items: list[Any], now: datetime) -> list[tuple[int, int | None]]:
+    def places_in_line(self, items: list[Any], now: datetime, *,
+                       from_the_back: bool = False) -> list[tuple[int, int | None]]:
+        assert from_the_back  # replies to requests count from the back of the line
         self.batches.append(len(items))
         if self.fail:
             raise RuntimeError("views down")
         return [(n + 1, None) for n in range(len(items))]
 
-    async def read(self, fn: Any, *args: Any) -> Any:
+    async def read(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(0.01)  # a read takes a moment: others arrive meanwhile
-        return fn(*args)
+        return fn(*args, **kwargs)
 
 
 def test_requests_of_one_moment_share_one_read_and_each_gets_its_own_answer() -> None:
