@@ -128,12 +128,16 @@ def log(text: str) -> None:
     print(f"[{time.monotonic() - _T0:6.1f}s] {text}", file=sys.stderr, flush=True)  # noqa: T201
 
 
+_OUR_PACKAGES = ("adapters/", "callback_domain/", "projections/")
+
+
 def summarize_profile(raw: Path, top: int = 30) -> str:
     """py-spy's raw (collapsed) stacks → the functions with most samples, self and inclusive."""
     import collections  # noqa: PLC0415
 
     own: collections.Counter[str] = collections.Counter()
     within: collections.Counter[str] = collections.Counter()
+    ours: collections.Counter[str] = collections.Counter()  # by the project's innermost two frames
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -144,7 +148,11 @@ def summarize_profile(raw: Path, top: int = 30) -> str:
         own[frames[-1]] += n
         for frame in set(frames):
             within[frame] += n
-    lines = [f"{total} samples", "", "self:"]
+        mine = [f.split(" (")[0] for f in frames if any(p in f for p in _OUR_PACKAGES)]
+        ours[" > ".join(mine[-2:]) if mine else "(libraries only: " + frames[-1].split(" (")[0] + ")"] += n
+    lines = [f"{total} samples", "", "by the project's code (its innermost two frames):"]
+    lines += [f"  {v / total:6.1%}  {k}" for k, v in ours.most_common(top)]
+    lines += ["", "self:"]
     lines += [f"  {v / total:6.1%}  {k}" for k, v in own.most_common(top)]
     lines += ["", "inclusive:"]
     lines += [f"  {v / total:6.1%}  {k}" for k, v in within.most_common(top * 2)]

@@ -199,7 +199,7 @@ def _profile(bench: Bench, pid: int, subject: str) -> None:
     )
     time.sleep(1.5)
     subprocess.run([str(spy), "record", "-p", str(pid), "-d", str(max(1, round(bench.profile_seconds))), "-r", "50",  # noqa: S603
-                    "-f", "raw", "-o", str(out), "--nonblocking"], capture_output=True, check=False, timeout=120)
+                    "-f", "raw", "-o", str(out), "--nonblocking", "--gil"], capture_output=True, check=False, timeout=120)
     load.wait(120)
     _summary(out)
 
@@ -220,7 +220,7 @@ def _cli_memrun(bench: Bench, *command: str) -> dict[str, Any]:
         bench.profile_dir.mkdir(parents=True, exist_ok=True)
         out = bench.profile_dir / f"{command[-1] if command[0] == 'projections' else command[0]}.raw"
         spy = Path(sys.executable).with_name("py-spy")
-        args = [str(spy), "record", "-r", "50", "-f", "raw", "-o", str(out), "--", sys.executable, *args]
+        args = [str(spy), "record", "--gil", "-r", "50", "-f", "raw", "-o", str(out), "--", sys.executable, *args]
         found = _run_json_exe(args, env=child_env(CALLBACKS_TIMEZONE=ZONE))
         _summary(out)
         return found
