@@ -28,8 +28,9 @@ WORKDIR /var/lib/callbacks
 # Prometheus metrics (GET /metrics); NATS and PostgreSQL are reached outbound only.
 EXPOSE 9464
 # Ready = answers `{prefix}.query.health` over NATS (same CALLBACKS_* settings as serve).
+# This container's process (GET /health on CALLBACKS_METRICS_PORT), not any replica's.
 HEALTHCHECK --interval=10s --timeout=8s --start-period=40s --retries=3 \
-    CMD ["callbacks", "health", "--timeout", "3"]
+    CMD ["callbacks", "health", "--process", "--timeout", "3"]
 # SIGTERM: in-flight commands finish, the durable intake is left consistent (CONTRACT.md).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["callbacks"]

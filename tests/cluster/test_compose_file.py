@@ -94,7 +94,8 @@ def test_service_replicas_share_all_three_nodes_and_one_postgres(compose: dict[s
         assert settings.stream_replicas == 3
         db = Database.parse(env["CALLBACKS_DATABASE_URL"])
         assert (db.kind, db.host, db.schema) == (POSTGRES, "postgres", "callbacks")
-        assert service["healthcheck"]["test"][:3] == ["CMD", "callbacks", "health"]
+        # Each replica checks itself (its metrics port's /health), not whichever replica answers NATS.
+        assert service["healthcheck"]["test"][:4] == ["CMD", "callbacks", "health", "--process"]
         waits_for = service["depends_on"]
         assert all(waits_for[n]["condition"] == "service_healthy" for n in (*NODES, "postgres"))
         assert service["build"] == "."
@@ -107,7 +108,7 @@ def test_dockerfile_runs_serve_as_a_non_root_user_with_a_readiness_check() -> No
     assert re.search(r"^FROM python:3\.11-slim\b", dockerfile, re.MULTILINE)
     user = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
     assert user and user[-1] not in ("root", "0")
-    assert re.search(r'^HEALTHCHECK .*\n?.*CMD \["callbacks", "health"', dockerfile, re.MULTILINE)
+    assert re.search(r'^HEALTHCHECK .*\n?.*CMD \["callbacks", "health", "--process"', dockerfile, re.MULTILINE)
     assert 'ENTRYPOINT ["callbacks"]' in dockerfile and 'CMD ["serve"]' in dockerfile
 
 

@@ -61,9 +61,9 @@ def request(n: int) -> dict[str, Any]:
     return {"request_id": f"ops-{n}", "phone": f"+82 10-5555-{n:04d}", "route": "ops"}
 
 
-def health(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "adapters.entrypoints.cli", "health", "--timeout", "3"],  # noqa: S603
-                          env=env, capture_output=True, text=True, timeout=30, check=False)
+def health(env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "adapters.entrypoints.cli", "health", "--timeout", "3",  # noqa: S603
+                           *options], env=env, capture_output=True, text=True, timeout=30, check=False)
 
 
 @pytest.fixture
@@ -148,3 +148,23 @@ async def test_health_command_exits_0_while_the_service_answers_and_1_when_it_is
     assert json.loads(ready.stdout)["status"] == "ok"
     assert gone.returncode == 1
     assert "query.health" in gone.stderr
+
+
+async def test_this_process_health_on_the_metrics_port_and_its_command(
+    service: ServiceProcess, metrics_port: int,
+) -> None:
+    def get() -> tuple[int, dict[str, Any]]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/health", timeout=5) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+
+    status, body = await asyncio.to_thread(get)
+    ready = await asyncio.to_thread(health, service.env, "--process")
+    service.stop()
+    gone = await asyncio.to_thread(health, service.env, "--process")
+
+    assert status == 200
+    assert body == {"status": "ok", "checks": {"accepting": "ok", "event_loop": "ok", "nats": "ok", "database": "ok"}}
+    assert ready.returncode == 0, ready.stderr
+    assert json.loads(ready.stdout)["status"] == "ok"
+    assert gone.returncode == 1
+    assert f"127.0.0.1:{metrics_port}/health" in gone.stderr

@@ -43,11 +43,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    """Exit 0 when `query.health` answers ok (a readiness probe), 1 otherwise."""
+    """Exit 0 when `query.health` answers ok (a readiness probe), 1 otherwise; with
+    `--process`, when this host's process answers ok on its metrics port's /health."""
     import asyncio
 
-    from adapters.observability.health import check
+    from adapters.observability.health import check, check_process
 
+    if args.process:
+        port = Settings.load().metrics_port
+        if not port:
+            print("--process needs the metrics port (CALLBACKS_METRICS_PORT) the service was started with",
+                  file=sys.stderr)
+            return 2
+        ready, text = check_process(f"http://127.0.0.1:{port}/health", timeout=args.timeout)
+        print(text, file=sys.stdout if ready else sys.stderr)
+        return 0 if ready else 1
     settings = Settings.load(nats_url=args.nats_url, prefix=args.prefix)
     servers = settings.nats_servers() or [f"nats://127.0.0.1:{settings.embedded_nats_port or 4222}"]
     ready, text = asyncio.run(check(servers, settings.prefix, timeout=args.timeout, **settings.nats_credentials()))
@@ -96,6 +106,9 @@ def parser() -> argparse.ArgumentParser:
     health.add_argument("--nats-url", help="NATS server(s), comma-separated (env CALLBACKS_NATS_URL)")
     health.add_argument("--prefix", help="the subject prefix (env CALLBACKS_PREFIX, default callbacks)")
     health.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer (default 5)")
+    health.add_argument("--process", action="store_true",
+                        help="ask the process on this host instead (GET /health on CALLBACKS_METRICS_PORT): "
+                             "its event loop, NATS connections and event store")
     health.set_defaults(func=cmd_health)
 
     demo = sub.add_parser("demo", help="run a scripted hour of a contact center")

@@ -31,6 +31,7 @@ from adapters.messaging.streams import ensure_streams
 from adapters.messaging.subjects import Subjects
 from adapters.observability import logs
 from adapters.observability.exporter import MetricsExporter
+from adapters.observability.process_health import ProcessHealth
 from adapters.observability.service_metrics import ServiceMetrics
 from adapters.read_store import open_read_factory, tracking_recorder
 from adapters.singletons import Singletons
@@ -106,7 +107,12 @@ async def serve(settings: Settings) -> None:
     intake = IntakeConsumer(ctx, nc, js)
     metrics.follow(head=service.recorder.max_notification_id, views=side.queries.position, runner=side.runner,
                    relay=relay, singletons=singletons, intake=intake)
-    exporter = MetricsExporter(metrics.registry, settings.metrics_host, settings.metrics_port).start() \
+    async def nats_connected() -> bool:
+        return nc.is_connected and await broker.ping(timeout=1.0)
+
+    health = ProcessHealth(loop, nats_connected=nats_connected, database=service.recorder.max_notification_id,
+                           stopping=stop.is_set)
+    exporter = MetricsExporter(metrics.registry, settings.metrics_host, settings.metrics_port, health).start() \
         if settings.metrics_port else None
     await batcher.start()
     await broker.start()
@@ -117,7 +123,7 @@ async def serve(settings: Settings) -> None:
     _say(f"listening on {where}, subjects {settings.prefix}.*")
     _say(f"events in {_redacted(db)}; contact center time zone {settings.timezone}")
     if exporter is not None:
-        _say(f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics")
+        _say(f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, this process's health on /health")
     _say("ready; Ctrl-C or SIGTERM stops it cleanly")
 
     await stop.wait()
@@ -132,6 +138,7 @@ async def serve(settings: Settings) -> None:
         waker.stop()
     if exporter is not None:
         exporter.stop()
+    health.close()
     with contextlib.suppress(Exception):
         await asyncio.wait_for(nc.close(), timeout=5)
     side.close()

@@ -1,9 +1,12 @@
-"""`callbacks health`: ready means the service answers `query.health` over NATS."""
+"""`callbacks health`: ready means the service answers `query.health` over NATS (or, with
+`--process`, that the process on this host answers its /health)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import urllib.error
+import urllib.request
 from typing import Any
 
 import nats
@@ -41,3 +44,14 @@ async def _ask(servers: list[str], prefix: str, timeout: float, auth: dict[str, 
     if body.get("ok") and (body.get("data") or {}).get("status") == "ok":
         return True, json.dumps(body["data"], separators=(",", ":"))
     return False, json.dumps(body.get("error") or body, separators=(",", ":"))
+
+
+def check_process(url: str, timeout: float = 5.0) -> tuple[bool, str]:
+    """(ready?, what to print): one process's `GET /health` (see process_health.py)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - our own http URL
+            return True, response.read().decode()
+    except urllib.error.HTTPError as e:  # 503: the body says which check failed
+        return False, e.read().decode() or f"{url}: HTTP {e.code}"
+    except OSError as e:
+        return False, f"{url}: {type(e).__name__}: {e}"
