@@ -18,8 +18,11 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_live_views_equal_their_rebuild_and_a_plain_recomputation(
-    store: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    store: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Small rebuild batches, so that a callback's events fall into several of them.
+    monkeypatch.setattr("adapters.views.rebuild.REBUILD_BATCH", 7)
     new_url: Callable[[], str]
     if store == "sqlite":
         new_url = lambda: f"sqlite:///{tmp_path_factory.mktemp('views') / 'events.sqlite'}"  # noqa: E731

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from adapters.views.runner import ProjectionRunner
 
 _SNAPSHOT_NAME = re.compile(r"^[a-z0-9_]{1,40}$")
+# Events per transaction when building from 0: a callback's events then fall into fewer
+# batches, so its row is loaded and written fewer times (a 300k-event log: 38-39 s at
+# 1,000, 29-32 s at 5,000, no better at 10,000 or 20,000), at a few MB more memory.
+REBUILD_BATCH = 5000
 
 
 def views_named(name: str | None) -> list[str]:
@@ -52,7 +56,7 @@ def rebuild(
                 indexes=False,
             )
         )
-    runner.catch_up(generations, on_batch=on_batch)
+    runner.catch_up(generations, on_batch=on_batch, batch_size=REBUILD_BATCH)
     store.finish(generations)
     store.activate(generations)
     return generations
@@ -82,7 +86,7 @@ def snapshot(
         )
         for view in views
     ]
-    runner.catch_up(generations, until=until_position, on_batch=on_batch)
+    runner.catch_up(generations, until=until_position, on_batch=on_batch, batch_size=REBUILD_BATCH)
     store.finish(generations)
     store.activate(generations)
     return generations

@@ -73,7 +73,8 @@ class ProjectionRunner:
     def wake(self) -> None:
         self._wake.set()
 
-    def run_batch(self, generations: Sequence[Generation], *, until: int | None = None) -> int:
+    def run_batch(self, generations: Sequence[Generation], *, until: int | None = None,
+                  batch_size: int | None = None) -> int:
         """Applies the next batch to the generations furthest behind.
 
         Returns how many events it applied: 0 when there is nothing to do, CONFLICT
@@ -87,7 +88,7 @@ class ProjectionRunner:
             return 0
         group = [g for g in generations if positions[g.key] == start]
         notifications = self.recorder.select_notifications(
-            start=start + 1, limit=self.batch_size, stop=until, inclusive_of_start=True
+            start=start + 1, limit=batch_size or self.batch_size, stop=until, inclusive_of_start=True
         )
         if not notifications:
             return 0
@@ -123,10 +124,12 @@ class ProjectionRunner:
         *,
         until: int | None = None,
         on_batch: Callable[[int], None] | None = None,
+        batch_size: int | None = None,
     ) -> int:
-        """Runs batches until every generation reached `until` or the head."""
+        """Runs batches until every generation reached `until` or the head; `batch_size`
+        overrides the follower's (a rebuild takes bigger ones)."""
         total = 0
-        while (done := self.run_batch(generations, until=until)) != 0:
+        while (done := self.run_batch(generations, until=until, batch_size=batch_size)) != 0:
             if done > 0:
                 total += done
                 if on_batch is not None:
