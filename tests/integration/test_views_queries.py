@@ -112,6 +112,21 @@ def test_rows_by_many_ids_are_the_rows_by_each(center: Center) -> None:
     assert len(found) == 11 and center.q.get_many([]) == {}
 
 
+def test_copy_values_for_postgres_equal_the_column_by_column_conversion(center: Center) -> None:
+    from adapters.views.dialect import POSTGRES
+    from adapters.views.schema import TABLES, _get
+
+    rows = {"callback_list": [center.q.get(i) for i in [*center.billing, *center.tech, center.scheduled]],
+            "agent_counts": center.q.agent_counts(),
+            "history": [h for i in center.billing[:4] for h in center.q.history(i)]}
+    for view, found in rows.items():
+        table = TABLES[view]
+        assert found
+        for row in found:
+            expected = [POSTGRES.to_db(_get(row, c), t) for c, t in table.columns.items()]
+            assert table.values(row, POSTGRES) == expected
+
+
 def test_pages_walk_every_row_once_newest_first(center: Center) -> None:
     seen, cursor, totals = [], None, set()
     while True:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from projections.agent_counts import AgentRow
@@ -28,6 +29,15 @@ class Table:
     # Columns whose combinations are counted in a side table kept with the rows (exact
     # totals for the list's common filters without counting the rows); NULL counts as ''.
     counted: tuple[str, ...] = ()
+    # (index, type tag) of the columns whose values may need converting for PostgreSQL:
+    # JSON ones, and any whose row field may hold a tuple (from the row type's hints).
+    _special: tuple[tuple[int, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        hints = {f.name: str(f.type) for f in fields(self.row_type)}
+        special = tuple((i, kind) for i, (column, kind) in enumerate(self.columns.items())
+                        if kind == "json" or "tuple" in hints.get(column, "tuple"))
+        object.__setattr__(self, "_special", special)
 
     def name(self, tag: str) -> str:
         return f"{TABLE_PREFIX}_{self.view}_{tag}"
@@ -66,7 +76,17 @@ class Table:
 
     def values(self, row: Any, dialect: Dialect) -> list[Any]:
         """The row's database values in column order (for COPY)."""
-        return [dialect.to_db(_get(row, c), t) for c, t in self.columns.items()]
+        if dialect.name != "postgres":
+            return [dialect.to_db(_get(row, c), t) for c, t in self.columns.items()]
+        # PostgreSQL takes every value as it is but JSON and tuples: one C-level read of
+        # all the attributes, then only those fixed (the rebuild writes millions of rows).
+        values = list(attrgetter(*self.columns)(row))
+        for i, kind in self._special:
+            value = values[i]
+            if kind == "json" or isinstance(value, tuple):
+                values[i] = dialect.to_db(list(value) if isinstance(value, tuple) else value, kind)
+        return values
+
 
     def to_params(self, row: Any, dialect: Dialect) -> dict[str, Any]:
         return {c: dialect.to_db(_get(row, c), t) for c, t in self.columns.items()}
