@@ -83,7 +83,8 @@ def test_each_filter_selects_what_it_names(center: Center) -> None:
 
 @pytest.mark.parametrize("filters", [
     {}, {"route": "billing"}, {"state": "QUEUED"}, {"status": "CANCELLED"}, {"agent_team": "team-a"},
-    {"assigner_team": "leads"}, {"route": "billing", "state": "ROUTING", "agent_team": "team-a"},
+    {"assigner_team": "leads"}, {"assigner": "boss"}, {"assigner": "boss", "route": "tech"},
+    {"route": "billing", "state": "ROUTING", "agent_team": "team-a"},
     {"states": ("ROUTING", "PROCESSING")}, {"states": ()}, {"agent_team": ""}, {"route": "nowhere"},
     {"agent": "kim"}, {"phone": "010 0000 0003"}, {"from_": T0 + timedelta(minutes=2)},
 ])

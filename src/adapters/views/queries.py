@@ -168,7 +168,7 @@ class ViewQueries:
 
     def _counting(self, f: ListFilters, where: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """The statement behind `total`: filters on counted columns only (none, route,
-        state, status, teams) add up the view's counts, exact and a few rows whatever
+        state, status, assigner, teams) add up the view's counts, exact and a few rows whatever
         the view's size; others count the matching rows."""
         counted = TABLES[CALLBACK_LIST].counted
         used = {name for name in (*_FILTERS, "agent_team", "phone", "from_", "to", "states")

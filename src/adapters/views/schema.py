@@ -142,7 +142,7 @@ CALLBACK_TABLE = Table(
         ("first_assigned_day", "route", "agent"),  # treatment rate
         ("first_assigned_month", "route", "agent"),
     ),
-    counted=("route", "state", "status", "team", "assigner_team"),
+    counted=("route", "state", "status", "team", "assigner_team", "assigner"),
 )
 AGENT_TABLE = Table(
     AGENT_COUNTS, AgentRow,
