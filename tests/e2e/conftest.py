@@ -39,6 +39,14 @@ class ServiceProcess:
         self.url: str | None = None
         self.prefix = env.get("CALLBACKS_PREFIX", "callbacks")
 
+    @classmethod
+    def on_sqlite(cls, tmp: Path, nats_url: str, stem: str) -> ServiceProcess:
+        """A started service of its own: SQLite in `tmp`, a fresh prefix starting with `stem`."""
+        env = service_environment(database_url=f"sqlite:///{tmp / 'events.sqlite'}", nats_url=nats_url,
+                                  prefix=f"{stem}{uuid.uuid4().hex[:10]}", data_dir=str(tmp / "data"),
+                                  timezone="Asia/Seoul")
+        return cls(env, tmp).start()
+
     def start(self, timeout: float = 30.0) -> ServiceProcess:
         self.proc = subprocess.Popen(  # noqa: S603 - our own console script
             [sys.executable, "-m", "adapters.entrypoints.cli", "serve"], cwd=self.cwd, env=self.env,

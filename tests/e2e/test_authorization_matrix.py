@@ -50,7 +50,6 @@ import pytest
 
 from tests.e2e.conftest import ServiceProcess
 from tests.e2e.reply_check import check_reply
-from tests.serve_support import service_environment
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
@@ -111,11 +110,7 @@ def wire(role: str, family: str) -> tuple[str | None, dict[str, str] | None] | N
 # ---------------------------------------------------------------- one service for the module
 @pytest.fixture(scope="module")
 def service(nats_server: EmbeddedNatsServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    tmp = tmp_path_factory.mktemp("authz")
-    env = service_environment(database_url=f"sqlite:///{tmp / 'events.sqlite'}", nats_url=nats_server.url,
-                              prefix=f"az{uuid.uuid4().hex[:10]}", data_dir=str(tmp / "data"),
-                              timezone="Asia/Seoul")
-    process = ServiceProcess(env, tmp).start()
+    process = ServiceProcess.on_sqlite(tmp_path_factory.mktemp("authz"), nats_server.url, "az")
 
     async def directory() -> None:
         async with Scene(process, nats_server.url) as s:

@@ -26,7 +26,6 @@ from nats.errors import TimeoutError as NatsTimeout
 
 from tests.e2e.conftest import ServiceProcess
 from tests.e2e.reply_check import check_reply
-from tests.serve_support import service_environment
 from tests.fuzz import strategies as S
 from tests.fuzz.report import REPORT
 
@@ -53,11 +52,7 @@ TIMEOUT = 10.0
 # ---------------------------------------------------------------- one service for the module
 @pytest.fixture(scope="module")
 def service(nats_server: EmbeddedNatsServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    tmp = tmp_path_factory.mktemp("fuzz")
-    env = service_environment(database_url=f"sqlite:///{tmp / 'events.sqlite'}", nats_url=nats_server.url,
-                              prefix=f"fz{uuid.uuid4().hex[:10]}", data_dir=str(tmp / "data"),
-                              timezone="Asia/Seoul")
-    process = ServiceProcess(env, tmp).start()
+    process = ServiceProcess.on_sqlite(tmp_path_factory.mktemp("fuzz"), nats_server.url, "fz")
     yield process
     alive = process.proc is not None and process.proc.poll() is None
     process.kill()
