@@ -37,7 +37,7 @@ def widen(database_url: str, *, first_at: datetime, last_at: datetime, target: i
     side = build_read_side(settings, service)
     store, table = side.store, TABLES[CALLBACK_LIST]
     generation = store.active()[CALLBACK_LIST]
-    rows, counts = store.table(CALLBACK_LIST, generation.tag), store.counts_table(CALLBACK_LIST, generation.tag)
+    rows = store.table(CALLBACK_LIST, generation.tag)
     span_days = math.ceil((last_at - first_at) / timedelta(days=1)) + 1
     started = time.monotonic()
     with store.tx(commit=True) as cur:
@@ -50,10 +50,7 @@ def widen(database_url: str, *, first_at: datetime, last_at: datetime, target: i
             store.run(cur, f"DROP INDEX IF EXISTS {qualified(f'{table.name(generation.tag)}_i{index}', store.schema)}")
         for k in range(1, copies + 1):
             store.run(cur, _copy_statement(rows, list(table.columns), k, k * span_days))
-        store.run(cur, f"DELETE FROM {counts}")  # noqa: S608
-        keys = ", ".join(f"COALESCE({c}, '')" for c in table.counted)
-        store.run(cur, f"INSERT INTO {counts} ({', '.join(table.counted)}, n) "  # noqa: S608
-                  f"SELECT {keys}, count(*) FROM {rows} GROUP BY {keys}")
+        store.recount(cur, generation)
         (after,) = store.run(cur, f"SELECT count(*) AS n FROM {rows}")  # noqa: S608
     store.finish([generation])  # the indexes again, VACUUM (ANALYZE)
     seconds = time.monotonic() - started

@@ -87,7 +87,6 @@ class Table:
                 values[i] = dialect.to_db(list(value) if isinstance(value, tuple) else value, kind)
         return values
 
-
     def to_params(self, row: Any, dialect: Dialect) -> dict[str, Any]:
         return {c: dialect.to_db(_get(row, c), t) for c, t in self.columns.items()}
 

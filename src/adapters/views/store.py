@@ -192,11 +192,17 @@ class ViewStore:
                 self.run(cur, f"LOCK TABLE {rows} IN SHARE ROW EXCLUSIVE MODE")
             for statement in table.create_counts(generation.tag, self.schema):
                 self.run(cur, statement)
-            if self.run(cur, f"SELECT 1 AS x FROM {counts} LIMIT 1") or not self.run(cur, f"SELECT 1 AS x FROM {rows} LIMIT 1"):
-                return
-            keys = ", ".join(f"COALESCE({c}, '')" for c in table.counted)
-            self.run(cur, f"INSERT INTO {counts} ({', '.join(table.counted)}, n) "  # noqa: S608
-                     f"SELECT {keys}, count(*) FROM {rows} GROUP BY {keys}")
+            if not self.run(cur, f"SELECT 1 AS x FROM {counts} LIMIT 1"):  # noqa: S608
+                self.recount(cur, generation)
+
+    def recount(self, cur: Any, generation: Generation) -> None:
+        """Counts the generation's rows afresh (within the caller's transaction)."""
+        table = TABLES[generation.view]
+        counts = self.counts_table(generation.view, generation.tag)
+        keys = ", ".join(f"COALESCE({c}, '')" for c in table.counted)
+        self.run(cur, f"DELETE FROM {counts}")  # noqa: S608
+        self.run(cur, f"INSERT INTO {counts} ({', '.join(table.counted)}, n) "  # noqa: S608
+                 f"SELECT {keys}, count(*) FROM {self.table(generation.view, generation.tag)} GROUP BY {keys}")
 
     def drop(self, generation: Generation) -> None:
         with self.tx(commit=True) as cur:
@@ -302,9 +308,9 @@ class ViewStore:
         if not groups:
             return
         names = [*table.counted, "n"]
-        statement = (f"INSERT INTO {self.counts_table(generation.view, generation.tag)} ({', '.join(names)}) "
-                     f"VALUES ({', '.join(':' + c for c in names)}) "
-                     f"ON CONFLICT ({', '.join(table.counted)}) DO UPDATE SET n = {self.counts_table(generation.view, generation.tag)}.n + excluded.n")
+        counts = self.counts_table(generation.view, generation.tag)
+        statement = (f"INSERT INTO {counts} ({', '.join(names)}) VALUES ({', '.join(':' + c for c in names)}) "
+                     f"ON CONFLICT ({', '.join(table.counted)}) DO UPDATE SET n = {counts}.n + excluded.n")
         cur.executemany(self.dialect.sql(statement),
                         [dict(zip(names, [*(str(v) for v in k), n], strict=True)) for k, n in groups])
 
