@@ -30,13 +30,13 @@ PUBLISHED_SUMMARY = {
     "notify.received": "To supervisors' screens: a new callback, summarised.",
     "notify.intake": "To submitters of intake.submit: the outcome of each submitted request.",
     "events": "Every domain event, in log order, durably on JetStream stream CALLBACK_EVENTS; "
-              "header Nats-Msg-Id = {callback_id}:{version}.",
+    "header Nats-Msg-Id = {callback_id}:{version}.",
 }
 WHO = {
     "intake": "IVR, web forms and other systems (role IVR)",
     "agent": "that agent's desktop (role AGENT, or ASSIGNER with the assign permission)",
     "admin": "supervisors, administrators and agents with assign permission; name yourself in "
-             "the Callbacks-Actor header",
+    "the Callbacks-Actor header",
     "query": "monitors and above",
     "cti": "the CTI system",
 }
@@ -44,9 +44,12 @@ CALLER_HEADERS = {
     "type": "object",
     "properties": {
         "Callbacks-Actor": {"type": "string", "description": "who is acting, for the audit trail"},
-        "Callbacks-Role": {"type": "string", "enum": ["ADMIN", "SUPERVISOR", "MONITOR"],
-                           "description": "admin.* callers: the role claimed (NATS permissions "
-                                          "decide who may claim which)"},
+        "Callbacks-Role": {
+            "type": "string",
+            "enum": ["ADMIN", "SUPERVISOR", "MONITOR"],
+            "description": "admin.* callers: the role claimed (NATS permissions "
+            "decide who may claim which)",
+        },
     },
 }
 
@@ -72,11 +75,20 @@ def _channel(addr: str | None, messages: dict[str, Any], description: str) -> di
 
 
 def _reply_payload(name: str) -> dict[str, Any]:
-    return {"oneOf": [
-        {"type": "object", "required": ["ok", "data"], "additionalProperties": False,
-         "properties": {"ok": {"const": True}, "data": {"$ref": f"json/reply.{name}.v1.json"}}},
-        {"$ref": f"{ENVELOPE}#/$defs/ErrorReply"},
-    ]}
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["ok", "data"],
+                "additionalProperties": False,
+                "properties": {
+                    "ok": {"const": True},
+                    "data": {"$ref": f"json/reply.{name}.v1.json"},
+                },
+            },
+            {"$ref": f"{ENVELOPE}#/$defs/ErrorReply"},
+        ]
+    }
 
 
 def document() -> dict[str, Any]:
@@ -87,63 +99,113 @@ def document() -> dict[str, Any]:
         addr = address(name)
         family = name.split(".")[0]
         request = f"{name}.request"
-        messages[request] = {"name": request, "title": model.__name__, "summary": (model.__doc__ or "").strip(),
-                             "contentType": "application/json", "payload": {"$ref": f"json/{name}.v1.json"}}
+        messages[request] = {
+            "name": request,
+            "title": model.__name__,
+            "summary": (model.__doc__ or "").strip(),
+            "contentType": "application/json",
+            "payload": {"$ref": f"json/{name}.v1.json"},
+        }
         if family == "admin" or family == "intake":
             messages[request]["headers"] = CALLER_HEADERS
-        channels[name] = _channel(addr, {"request": {"$ref": f"#/components/messages/{request}"}}, WHO[family])
-        operation: dict[str, Any] = {"action": "receive", "channel": {"$ref": f"#/channels/{name}"},
-                                     "summary": (model.__doc__ or "").strip().splitlines()[0],
-                                     "messages": [{"$ref": f"#/channels/{name}/messages/request"}]}
+        channels[name] = _channel(
+            addr, {"request": {"$ref": f"#/components/messages/{request}"}}, WHO[family]
+        )
+        operation: dict[str, Any] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{name}"},
+            "summary": (model.__doc__ or "").strip().splitlines()[0],
+            "messages": [{"$ref": f"#/channels/{name}/messages/request"}],
+        }
         if name == "intake.submit":
-            operation["description"] = ("Captured by JetStream stream CALLBACK_INTAKE: the publish ack is the "
-                                        "receipt. Never lost; handled exactly once per request_id; the outcome "
-                                        "is published on notify.intake.")
+            operation["description"] = (
+                "Captured by JetStream stream CALLBACK_INTAKE: the publish ack is the "
+                "receipt. Never lost; handled exactly once per request_id; the outcome "
+                "is published on notify.intake."
+            )
         elif name in REPLIES:
             reply = f"{name}.reply"
-            messages[reply] = {"name": reply, "title": REPLIES[name].__name__, "contentType": "application/json",
-                               "summary": "the envelope: ok with data, or an error with a documented code",
-                               "payload": _reply_payload(name)}
-            channels[reply] = _channel(None, {"reply": {"$ref": f"#/components/messages/{reply}"}},
-                                       "the requester's inbox (NATS request/reply)")
-            operation["reply"] = {"channel": {"$ref": f"#/channels/{reply}"},
-                                  "messages": [{"$ref": f"#/channels/{reply}/messages/reply"}]}
+            messages[reply] = {
+                "name": reply,
+                "title": REPLIES[name].__name__,
+                "contentType": "application/json",
+                "summary": "the envelope: ok with data, or an error with a documented code",
+                "payload": _reply_payload(name),
+            }
+            channels[reply] = _channel(
+                None,
+                {"reply": {"$ref": f"#/components/messages/{reply}"}},
+                "the requester's inbox (NATS request/reply)",
+            )
+            operation["reply"] = {
+                "channel": {"$ref": f"#/channels/{reply}"},
+                "messages": [{"$ref": f"#/channels/{reply}/messages/reply"}],
+            }
         operations[f"serve.{name}"] = operation
     for name, model in PUBLISHED.items():
         addr = f"{PREFIX}.{PUBLISHED_ADDRESS[name]}"
-        messages[name] = {"name": name, "title": model.__name__, "contentType": "application/json",
-                          "summary": (model.__doc__ or "").strip(),
-                          "payload": {"$ref": f"json/published.{name}.v1.json"}}
-        channels[name] = _channel(addr, {"message": {"$ref": f"#/components/messages/{name}"}},
-                                  PUBLISHED_SUMMARY[name])
-        operations[f"publish.{name}"] = {"action": "send", "channel": {"$ref": f"#/channels/{name}"},
-                                         "summary": PUBLISHED_SUMMARY[name],
-                                         "messages": [{"$ref": f"#/channels/{name}/messages/message"}]}
+        messages[name] = {
+            "name": name,
+            "title": model.__name__,
+            "contentType": "application/json",
+            "summary": (model.__doc__ or "").strip(),
+            "payload": {"$ref": f"json/published.{name}.v1.json"},
+        }
+        channels[name] = _channel(
+            addr, {"message": {"$ref": f"#/components/messages/{name}"}}, PUBLISHED_SUMMARY[name]
+        )
+        operations[f"publish.{name}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{name}"},
+            "summary": PUBLISHED_SUMMARY[name],
+            "messages": [{"$ref": f"#/channels/{name}/messages/message"}],
+        }
     channels["dead.intake"] = _channel(
-        f"{PREFIX}.dead.intake", {"message": {"$ref": "#/components/messages/dead.intake"}},
-        "Submitted requests that kept failing, with the reason (JetStream stream CALLBACK_DEAD_LETTERS).")
+        f"{PREFIX}.dead.intake",
+        {"message": {"$ref": "#/components/messages/dead.intake"}},
+        "Submitted requests that kept failing, with the reason (JetStream stream CALLBACK_DEAD_LETTERS).",
+    )
     messages["dead.intake"] = {
-        "name": "dead.intake", "contentType": "application/json",
+        "name": "dead.intake",
+        "contentType": "application/json",
         "summary": "the submitted body as it arrived",
-        "headers": {"type": "object", "properties": {
-            "Callbacks-Dead-Reason": {"type": "string", "description": "code: message of the last failure"},
-            "Callbacks-Deliveries": {"type": "string", "description": "how many times it was tried"}}},
+        "headers": {
+            "type": "object",
+            "properties": {
+                "Callbacks-Dead-Reason": {
+                    "type": "string",
+                    "description": "code: message of the last failure",
+                },
+                "Callbacks-Deliveries": {
+                    "type": "string",
+                    "description": "how many times it was tried",
+                },
+            },
+        },
         "payload": {"$ref": "json/intake.submit.v1.json"},
     }
-    operations["publish.dead.intake"] = {"action": "send", "channel": {"$ref": "#/channels/dead.intake"},
-                                         "messages": [{"$ref": "#/channels/dead.intake/messages/message"}]}
+    operations["publish.dead.intake"] = {
+        "action": "send",
+        "channel": {"$ref": "#/channels/dead.intake"},
+        "messages": [{"$ref": "#/channels/dead.intake/messages/message"}],
+    }
     return {
         "asyncapi": "3.0.0",
         "info": {
             "title": "callbacks",
             "version": "1",
             "description": "The wire contract of the callback service (CONTRACT.md). Every request gets "
-                           "exactly one envelope reply. The subject prefix `callbacks` is configurable "
-                           "(CALLBACKS_PREFIX).",
+            "exactly one envelope reply. The subject prefix `callbacks` is configurable "
+            "(CALLBACKS_PREFIX).",
         },
         "defaultContentType": "application/json",
-        "servers": {"embedded": {"host": "127.0.0.1:4222", "protocol": "nats",
-                                 "description": "`callbacks serve` with no settings starts this one"}},
+        "servers": {
+            "embedded": {
+                "host": "127.0.0.1:4222",
+                "protocol": "nats",
+                "description": "`callbacks serve` with no settings starts this one",
+            }
+        },
         "channels": dict(sorted(channels.items())),
         "operations": dict(sorted(operations.items())),
         "components": {"messages": dict(sorted(messages.items()))},

@@ -36,7 +36,9 @@ settings.register_profile(
     "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
-POSTGRES_URL = os.environ.get("CALLBACKS_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "CALLBACKS_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test"
+)
 
 
 def _postgres_answers() -> str | None:
@@ -102,6 +104,8 @@ def service(database_url: str) -> Iterator[CallbackService]:
     svc = build_service(Settings.load(database_url=database_url))
     yield svc
     svc.close()
+
+
 settings.register_profile(
     "thorough", max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck)
 )

@@ -62,8 +62,12 @@ def add_agents(
     for agent_id in agent_ids:
         service.execute(
             c.UpsertAgent(
-                caller=ADMIN, at=at, agent_id=agent_id, name=agent_id.title(),
-                teams=teams, permissions=permissions,
+                caller=ADMIN,
+                at=at,
+                agent_id=agent_id,
+                name=agent_id.title(),
+                teams=teams,
+                permissions=permissions,
             )
         )
 
@@ -75,7 +79,9 @@ def queued(service: CallbackService, at: datetime = T0, **overrides: Any) -> UUI
 def assigned(service: CallbackService, agent_id: str, at: datetime = T0) -> UUID:
     callback_id = queued(service, at)
     service.execute(
-        c.AssignCallbacks(caller=SUPERVISOR, at=at, callback_ids=(callback_id,), agent_ids=(agent_id,))
+        c.AssignCallbacks(
+            caller=SUPERVISOR, at=at, callback_ids=(callback_id,), agent_ids=(agent_id,)
+        )
     )
     return callback_id
 

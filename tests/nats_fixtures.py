@@ -31,12 +31,16 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNa
 
 
 @pytest.fixture
-def start_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., EmbeddedNatsServer]]:
+def start_nats(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., EmbeddedNatsServer]]:
     """Starts extra servers (e.g. with a permissions config); stops them afterwards."""
     started: list[EmbeddedNatsServer] = []
 
     def start(config_file: Path | None = None, *, port: int = 0) -> EmbeddedNatsServer:
-        server = EmbeddedNatsServer(tmp_path_factory.mktemp("nats-extra"), port=port, config_file=config_file)
+        server = EmbeddedNatsServer(
+            tmp_path_factory.mktemp("nats-extra"), port=port, config_file=config_file
+        )
         started.append(server.start())
         return server
 

@@ -27,7 +27,9 @@ def callbacks_by_request(database_url: str) -> dict[str, list[str]]:
     service = build_service(Settings.load(database_url=database_url))
     try:
         found: dict[str, list[str]] = {}
-        for n in service.recorder.select_notifications(1, 10_000_000, topics=["callbacks:Callback.Requested"]):
+        for n in service.recorder.select_notifications(
+            1, 10_000_000, topics=["callbacks:Callback.Requested"]
+        ):
             found.setdefault(json.loads(n.state)["request_id"], []).append(str(n.originator_id))
         return found
     finally:

@@ -27,7 +27,9 @@ DEFAULT_PG = "postgresql://root@127.0.0.1:5432/test"
 def child_env(**extra: str) -> dict[str, str]:
     """The environment of a child process: no CALLBACKS_* of ours, src and the repo importable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLBACKS_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(SRC), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["PYTHONPATH"] = os.pathsep.join([str(SRC), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep
+    )
     env.update(extra)
     return env
 
@@ -67,7 +69,7 @@ def percentile(values: Sequence[float], p: float) -> float:
 def rss_mb(pid: int) -> float:
     """Current resident set of a process, MB (0 if it is gone)."""
     try:
-        with open(f"/proc/{pid}/statm") as f:  # noqa: PTH123
+        with open(f"/proc/{pid}/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, IndexError, ValueError):
         return 0.0
@@ -101,11 +103,18 @@ class RssSampler:
         self._thread.join()
 
 
-def run_json(args: list[str], *, timeout: float, env: dict[str, str] | None = None) -> dict[str, Any]:
+def run_json(
+    args: list[str], *, timeout: float, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Runs a child Python module that prints one JSON object as its last line."""
-    done = subprocess.run(  # noqa: S603 - our own modules
-        [sys.executable, *args], capture_output=True, text=True, timeout=timeout, check=False,
-        cwd=ROOT, env=env or child_env(),
+    done = subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=ROOT,
+        env=env or child_env(),
     )
     if done.returncode != 0:
         msg = f"{' '.join(args[:3])} failed ({done.returncode}):\n{done.stderr[-3000:]}"
@@ -125,7 +134,7 @@ _T0 = time.monotonic()
 
 
 def log(text: str) -> None:
-    print(f"[{time.monotonic() - _T0:6.1f}s] {text}", file=sys.stderr, flush=True)  # noqa: T201
+    print(f"[{time.monotonic() - _T0:6.1f}s] {text}", file=sys.stderr, flush=True)
 
 
 _OUR_PACKAGES = ("adapters/", "callback_domain/", "projections/")
@@ -149,7 +158,9 @@ def summarize_profile(raw: Path, top: int = 30) -> str:
         for frame in set(frames):
             within[frame] += n
         mine = [f.split(" (")[0] for f in frames if any(p in f for p in _OUR_PACKAGES)]
-        ours[" > ".join(mine[-2:]) if mine else "(libraries only: " + frames[-1].split(" (")[0] + ")"] += n
+        ours[
+            " > ".join(mine[-2:]) if mine else "(libraries only: " + frames[-1].split(" (")[0] + ")"
+        ] += n
     lines = [f"{total} samples", "", "by the project's code (its innermost two frames):"]
     lines += [f"  {v / total:6.1%}  {k}" for k, v in ours.most_common(top)]
     lines += ["", "self:"]

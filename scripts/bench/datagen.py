@@ -24,7 +24,15 @@ from callback_domain.agent import Agent
 from callback_domain.callback import Callback
 from callback_domain.lifecycle import CompletionReason
 from callback_domain.phone_line import PhoneLine
-from callback_domain.values import AssignMethod, CallbackType, Caller, DialOutcome, Permission, Policy, Role
+from callback_domain.values import (
+    AssignMethod,
+    CallbackType,
+    Caller,
+    DialOutcome,
+    Permission,
+    Policy,
+    Role,
+)
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -34,7 +42,9 @@ AGENTS = tuple(f"agent-{n:02d}" for n in range(40))
 TEAMS = tuple(f"team-{n}" for n in range(5))
 IVR = Caller(actor="ivr-1", role=Role.IVR, channel="bench")
 ADMIN = Caller(actor="admin-1", role=Role.ADMIN, channel="bench")
-SUPERVISORS = tuple(Caller(actor=f"sv-{n}", role=Role.SUPERVISOR, channel="bench") for n in range(4))
+SUPERVISORS = tuple(
+    Caller(actor=f"sv-{n}", role=Role.SUPERVISOR, channel="bench") for n in range(4)
+)
 EVENTS_PER_CALLBACK = 3.92  # the mix below, PhoneLine events included (measured)
 
 
@@ -80,8 +90,14 @@ class _Generator:
     def agent_events(self) -> list[Any]:
         found = []
         for i, agent_id in enumerate(AGENTS):
-            agent = Agent.register(agent_id, name=f"Agent {i}", teams=self.teams[agent_id],
-                                   permissions=(Permission.CALL,), by=ADMIN, at=self.start - timedelta(hours=1))
+            agent = Agent.register(
+                agent_id,
+                name=f"Agent {i}",
+                teams=self.teams[agent_id],
+                permissions=(Permission.CALL,),
+                by=ADMIN,
+                at=self.start - timedelta(hours=1),
+            )
             self.agents[agent_id] = agent
             found.extend(agent.collect_events())
         return found
@@ -96,11 +112,19 @@ class _Generator:
         scheduled = recent and rnd.random() < 0.1
         desired = self.base + timedelta(days=rnd.randint(1, 5)) if scheduled else None
         cb = Callback.request(
-            request_id=f"bulk-{n}", phone=phone, route=route,
+            request_id=f"bulk-{n}",
+            phone=phone,
+            route=route,
             callback_type=CallbackType.SCHEDULED if scheduled else CallbackType.IMMEDIATE,
-            desired_time=desired, customer_timezone="Asia/Seoul", routing_agent=None, routing_team=None,
-            remark="전화 부탁드립니다" if n % 5 == 0 else None, origin_interaction_id=f"call-{n}",
-            policy=self.policy, by=IVR, at=at,
+            desired_time=desired,
+            customer_timezone="Asia/Seoul",
+            routing_agent=None,
+            routing_team=None,
+            remark="전화 부탁드립니다" if n % 5 == 0 else None,
+            origin_interaction_id=f"call-{n}",
+            policy=self.policy,
+            by=IVR,
+            at=at,
         )
         line = PhoneLine.start(phone=phone, route=route, callback_id=cb.id, at=at)
         events = cb.collect_events() + line.collect_events()
@@ -112,9 +136,13 @@ class _Generator:
         if recent and roll < 0.5:
             return  # QUEUED
         t = at + timedelta(seconds=rnd.randint(5, 1800))
-        if roll < 0.62 and not recent or roll < 0.55:  # cancelled by the customer or a supervisor
+        if (roll < 0.62 and not recent) or roll < 0.55:  # cancelled by the customer or a supervisor
             by = IVR if rnd.random() < 0.5 else SUPERVISORS[n % 4]
-            cb.cancel(CompletionReason.CANCELLED if by is IVR else CompletionReason.CANCELLED_BY_ADMIN, by=by, at=t)
+            cb.cancel(
+                CompletionReason.CANCELLED if by is IVR else CompletionReason.CANCELLED_BY_ADMIN,
+                by=by,
+                at=t,
+            )
             self._emit(cb, t)
             return
         if roll < 0.7:
@@ -123,8 +151,14 @@ class _Generator:
             return
         agent_id = AGENTS[rnd.randrange(len(AGENTS))]
         sv = SUPERVISORS[n % 4]
-        cb.assign(agent_id, agent_teams=self.teams[agent_id], method=AssignMethod.MANUAL, assigner_teams=(f"floor-{n % 2}",),
-                  by=sv, at=t)
+        cb.assign(
+            agent_id,
+            agent_teams=self.teams[agent_id],
+            method=AssignMethod.MANUAL,
+            assigner_teams=(f"floor-{n % 2}",),
+            by=sv,
+            at=t,
+        )
         self._emit(cb, t)
         self.push(t, "take", (agent_id, cb.id, sv))
         if recent and roll < 0.8:
@@ -171,17 +205,27 @@ class _Generator:
         return out
 
 
-def load(database_url: str, *, events: int, seed: int, days: float = 30.0,
-         base: datetime | None = None, progress: Any = None) -> Loaded:
+def load(
+    database_url: str,
+    *,
+    events: int,
+    seed: int,
+    days: float = 30.0,
+    base: datetime | None = None,
+    progress: Any = None,
+) -> Loaded:
     """Writes about `events` events (whole callbacks) into the event store at `database_url`."""
     started = time.monotonic()
     base = base or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     callbacks = max(1, int(events / EVENTS_PER_CALLBACK))
     service = build_service(Settings.load(database_url=database_url))
     recorder, mapper = service.recorder, service.mapper
-    table = sql.SQL("{}.{}").format(sql.Identifier(recorder.datastore.schema),
-                                    sql.Identifier(recorder.events_table_name))
-    copy = sql.SQL("COPY {} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)").format(table)
+    table = sql.SQL("{}.{}").format(
+        sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name)
+    )
+    copy = sql.SQL(
+        "COPY {} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
+    ).format(table)
     gen = _Generator(seed, callbacks, base, days)
     written = 0
 
@@ -190,8 +234,12 @@ def load(database_url: str, *, events: int, seed: int, days: float = 30.0,
         if not domain_events:
             return
         stored = [mapper.to_stored_event(e) for e in domain_events]
-        with recorder.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cur, \
-                cur.copy(copy) as cp:
+        with (
+            recorder.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as cur,
+            cur.copy(copy) as cp,
+        ):
             cp.set_types(["uuid", "int8", "text", "bytea"])
             for s in stored:
                 cp.write_row((s.originator_id, s.originator_version, s.topic, s.state))
@@ -214,5 +262,12 @@ def load(database_url: str, *, events: int, seed: int, days: float = 30.0,
         conn.execute(sql.SQL("ANALYZE {}").format(table))
     head = recorder.max_notification_id() or 0
     service.close()
-    return Loaded(events=written, callbacks=callbacks, seconds=time.monotonic() - started, head=head,
-                  first_at=gen.start, last_at=base, route_counts=gen.route_counts)
+    return Loaded(
+        events=written,
+        callbacks=callbacks,
+        seconds=time.monotonic() - started,
+        head=head,
+        first_at=gen.start,
+        last_at=base,
+        route_counts=gen.route_counts,
+    )

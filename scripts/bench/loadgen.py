@@ -21,7 +21,6 @@ import time
 from typing import Any
 
 import nats
-
 from scripts.bench.common import percentile
 
 CONNECTIONS = 4
@@ -29,17 +28,29 @@ CONNECTIONS = 4
 
 def intake_body(run: str, n: int) -> bytes:
     """A valid, unique intake request (its own request id and phone number)."""
-    return json.dumps({
-        "request_id": f"{run}-{n}", "phone": f"+8270{n:09d}", "route": f"route-{n % 7}",
-        "customer_timezone": "Asia/Seoul", "remark": "benchmark",
-    }).encode()
+    return json.dumps(
+        {
+            "request_id": f"{run}-{n}",
+            "phone": f"+8270{n:09d}",
+            "route": f"route-{n % 7}",
+            "customer_timezone": "Asia/Seoul",
+            "remark": "benchmark",
+        }
+    ).encode()
 
 
-def _summary(latencies: list[float], ok: int, errors: int, seconds: float, codes: dict[str, int]) -> dict[str, Any]:
+def _summary(
+    latencies: list[float], ok: int, errors: int, seconds: float, codes: dict[str, int]
+) -> dict[str, Any]:
     return {
-        "ok": ok, "errors": errors, "seconds": seconds, "rate": ok / seconds if seconds else 0.0,
-        "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
-        "max_ms": max(latencies, default=float("nan")) * 1000, "codes": codes,
+        "ok": ok,
+        "errors": errors,
+        "seconds": seconds,
+        "rate": ok / seconds if seconds else 0.0,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies, default=float("nan")) * 1000,
+        "codes": codes,
     }
 
 
@@ -70,9 +81,11 @@ async def closed(args: argparse.Namespace) -> dict[str, Any]:
         nc = conns[i % CONNECTIONS]
         while (now := time.monotonic()) < deadline:
             try:
-                reply = await nc.request(args.subject, intake_body(run, next(counter)), timeout=args.timeout)
+                reply = await nc.request(
+                    args.subject, intake_body(run, next(counter)), timeout=args.timeout
+                )
                 good = _check(reply.data, codes)
-            except Exception as e:  # noqa: BLE001 - counted, the load goes on
+            except Exception as e:
                 codes[type(e).__name__] = codes.get(type(e).__name__, 0) + 1
                 good = False
             if now >= measuring_from:
@@ -98,9 +111,11 @@ async def open_loop(args: argparse.Namespace) -> dict[str, Any]:
 
     async def one(n: int, scheduled: float) -> None:
         try:
-            reply = await conns[n % CONNECTIONS].request(args.subject, intake_body(run, n), timeout=args.timeout)
+            reply = await conns[n % CONNECTIONS].request(
+                args.subject, intake_body(run, n), timeout=args.timeout
+            )
             good = _check(reply.data, codes)
-        except Exception as e:  # noqa: BLE001 - counted
+        except Exception as e:
             codes[type(e).__name__] = codes.get(type(e).__name__, 0) + 1
             good = False
         if n >= warm:
@@ -167,9 +182,16 @@ async def submit(args: argparse.Namespace) -> dict[str, Any]:
         seconds = time.monotonic() - started
     await nc.close()
     handled = outcomes["ok"] + outcomes["errors"]
-    return {"count": args.count, "ok": outcomes["ok"], "errors": outcomes["errors"],
-            "backlog": args.count - handled, "seconds": seconds, "publish_seconds": published,
-            "rate": outcomes["ok"] / seconds if seconds else 0.0, "codes": codes}
+    return {
+        "count": args.count,
+        "ok": outcomes["ok"],
+        "errors": outcomes["errors"],
+        "backlog": args.count - handled,
+        "seconds": seconds,
+        "publish_seconds": published,
+        "rate": outcomes["ok"] / seconds if seconds else 0.0,
+        "codes": codes,
+    }
 
 
 def main() -> None:
@@ -187,7 +209,7 @@ def main() -> None:
     parser.add_argument("--timeout-all", type=float, default=120.0)
     args = parser.parse_args()
     run = {"closed": closed, "open": open_loop, "submit": submit}[args.mode]
-    print(json.dumps(asyncio.run(run(args))))  # noqa: T201
+    print(json.dumps(asyncio.run(run(args))))
 
 
 if __name__ == "__main__":

@@ -17,23 +17,33 @@ import os
 import sys
 import time
 
-from adapters.entrypoints.cli import main as cli
 from scripts.bench.common import RssSampler, rss_mb
+
+from adapters.entrypoints.cli import main as cli
 
 
 def run(database_url: str, command: list[str]) -> dict[str, float]:
     with contextlib.redirect_stdout(io.StringIO()):
         cli(["projections", "status", "--database-url", database_url])
     before = rss_mb(os.getpid())
-    with RssSampler(os.getpid(), interval=0.02) as sampler, contextlib.redirect_stdout(io.StringIO()):
+    with (
+        RssSampler(os.getpid(), interval=0.02) as sampler,
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
         started = time.monotonic()
         code = cli([*command, "--database-url", database_url])
         seconds = time.monotonic() - started
     peak = max(sampler.peak, rss_mb(os.getpid()))
-    return {"code": code, "seconds": seconds, "before_mb": before, "peak_mb": peak, "growth_mb": peak - before}
+    return {
+        "code": code,
+        "seconds": seconds,
+        "before_mb": before,
+        "peak_mb": peak,
+        "growth_mb": peak - before,
+    }
 
 
 if __name__ == "__main__":
     url, sep, *rest = sys.argv[1:]
-    assert sep == "--"  # noqa: S101
-    print(json.dumps(run(url, rest)))  # noqa: T201
+    assert sep == "--"
+    print(json.dumps(run(url, rest)))

@@ -14,7 +14,9 @@ import sys
 from faststream.nats import NatsBroker
 from faststream.nats.annotations import NatsMessage  # noqa: TC002 - read by FastStream at run time
 
-REPLY = b'{"ok":true,"data":{"callback_id":"00000000-0000-0000-0000-000000000000","state":"QUEUED"}}'
+REPLY = (
+    b'{"ok":true,"data":{"callback_id":"00000000-0000-0000-0000-000000000000","state":"QUEUED"}}'
+)
 
 
 async def serve(url: str, subject: str) -> None:
@@ -30,7 +32,7 @@ async def serve(url: str, subject: str) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await broker.start()
-    print("ready", flush=True)  # noqa: T201
+    print("ready", flush=True)
     await stop.wait()
     await broker.stop()
 

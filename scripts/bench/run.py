@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from scripts.bench import datagen, sections, widen
-from scripts.bench.common import DEFAULT_PG, create_schema, drop_schema, log, new_schema_name, schema_url, timed
+from scripts.bench.common import (
+    DEFAULT_PG,
+    create_schema,
+    drop_schema,
+    new_schema_name,
+    schema_url,
+    timed,
+)
 
 
 @dataclass
@@ -51,23 +58,48 @@ class Bench:
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="a smoke test: small data, short runs (~1.5 min)")
-    p.add_argument("--database-url", default=DEFAULT_PG, help="PostgreSQL to use (own schemas, dropped after)")
-    p.add_argument("--events", type=int, help="size of the bulk-loaded log (default 1,000,000; quick 40,000)")
+    p = argparse.ArgumentParser(
+        prog="python -m scripts.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="a smoke test: small data, short runs (~1.5 min)"
+    )
+    p.add_argument(
+        "--database-url", default=DEFAULT_PG, help="PostgreSQL to use (own schemas, dropped after)"
+    )
+    p.add_argument(
+        "--events", type=int, help="size of the bulk-loaded log (default 1,000,000; quick 40,000)"
+    )
     p.add_argument("--seed", type=int, default=5)
-    p.add_argument("--list-callbacks", type=int,
-                   help="callbacks in the list view for queries and export: the rebuilt view is widened to "
-                        "this many with time-shifted copies (default 1,000,000; quick 0: as loaded)")
-    p.add_argument("--seconds", type=float, help="sustained load per measurement (default 20; quick 4)")
+    p.add_argument(
+        "--list-callbacks",
+        type=int,
+        help="callbacks in the list view for queries and export: the rebuilt view is widened to "
+        "this many with time-shifted copies (default 1,000,000; quick 0: as loaded)",
+    )
+    p.add_argument(
+        "--seconds", type=float, help="sustained load per measurement (default 20; quick 4)"
+    )
     p.add_argument("--clients", type=int, default=64, help="concurrent clients (default 64)")
-    p.add_argument("--rate", type=float, default=1000.0, help="fixed offered load for latency (default 1000/s)")
-    p.add_argument("--submit", type=int, help="intake.submit messages (default 20,000; quick 2,000)")
-    p.add_argument("--profile", type=float, default=0.0, help="seconds of py-spy profile of the service (0: none)")
+    p.add_argument(
+        "--rate", type=float, default=1000.0, help="fixed offered load for latency (default 1000/s)"
+    )
+    p.add_argument(
+        "--submit", type=int, help="intake.submit messages (default 20,000; quick 2,000)"
+    )
+    p.add_argument(
+        "--profile",
+        type=float,
+        default=0.0,
+        help="seconds of py-spy profile of the service (0: none)",
+    )
     p.add_argument("--profile-dir", type=Path, default=Path("bench-profiles"))
     p.add_argument("--json", type=Path, help="also write every figure to this JSON file")
-    p.add_argument("--keep", action="store_true", help="keep the PostgreSQL schemas (for inspection)")
+    p.add_argument(
+        "--keep", action="store_true", help="keep the PostgreSQL schemas (for inspection)"
+    )
     return p.parse_args(argv)
 
 
@@ -76,28 +108,51 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick
     tmp = Path(tempfile.mkdtemp(prefix="callbacks-bench-"))
     bench = Bench(
-        pg=args.database_url, tmp=tmp,
-        events=args.events or (40_000 if quick else 1_000_000), seed=args.seed,
-        seconds=args.seconds or (4.0 if quick else 20.0), open_seconds=3.0 if quick else 10.0,
-        naive_seconds=3.0 if quick else 10.0, warmup=1.0 if quick else 2.0,
-        clients=args.clients, rate=args.rate, submit_count=args.submit or (2_000 if quick else 20_000),
-        naive_threads=8, query_repeats=5 if quick else 20, deep_rows=100_000,
-        profile_seconds=args.profile, profile_dir=args.profile_dir,
+        pg=args.database_url,
+        tmp=tmp,
+        events=args.events or (40_000 if quick else 1_000_000),
+        seed=args.seed,
+        seconds=args.seconds or (4.0 if quick else 20.0),
+        open_seconds=3.0 if quick else 10.0,
+        naive_seconds=3.0 if quick else 10.0,
+        warmup=1.0 if quick else 2.0,
+        clients=args.clients,
+        rate=args.rate,
+        submit_count=args.submit or (2_000 if quick else 20_000),
+        naive_threads=8,
+        query_repeats=5 if quick else 20,
+        deep_rows=100_000,
+        profile_seconds=args.profile,
+        profile_dir=args.profile_dir,
     )
     from adapters.messaging.nats_server import EmbeddedNatsServer
 
-    results: dict[str, Any] = {"config": {"events": bench.events, "seed": bench.seed, "seconds": bench.seconds,
-                                          "clients": bench.clients, "rate": bench.rate, "quick": quick}}
+    results: dict[str, Any] = {
+        "config": {
+            "events": bench.events,
+            "seed": bench.seed,
+            "seconds": bench.seconds,
+            "clients": bench.clients,
+            "rate": bench.rate,
+            "quick": quick,
+        }
+    }
     started = time.monotonic()
     nats = EmbeddedNatsServer(tmp / "nats", port=0)
     try:
         create_schema(bench.pg, bench.big_schema)
         create_schema(bench.pg, bench.naive_schema)
         with timed(f"bulk load of ~{bench.events:,} events into {bench.big_schema}"):
-            bench.loaded = datagen.load(bench.url(bench.big_schema), events=bench.events, seed=bench.seed)
+            bench.loaded = datagen.load(
+                bench.url(bench.big_schema), events=bench.events, seed=bench.seed
+            )
         loaded = bench.loaded
-        results["data"] = {"events": loaded.events, "callbacks": loaded.callbacks, "seconds": loaded.seconds,
-                           "rate": loaded.events / loaded.seconds}
+        results["data"] = {
+            "events": loaded.events,
+            "callbacks": loaded.callbacks,
+            "seconds": loaded.seconds,
+            "rate": loaded.events / loaded.seconds,
+        }
         with timed("projections rebuild (all views, from position 0)"):
             results["rebuild"] = sections.rebuild(bench, loaded.head)
         with timed("raw read + decode of the same log"):
@@ -110,11 +165,17 @@ def main(argv: list[str] | None = None) -> int:
             results["naive"] = sections.naive(bench)
         with timed("the service: callbacks serve on the large data set"):
             results["service"] = sections.service(bench, loaded.head)
-        target = args.list_callbacks if args.list_callbacks is not None else (0 if quick else 1_000_000)
+        target = (
+            args.list_callbacks if args.list_callbacks is not None else (0 if quick else 1_000_000)
+        )
         if target:
             with timed(f"widening the callback list to {target:,} callbacks"):
-                results["widen"] = widen.widen(bench.url(bench.big_schema), first_at=loaded.first_at,
-                                               last_at=loaded.last_at, target=target)
+                results["widen"] = widen.widen(
+                    bench.url(bench.big_schema),
+                    first_at=loaded.first_at,
+                    last_at=loaded.last_at,
+                    target=target,
+                )
         with timed("list queries"):
             results["queries"] = sections.queries(bench)
         with timed("export (csv) of every callback"):
@@ -145,34 +206,82 @@ def report(r: dict[str, Any]) -> None:
         rows.append((what, value, note))
 
     d = r["data"]
-    add("data: bulk load", f"{d['events']:,} events", f"{d['callbacks']:,} callbacks, {d['rate']:,.0f} events/s")
-    add("transport: no-op FastStream, sustained", f"{tr['sustained']['rate']:,.0f} req/s",
-        f"{r['config']['clients']} clients, errors {tr['sustained']['errors']}")
-    add("transport: no-op at 1,000/s", f"p50 {tr['fixed']['p50_ms']:.1f} ms, p99 {tr['fixed']['p99_ms']:.1f} ms",
-        f"errors {tr['fixed']['errors']}")
-    add("naive: one transaction per command", f"{nv['rate']:,.0f} req/s",
-        f"{nv['threads']} threads, p50 {nv['p50_ms']:.1f} ms, p99 {nv['p99_ms']:.1f} ms, errors {nv['errors']}")
+    add(
+        "data: bulk load",
+        f"{d['events']:,} events",
+        f"{d['callbacks']:,} callbacks, {d['rate']:,.0f} events/s",
+    )
+    add(
+        "transport: no-op FastStream, sustained",
+        f"{tr['sustained']['rate']:,.0f} req/s",
+        f"{r['config']['clients']} clients, errors {tr['sustained']['errors']}",
+    )
+    add(
+        "transport: no-op at 1,000/s",
+        f"p50 {tr['fixed']['p50_ms']:.1f} ms, p99 {tr['fixed']['p99_ms']:.1f} ms",
+        f"errors {tr['fixed']['errors']}",
+    )
+    add(
+        "naive: one transaction per command",
+        f"{nv['rate']:,.0f} req/s",
+        f"{nv['threads']} threads, p50 {nv['p50_ms']:.1f} ms, p99 {nv['p99_ms']:.1f} ms, errors {nv['errors']}",
+    )
     s, f, sub = sv["sustained"], sv["fixed"], sv["submit"]
-    add("service: intake.request, sustained", f"{s['rate']:,.0f} req/s",
-        f"{r['config']['clients']} clients, p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, errors {s['errors']}")
-    add("service: intake.request at 1,000/s", f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms",
-        f"sent {f['sent_rate']:,.0f}/s, errors {f['errors']}")
-    add("service: intake.submit (JetStream)", f"{sub['rate']:,.0f} req/s",
+    add(
+        "service: intake.request, sustained",
+        f"{s['rate']:,.0f} req/s",
+        f"{r['config']['clients']} clients, p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, errors {s['errors']}",
+    )
+    add(
+        "service: intake.request at 1,000/s",
+        f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms",
+        f"sent {f['sent_rate']:,.0f}/s, errors {f['errors']}",
+    )
+    add(
+        "service: intake.submit (JetStream)",
+        f"{sub['rate']:,.0f} req/s",
         f"{sub['count']:,} sent; all committed in {sub['seconds']:.1f} s, errors {sub['errors']}"
-        if not sub["backlog"] else
-        f"{sub['count']:,} sent; {sub['backlog']:,} still queued after {sub['seconds']:.0f} s, errors {sub['errors']}")
-    add("service: resident memory", f"peak {sv['peak_mb']:.0f} MB", f"idle {sv['idle_mb']:.0f} MB after start")
-    add("rebuild: all views from 0 (CLI)", f"{rb['rate']:,.0f} events/s",
-        f"{rb['events']:,} events in {rb['seconds']:.1f} s")
-    add("raw: read + decode same log", f"{raw['rate']:,.0f} events/s", f"read only: {raw['read_rate']:,.0f} events/s")
-    add("rebuild: memory growth", f"{rb['growth_mb']:.1f} MB", f"{rb['before_mb']:.0f} -> {rb['peak_mb']:.0f} MB")
+        if not sub["backlog"]
+        else f"{sub['count']:,} sent; {sub['backlog']:,} still queued after {sub['seconds']:.0f} s, errors {sub['errors']}",
+    )
+    add(
+        "service: resident memory",
+        f"peak {sv['peak_mb']:.0f} MB",
+        f"idle {sv['idle_mb']:.0f} MB after start",
+    )
+    add(
+        "rebuild: all views from 0 (CLI)",
+        f"{rb['rate']:,.0f} events/s",
+        f"{rb['events']:,} events in {rb['seconds']:.1f} s",
+    )
+    add(
+        "raw: read + decode same log",
+        f"{raw['rate']:,.0f} events/s",
+        f"read only: {raw['read_rate']:,.0f} events/s",
+    )
+    add(
+        "rebuild: memory growth",
+        f"{rb['growth_mb']:.1f} MB",
+        f"{rb['before_mb']:.0f} -> {rb['peak_mb']:.0f} MB",
+    )
     if "widen" in r:
         w = r["widen"]
-        add("data: list view widened", f"{w['after']:,} callbacks",
+        add(
+            "data: list view widened",
+            f"{w['after']:,} callbacks",
             f"{w['before']:,} projected + {w['copies']} copies of the completed, {w['span_days']}-day shifts; "
-            f"{w['seconds']:.0f} s")
-    add("export: csv, every callback", f"{ex['rate']:,.0f} rows/s", f"{ex['rows']:,} rows in {ex['seconds']:.1f} s")
-    add("export: memory growth", f"{ex['growth_mb']:.1f} MB", f"{ex['before_mb']:.0f} -> {ex['peak_mb']:.0f} MB")
+            f"{w['seconds']:.0f} s",
+        )
+    add(
+        "export: csv, every callback",
+        f"{ex['rate']:,.0f} rows/s",
+        f"{ex['rows']:,} rows in {ex['seconds']:.1f} s",
+    )
+    add(
+        "export: memory growth",
+        f"{ex['growth_mb']:.1f} MB",
+        f"{ex['before_mb']:.0f} -> {ex['peak_mb']:.0f} MB",
+    )
     worst = 0.0
     for name, c in qs["cases"].items():
         first = c["first"]
@@ -187,8 +296,10 @@ def report(r: dict[str, Any]) -> None:
 
     width = max(len(w) for w, _, _ in rows)
     vw = max(len(v) for _, v, _ in rows)
-    print(f"\nCallback service benchmark: {d['events']:,} events, {qs['callbacks']:,} callbacks in the list view, "
-          f"{r['total_seconds']:.0f} s in all\n")
+    print(
+        f"\nCallback service benchmark: {d['events']:,} events, {qs['callbacks']:,} callbacks in the list view, "
+        f"{r['total_seconds']:.0f} s in all\n"
+    )
     print(f"{'measurement':<{width}}  {'value':<{vw}}  notes")
     print("-" * (width + vw + 40))
     for w, v, n in rows:
@@ -221,5 +332,7 @@ def report(r: dict[str, Any]) -> None:
     for what, value, ok in targets:
         print(f"  {_mark(ok)}  {what:<40} {value}")
     if r["config"]["quick"] or d["events"] < 1_000_000:
-        print(f"\n  note: {d['events']:,} events / {qs['callbacks']:,} callbacks; the targets are set at 1M")
+        print(
+            f"\n  note: {d['events']:,} events / {qs['callbacks']:,} callbacks; the targets are set at 1M"
+        )
     r["targets"] = [{"target": w, "value": v, "pass": ok} for w, v, ok in targets]

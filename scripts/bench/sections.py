@@ -14,7 +14,16 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from scripts.bench.common import ROOT, RssSampler, child_env, log, percentile, rss_mb, run_json, summarize_profile
+from scripts.bench.common import (
+    ROOT,
+    RssSampler,
+    child_env,
+    log,
+    percentile,
+    rss_mb,
+    run_json,
+    summarize_profile,
+)
 
 if TYPE_CHECKING:
     from scripts.bench.run import Bench
@@ -35,19 +44,34 @@ def _loadgen(bench: Bench, mode: str, **opts: Any) -> dict[str, Any]:
 
 def transport(bench: Bench) -> dict[str, Any]:
     subject = "benchnoop.intake.request"
-    proc = subprocess.Popen(  # noqa: S603 - our module
+    proc = subprocess.Popen(
         [sys.executable, "-m", "scripts.bench.noop_server", bench.nats_url, subject],
-        cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
-        assert proc.stdout is not None  # noqa: S101
+        assert proc.stdout is not None
         if proc.stdout.readline().strip() != "ready":
             msg = "the no-op FastStream server did not start"
             raise RuntimeError(msg)
-        sustained = _loadgen(bench, "closed", subject=subject, clients=bench.clients, seconds=bench.seconds,
-                             warmup=bench.warmup)
-        fixed = _loadgen(bench, "open", subject=subject, rate=bench.rate, seconds=bench.open_seconds,
-                         warmup=bench.warmup)
+        sustained = _loadgen(
+            bench,
+            "closed",
+            subject=subject,
+            clients=bench.clients,
+            seconds=bench.seconds,
+            warmup=bench.warmup,
+        )
+        fixed = _loadgen(
+            bench,
+            "open",
+            subject=subject,
+            rate=bench.rate,
+            seconds=bench.open_seconds,
+            warmup=bench.warmup,
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
@@ -59,11 +83,12 @@ def transport(bench: Bench) -> dict[str, Any]:
 
 def naive(bench: Bench) -> dict[str, Any]:
     """One command, one transaction: CallbackService.execute_batch([command]) per request."""
+    from datetime import UTC, datetime
+
     from adapters.bootstrap import build_service
     from adapters.settings import Settings
     from callback_domain import commands as c
     from callback_domain.values import Caller, Role
-    from datetime import UTC, datetime
 
     service = build_service(Settings.load(database_url=bench.url(bench.naive_schema)))
     ivr = Caller(actor="ivr-1", role=Role.IVR, channel="bench")
@@ -78,8 +103,13 @@ def naive(bench: Bench) -> dict[str, Any]:
         while (now := time.monotonic()) < deadline:
             with lock:
                 n = next(counter)
-            cmd = c.RequestCallback(caller=ivr, at=datetime.now(UTC), request_id=f"naive-{n}",
-                                    phone=f"+8271{n:09d}", route=f"route-{n % 7}")
+            cmd = c.RequestCallback(
+                caller=ivr,
+                at=datetime.now(UTC),
+                request_id=f"naive-{n}",
+                phone=f"+8271{n:09d}",
+                route=f"route-{n % 7}",
+            )
             outcome = service.execute_batch([cmd])[0]
             if now >= measure_from:
                 with lock:
@@ -92,9 +122,15 @@ def naive(bench: Bench) -> dict[str, Any]:
     for t in threads:
         t.join()
     service.close()
-    return {"rate": counts["ok"] / bench.naive_seconds, "ok": counts["ok"], "errors": counts["errors"],
-            "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
-            "threads": bench.naive_threads, "transactions": service.stats.transactions}
+    return {
+        "rate": counts["ok"] / bench.naive_seconds,
+        "ok": counts["ok"],
+        "errors": counts["errors"],
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "threads": bench.naive_threads,
+        "transactions": service.stats.transactions,
+    }
 
 
 # The service --------------------------------------------------------------------------
@@ -118,27 +154,37 @@ async def _seed_relay(bench: Bench, head: int) -> None:
     await ensure_streams(js, bench.prefix)
     await js.publish(f"{bench.prefix}.events.bench.Seeded", json.dumps({"position": head}).encode())
     await nc.close()
-    tracking = tracking_recorder(open_read_factory(Database.parse(bench.url(bench.big_schema))),
-                                 PostgresTrackingRecorder)
+    tracking = tracking_recorder(
+        open_read_factory(Database.parse(bench.url(bench.big_schema))), PostgresTrackingRecorder
+    )
     tracking.insert_tracking(Tracking(NOTIFY_KEY, head))
     tracking.datastore.close()
 
 
 class _Service:
     def __init__(self, bench: Bench) -> None:
-        env = child_env(CALLBACKS_DATABASE_URL=bench.url(bench.big_schema), CALLBACKS_NATS_URL=bench.nats_url,
-                        CALLBACKS_PREFIX=bench.prefix, CALLBACKS_DATA_DIR=str(bench.tmp / "service"),
-                        CALLBACKS_TIMEZONE=ZONE, CALLBACKS_LOG_LEVEL="WARNING")
+        env = child_env(
+            CALLBACKS_DATABASE_URL=bench.url(bench.big_schema),
+            CALLBACKS_NATS_URL=bench.nats_url,
+            CALLBACKS_PREFIX=bench.prefix,
+            CALLBACKS_DATA_DIR=str(bench.tmp / "service"),
+            CALLBACKS_TIMEZONE=ZONE,
+            CALLBACKS_LOG_LEVEL="WARNING",
+        )
         self.lines: list[str] = []
-        self.proc = subprocess.Popen(  # noqa: S603 - our console script
-            [sys.executable, *SERVE], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        self.proc = subprocess.Popen(
+            [sys.executable, *SERVE],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         self.ready = threading.Event()
         threading.Thread(target=self._pump, daemon=True).start()
 
     def _pump(self) -> None:
-        assert self.proc.stdout is not None  # noqa: S101
+        assert self.proc.stdout is not None
         for line in self.proc.stdout:
             self.lines.append(line.rstrip())
             if "ready;" in line:
@@ -165,26 +211,51 @@ def service(bench: Bench, head: int) -> dict[str, Any]:
         subject = f"{bench.prefix}.intake.request"
         with RssSampler(svc.proc.pid) as sampler:
             log("service: sustained intake.request")
-            sustained = _loadgen(bench, "closed", subject=subject, clients=bench.clients, seconds=bench.seconds,
-                                 warmup=bench.warmup)
+            sustained = _loadgen(
+                bench,
+                "closed",
+                subject=subject,
+                clients=bench.clients,
+                seconds=bench.seconds,
+                warmup=bench.warmup,
+            )
             log("service: fixed 1,000/s intake.request")
-            fixed = _loadgen(bench, "open", subject=subject, rate=bench.rate, seconds=bench.open_seconds,
-                             warmup=bench.warmup)
+            fixed = _loadgen(
+                bench,
+                "open",
+                subject=subject,
+                rate=bench.rate,
+                seconds=bench.open_seconds,
+                warmup=bench.warmup,
+            )
             log("service: intake.submit")
             # About `seconds / 2` of work at the measured request rate, within bounds, so a
             # slow service does not make the run overrun; what is left after the wait is
             # reported as backlog, not as errors.
             count = max(1000, min(bench.submit_count, int(sustained["rate"] * bench.seconds / 2)))
-            submitted = _loadgen(bench, "submit", prefix=bench.prefix, count=count,
-                                 clients=bench.clients, timeout_all=max(30.0, bench.seconds * 3))
+            submitted = _loadgen(
+                bench,
+                "submit",
+                prefix=bench.prefix,
+                count=count,
+                clients=bench.clients,
+                timeout_all=max(30.0, bench.seconds * 3),
+            )
             peak = sampler.peak
         if bench.profile_seconds:
             log("service: py-spy profile under load")
             _profile(bench, svc.proc.pid, subject)
     finally:
         svc.stop()
-    return {"sustained": sustained, "fixed": fixed, "submit": submitted, "idle_mb": idle_mb, "peak_mb": peak,
-            "exit": svc.proc.returncode, "output": svc.lines[-5:]}
+    return {
+        "sustained": sustained,
+        "fixed": fixed,
+        "submit": submitted,
+        "idle_mb": idle_mb,
+        "peak_mb": peak,
+        "exit": svc.proc.returncode,
+        "output": svc.lines[-5:],
+    }
 
 
 def _profile(bench: Bench, pid: int, subject: str) -> None:
@@ -192,14 +263,49 @@ def _profile(bench: Bench, pid: int, subject: str) -> None:
     spy = Path(sys.executable).with_name("py-spy")
     out = bench.profile_dir / "service-intake.raw"
     bench.profile_dir.mkdir(parents=True, exist_ok=True)
-    load = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "scripts.bench.loadgen", "closed", "--url", bench.nats_url, "--subject", subject,
-         "--clients", str(bench.clients), "--seconds", str(bench.profile_seconds + 2), "--warmup", "1"],
-        cwd=ROOT, env=child_env(), stdout=subprocess.DEVNULL,
+    load = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scripts.bench.loadgen",
+            "closed",
+            "--url",
+            bench.nats_url,
+            "--subject",
+            subject,
+            "--clients",
+            str(bench.clients),
+            "--seconds",
+            str(bench.profile_seconds + 2),
+            "--warmup",
+            "1",
+        ],
+        cwd=ROOT,
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
     )
     time.sleep(1.5)
-    subprocess.run([str(spy), "record", "-p", str(pid), "-d", str(max(1, round(bench.profile_seconds))), "-r", "50",  # noqa: S603
-                    "-f", "raw", "-o", str(out), "--nonblocking", "--gil"], capture_output=True, check=False, timeout=120)
+    subprocess.run(
+        [
+            str(spy),
+            "record",
+            "-p",
+            str(pid),
+            "-d",
+            str(max(1, round(bench.profile_seconds))),
+            "-r",
+            "50",
+            "-f",
+            "raw",
+            "-o",
+            str(out),
+            "--nonblocking",
+            "--gil",
+        ],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
     load.wait(120)
     _summary(out)
 
@@ -208,7 +314,9 @@ def _summary(raw: Path) -> None:
     if raw.exists():
         text = raw.with_suffix(".txt")
         text.write_text(summarize_profile(raw))
-        log(f"profile: {raw} (collapsed stacks; flamegraph.pl or speedscope read it), summary {text}")
+        log(
+            f"profile: {raw} (collapsed stacks; flamegraph.pl or speedscope read it), summary {text}"
+        )
 
 
 # Rebuild, raw read, export -------------------------------------------------------------
@@ -218,9 +326,24 @@ def _cli_memrun(bench: Bench, *command: str) -> dict[str, Any]:
     args = ["-m", "scripts.bench.memrun", bench.url(bench.big_schema), "--", *command]
     if bench.profile_seconds:  # the whole command under py-spy (slower: use for the profile only)
         bench.profile_dir.mkdir(parents=True, exist_ok=True)
-        out = bench.profile_dir / f"{command[-1] if command[0] == 'projections' else command[0]}.raw"
+        out = (
+            bench.profile_dir / f"{command[-1] if command[0] == 'projections' else command[0]}.raw"
+        )
         spy = Path(sys.executable).with_name("py-spy")
-        args = [str(spy), "record", "--gil", "-r", "50", "-f", "raw", "-o", str(out), "--", sys.executable, *args]
+        args = [
+            str(spy),
+            "record",
+            "--gil",
+            "-r",
+            "50",
+            "-f",
+            "raw",
+            "-o",
+            str(out),
+            "--",
+            sys.executable,
+            *args,
+        ]
         found = _run_json_exe(args, env=child_env(CALLBACKS_TIMEZONE=ZONE))
         _summary(out)
         return found
@@ -228,7 +351,9 @@ def _cli_memrun(bench: Bench, *command: str) -> dict[str, Any]:
 
 
 def _run_json_exe(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    done = subprocess.run(args, capture_output=True, text=True, timeout=1800, check=False, cwd=ROOT, env=env)  # noqa: S603
+    done = subprocess.run(
+        args, capture_output=True, text=True, timeout=1800, check=False, cwd=ROOT, env=env
+    )
     if done.returncode != 0:
         msg = f"{' '.join(args[:4])} failed ({done.returncode}):\n{done.stderr[-3000:]}"
         raise RuntimeError(msg)
@@ -257,7 +382,9 @@ def raw_read(bench: Bench, batch: int = 1000) -> dict[str, Any]:
     read_seconds = 0.0
     while True:
         t = time.monotonic()
-        notifications = recorder.select_notifications(start=position + 1, limit=batch, inclusive_of_start=True)
+        notifications = recorder.select_notifications(
+            start=position + 1, limit=batch, inclusive_of_start=True
+        )
         read_seconds += time.monotonic() - t
         if not notifications:
             break
@@ -267,7 +394,12 @@ def raw_read(bench: Bench, batch: int = 1000) -> dict[str, Any]:
         position = notifications[-1].id
     seconds = time.monotonic() - started
     service.close()
-    return {"events": count, "seconds": seconds, "rate": count / seconds, "read_rate": count / read_seconds}
+    return {
+        "events": count,
+        "seconds": seconds,
+        "rate": count / seconds,
+        "read_rate": count / read_seconds,
+    }
 
 
 def export(bench: Bench) -> dict[str, Any]:
@@ -315,14 +447,21 @@ def queries(bench: Bench) -> dict[str, Any]:
         cursor = None
         if depth > 0:
             params: dict[str, Any] = {"k": depth - 1}
-            where = q._where(filters, params)  # noqa: SLF001 - the same WHERE as the query
+            where = q._where(filters, params)
             table = store.table(CALLBACK_LIST, q.generation(CALLBACK_LIST).tag)
             with store.tx(commit=False) as cur:
-                (r,) = store.run(cur, f"SELECT requested_at, callback_id FROM {table} WHERE {where} "  # noqa: S608
-                                 "ORDER BY requested_at DESC, callback_id DESC OFFSET :k LIMIT 1", params)
-            cursor = encode_cursor(SimpleNamespace(  # type: ignore[arg-type]
-                requested_at=store.dialect.from_db(r["requested_at"], "ts"),
-                callback_id=store.dialect.from_db(r["callback_id"], "uuid")))
+                (r,) = store.run(
+                    cur,
+                    f"SELECT requested_at, callback_id FROM {table} WHERE {where} "
+                    "ORDER BY requested_at DESC, callback_id DESC OFFSET :k LIMIT 1",
+                    params,
+                )
+            cursor = encode_cursor(
+                SimpleNamespace(  # type: ignore[arg-type]
+                    requested_at=store.dialect.from_db(r["requested_at"], "ts"),
+                    callback_id=store.dialect.from_db(r["callback_id"], "uuid"),
+                )
+            )
         row: dict[str, Any] = {"total": first.total, "depth": depth if cursor else None}
         for label, page_cursor in (("first", None), ("deep", cursor)):
             if label == "deep" and page_cursor is None:
@@ -333,8 +472,11 @@ def queries(bench: Bench) -> dict[str, Any]:
                 page = q.list(filters, page_size=50, cursor=page_cursor)
                 if i >= 2:  # two warm-ups
                     times.append(time.perf_counter() - t)
-            row[label] = {"p50_ms": percentile(times, 50) * 1000, "p95_ms": percentile(times, 95) * 1000,
-                          "items": len(page.items)}
+            row[label] = {
+                "p50_ms": percentile(times, 50) * 1000,
+                "p95_ms": percentile(times, 95) * 1000,
+                "items": len(page.items),
+            }
         results[name] = row
     side.close()
     service.close()

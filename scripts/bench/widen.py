@@ -23,11 +23,22 @@ if TYPE_CHECKING:
 
 TARGET = 1_000_000
 ZONE = "Asia/Seoul"
-_SHIFTED = ("requested_at", "desired_time", "queue_since", "due_at", "overdue_at", "expires_at",
-            "assigned_at", "first_assigned_at", "completed_at")
+_SHIFTED = (
+    "requested_at",
+    "desired_time",
+    "queue_since",
+    "due_at",
+    "overdue_at",
+    "expires_at",
+    "assigned_at",
+    "first_assigned_at",
+    "completed_at",
+)
 
 
-def widen(database_url: str, *, first_at: datetime, last_at: datetime, target: int = TARGET) -> dict[str, Any]:
+def widen(
+    database_url: str, *, first_at: datetime, last_at: datetime, target: int = TARGET
+) -> dict[str, Any]:
     from adapters.bootstrap import build_read_side, build_service
     from adapters.settings import Settings
     from adapters.views.schema import CALLBACK_LIST, TABLES, qualified
@@ -41,23 +52,34 @@ def widen(database_url: str, *, first_at: datetime, last_at: datetime, target: i
     span_days = math.ceil((last_at - first_at) / timedelta(days=1)) + 1
     started = time.monotonic()
     with store.tx(commit=True) as cur:
-        (before,) = store.run(cur, f"SELECT count(*) AS n FROM {rows}")  # noqa: S608
-        store.run(cur, f"CREATE TEMP TABLE widen_source ON COMMIT DROP AS SELECT * FROM {rows} "  # noqa: S608
-                  "WHERE state = 'COMPLETED'")
+        (before,) = store.run(cur, f"SELECT count(*) AS n FROM {rows}")
+        store.run(
+            cur,
+            f"CREATE TEMP TABLE widen_source ON COMMIT DROP AS SELECT * FROM {rows} "
+            "WHERE state = 'COMPLETED'",
+        )
         (source,) = store.run(cur, "SELECT count(*) AS n FROM widen_source")
         copies = max(0, math.ceil((target - before["n"]) / max(source["n"], 1)))
         for index in range(len(table.indexes)):  # rebuilt once at the end: far cheaper
-            store.run(cur, f"DROP INDEX IF EXISTS {qualified(f'{table.name(generation.tag)}_i{index}', store.schema)}")
+            store.run(
+                cur,
+                f"DROP INDEX IF EXISTS {qualified(f'{table.name(generation.tag)}_i{index}', store.schema)}",
+            )
         for k in range(1, copies + 1):
             store.run(cur, _copy_statement(rows, list(table.columns), k, k * span_days))
         store.recount(cur, generation)
-        (after,) = store.run(cur, f"SELECT count(*) AS n FROM {rows}")  # noqa: S608
+        (after,) = store.run(cur, f"SELECT count(*) AS n FROM {rows}")
     store.finish([generation])  # the indexes again, VACUUM (ANALYZE)
     seconds = time.monotonic() - started
     side.close()
     service.close()
-    return {"before": before["n"], "after": after["n"], "copies": copies, "span_days": span_days,
-            "seconds": seconds}
+    return {
+        "before": before["n"],
+        "after": after["n"],
+        "copies": copies,
+        "span_days": span_days,
+        "seconds": seconds,
+    }
 
 
 def _copy_statement(rows: str, columns: list[str], k: int, days: int) -> str:
@@ -72,5 +94,7 @@ def _copy_statement(rows: str, columns: list[str], k: int, days: int) -> str:
     local = f"(first_assigned_at - {shift}) AT TIME ZONE '{ZONE}'"
     values["first_assigned_day"] = f"to_char({local}, 'YYYY-MM-DD')"
     values["first_assigned_month"] = f"to_char({local}, 'YYYY-MM')"
-    return (f"INSERT INTO {rows} ({', '.join(columns)}) "  # noqa: S608
-            f"SELECT {', '.join(values[c] for c in columns)} FROM widen_source")
+    return (
+        f"INSERT INTO {rows} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values[c] for c in columns)} FROM widen_source"
+    )

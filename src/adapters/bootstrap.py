@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def prepare_database(db: Database) -> None:
     """Creates what the event store needs before it opens: a folder or a schema."""
     if db.kind == SQLITE:
-        assert db.path is not None  # noqa: S101 - set for SQLite
+        assert db.path is not None
         db.path.parent.mkdir(parents=True, exist_ok=True)
         return
     with psycopg.connect(db.conninfo(), autocommit=True, connect_timeout=5) as conn:
@@ -41,8 +41,11 @@ def build_service(settings: Settings) -> CallbackService:
 
     def create() -> CallbackService:
         prepare_database(db)
-        return CallbackService(env=db.eventsourcing_env(pool_size=settings.postgres_pool_size),
-                               policies=settings.policies(), bulk_reader=bulk_reader)
+        return CallbackService(
+            env=db.eventsourcing_env(pool_size=settings.postgres_pool_size),
+            policies=settings.policies(),
+            bulk_reader=bulk_reader,
+        )
 
     return created_concurrently(create)
 
@@ -53,8 +56,9 @@ STARTUP = Caller(actor="callbacks-serve", role=Role.SYSTEM, channel="startup")
 def record_policies(service: CallbackService, settings: Settings) -> bool:
     """Records the policies the service runs on, if they changed since last recorded
     (DOMAIN.md: policies are data); True if they did."""
-    outcome = service.execute_batch([RecordPolicies(caller=STARTUP, at=datetime.now(UTC),
-                                                    policies=settings.policies())])[0]
+    outcome = service.execute_batch(
+        [RecordPolicies(caller=STARTUP, at=datetime.now(UTC), policies=settings.policies())]
+    )[0]
     return bool(outcome.unwrap().changed)
 
 
@@ -81,4 +85,6 @@ def build_read_side(settings: Settings, service: CallbackService) -> ReadSide:
         store=store,
         projections=projections_for(settings.zone()),
     )
-    return ReadSide(store=store, runner=runner, queries=ViewQueries(store), timezone=settings.zone())
+    return ReadSide(
+        store=store, runner=runner, queries=ViewQueries(store), timezone=settings.zone()
+    )

@@ -60,7 +60,7 @@ class Database:
 
     def eventsourcing_env(self, *, pool_size: int = 8) -> dict[str, str]:
         if self.kind == SQLITE:
-            assert self.path is not None  # noqa: S101 - set for SQLite
+            assert self.path is not None
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.path),

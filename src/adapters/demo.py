@@ -67,11 +67,16 @@ class Demo:
             else:
                 self.run(c.DialCallback(caller=me, at=self.now, callback_id=callback_id))
                 if outcome == "complete":
-                    r = self.run(c.CompleteCallback(caller=me, at=self.now, callback_id=callback_id))
+                    r = self.run(
+                        c.CompleteCallback(caller=me, at=self.now, callback_id=callback_id)
+                    )
                 else:
                     r = self.run(
                         c.RecordDialResult(
-                            caller=me, at=self.now, callback_id=callback_id, outcome=DialOutcome(outcome)
+                            caller=me,
+                            at=self.now,
+                            callback_id=callback_id,
+                            outcome=DialOutcome(outcome),
                         )
                     )
             reason = f"({r.reason})" if r.reason else ""
@@ -87,25 +92,55 @@ def run_demo(service: CallbackService, out: TextIO, start: datetime | None = Non
 
     d.say(0, "The administrator registers three agents; CTI reports them logged in.")
     for agent_id, name in AGENTS.items():
-        d.run(c.UpsertAgent(caller=ADMIN, at=d.now, agent_id=agent_id, name=name,
-                            teams=("billing-team",), permissions=(Permission.CALL,)))
+        d.run(
+            c.UpsertAgent(
+                caller=ADMIN,
+                at=d.now,
+                agent_id=agent_id,
+                name=name,
+                teams=("billing-team",),
+                permissions=(Permission.CALL,),
+            )
+        )
         d.run(c.SetPresence(caller=CTI, at=d.now, agent_id=agent_id, logged_in=True))
         d.show(f"{agent_id:<5} {name}")
 
     d.say(2, "Callers on hold press 1 for a callback; the IVR publishes requests.")
-    calls = [d.request(f"ivr-{n:03}", phone, route) for n, (phone, route) in enumerate([
-        ("+82 10-1111-0001", "billing"), ("+82 10-1111-0002", "billing"),
-        ("+82 10-1111-0003", "tech"), ("+82 10-1111-0004", "billing"),
-        ("+82 10-1111-0005", "tech"), ("+82 10-1111-0006", "billing"),
-    ], start=1)]
+    calls = [
+        d.request(f"ivr-{n:03}", phone, route)
+        for n, (phone, route) in enumerate(
+            [
+                ("+82 10-1111-0001", "billing"),
+                ("+82 10-1111-0002", "billing"),
+                ("+82 10-1111-0003", "tech"),
+                ("+82 10-1111-0004", "billing"),
+                ("+82 10-1111-0005", "tech"),
+                ("+82 10-1111-0006", "billing"),
+            ],
+            start=1,
+        )
+    ]
     d.request("ivr-007", "+82 10 1111 0001", "billing")  # same caller again
     d.request("ivr-001", "+82 10-1111-0001", "billing")  # the IVR retries a request
-    later = d.request("ivr-008", "+82 10-1111-0008", "tech", desired_time=d.now + timedelta(minutes=28),
-                      customer_timezone="Asia/Seoul", remark="after the meeting")
+    later = d.request(
+        "ivr-008",
+        "+82 10-1111-0008",
+        "tech",
+        desired_time=d.now + timedelta(minutes=28),
+        customer_timezone="Asia/Seoul",
+        remark="after the meeting",
+    )
 
     d.say(5, "The supervisor assigns the six queued callbacks equally over three agents.")
-    result = d.run(c.AssignCallbacks(caller=SUPERVISOR, at=d.now, callback_ids=tuple(calls),
-                                     agent_ids=tuple(AGENTS), method=AssignMethod.EQUAL))
+    result = d.run(
+        c.AssignCallbacks(
+            caller=SUPERVISOR,
+            at=d.now,
+            callback_ids=tuple(calls),
+            agent_ids=tuple(AGENTS),
+            method=AssignMethod.EQUAL,
+        )
+    )
     for item in result.results:
         d.show(f"{d.names[item.callback_id]:<12} -> {item.agent_id}")
 
@@ -144,7 +179,9 @@ def run_demo(service: CallbackService, out: TextIO, start: datetime | None = Non
     d.show(f"{'request':<12} {'state':<11} {'status':<12} {'reason':<19} {'agent':<6} attempts")
     for callback_id, name in d.names.items():
         cb = service.get_callback(callback_id)
-        d.show(f"{name:<12} {cb.state:<11} {cb.status:<12} {cb.reason or '-':<19} "
-               f"{cb.agent_id or '-':<6} {cb.attempts}")
+        d.show(
+            f"{name:<12} {cb.state:<11} {cb.status:<12} {cb.reason or '-':<19} "
+            f"{cb.agent_id or '-':<6} {cb.attempts}"
+        )
     stats = service.stats
     d.show(f"{stats.commands} commands, {stats.events} events in {stats.transactions} transactions")

@@ -31,10 +31,16 @@ def bulk_reader(
     return None
 
 
-def _with_snapshots(ids: Sequence[UUID], snapshots: Any, read: Callable[..., dict[UUID, list[StoredEvent]]],
-                    recorder: Any) -> dict[UUID, list[StoredEvent]]:
+def _with_snapshots(
+    ids: Sequence[UUID],
+    snapshots: Any,
+    read: Callable[..., dict[UUID, list[StoredEvent]]],
+    recorder: Any,
+) -> dict[UUID, list[StoredEvent]]:
     ids = list(dict.fromkeys(ids))
-    latest = {k: v[-1] for k, v in read(snapshots, ids, latest_only=True).items()} if snapshots else {}
+    latest = (
+        {k: v[-1] for k, v in read(snapshots, ids, latest_only=True).items()} if snapshots else {}
+    )
     after = {k: s.originator_version for k, s in latest.items()}
     found = read(recorder, ids, after=after)
     for aggregate_id, snapshot in latest.items():
@@ -42,27 +48,38 @@ def _with_snapshots(ids: Sequence[UUID], snapshots: Any, read: Callable[..., dic
     return found
 
 
-def _grouped(rows: list[tuple[Any, int, str, bytes]], to_uuid: Callable[[Any], UUID]) -> dict[UUID, list[StoredEvent]]:
+def _grouped(
+    rows: list[tuple[Any, int, str, bytes]], to_uuid: Callable[[Any], UUID]
+) -> dict[UUID, list[StoredEvent]]:
     found: dict[UUID, list[StoredEvent]] = {}
     for originator_id, events in groupby(rows, key=lambda r: r[0]):
         key = to_uuid(originator_id)
-        found[key] = [StoredEvent(originator_id=key, originator_version=v, topic=t, state=bytes(s))
-                      for _, v, t, s in events]
+        found[key] = [
+            StoredEvent(originator_id=key, originator_version=v, topic=t, state=bytes(s))
+            for _, v, t, s in events
+        ]
     return found
 
 
-def _sqlite(recorder: Any, ids: Sequence[UUID], *, after: dict[UUID, int] | None = None,
-            latest_only: bool = False) -> dict[UUID, list[StoredEvent]]:
+def _sqlite(
+    recorder: Any,
+    ids: Sequence[UUID],
+    *,
+    after: dict[UUID, int] | None = None,
+    latest_only: bool = False,
+) -> dict[UUID, list[StoredEvent]]:
     """`after`: skip each aggregate's rows up to that version; `latest_only`: its last row."""
     after = after or {}
     table = recorder.events_table_name
     rows: list[Any] = []
     with recorder.datastore.transaction(commit=False) as c:
         for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i:i + _CHUNK]
+            chunk = ids[i : i + _CHUNK]
             if latest_only:
-                where = (f"originator_id IN ({','.join('?' * len(chunk))}) AND originator_version = "
-                         f"(SELECT max(originator_version) FROM {table} m WHERE m.originator_id = t.originator_id)")
+                where = (
+                    f"originator_id IN ({','.join('?' * len(chunk))}) AND originator_version = "
+                    f"(SELECT max(originator_version) FROM {table} m WHERE m.originator_id = t.originator_id)"
+                )
                 params: list[Any] = [x.hex for x in chunk]
             else:
                 plain = [x.hex for x in chunk if x not in after]
@@ -72,7 +89,7 @@ def _sqlite(recorder: Any, ids: Sequence[UUID], *, after: dict[UUID, int] | None
                 where = " OR ".join(parts)
                 params = [*plain, *(v for pair in tails for v in pair)]
             c.execute(
-                f"SELECT originator_id, originator_version, topic, state FROM {table} t "  # noqa: S608 - our table
+                f"SELECT originator_id, originator_version, topic, state FROM {table} t "
                 f"WHERE {where} ORDER BY originator_id, originator_version",
                 params,
             )
@@ -80,12 +97,18 @@ def _sqlite(recorder: Any, ids: Sequence[UUID], *, after: dict[UUID, int] | None
     return _grouped(rows, UUID)
 
 
-def _postgres(recorder: Any, ids: Sequence[UUID], *, after: dict[UUID, int] | None = None,
-              latest_only: bool = False) -> dict[UUID, list[StoredEvent]]:
+def _postgres(
+    recorder: Any,
+    ids: Sequence[UUID],
+    *,
+    after: dict[UUID, int] | None = None,
+    latest_only: bool = False,
+) -> dict[UUID, list[StoredEvent]]:
     """`after`: skip each aggregate's rows up to that version; `latest_only`: its last row."""
     after = after or {}
-    table = sql.SQL("{}.{}").format(sql.Identifier(recorder.datastore.schema),
-                                    sql.Identifier(recorder.events_table_name))
+    table = sql.SQL("{}.{}").format(
+        sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name)
+    )
     if latest_only:
         statement = sql.SQL(
             "SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, state FROM {} "
@@ -102,5 +125,8 @@ def _postgres(recorder: Any, ids: Sequence[UUID], *, after: dict[UUID, int] | No
         params = (list(ids), [after.get(x, 0) for x in ids])
     with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
         curs.execute(statement, params, prepare=True)
-        rows = [(r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in curs.fetchall()]
+        rows = [
+            (r["originator_id"], r["originator_version"], r["topic"], r["state"])
+            for r in curs.fetchall()
+        ]
     return _grouped(rows, lambda x: x if isinstance(x, UUID) else UUID(str(x)))

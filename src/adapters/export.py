@@ -33,8 +33,14 @@ def headers(language: str) -> list[str]:
     return [ko if language == "ko" else en for _, en, ko in EXPORT_COLUMNS]
 
 
-def export_csv(rows: Iterable[CallbackRow], path: Path, *, timezone: ZoneInfo, now: datetime,
-               language: str = "en") -> int:
+def export_csv(
+    rows: Iterable[CallbackRow],
+    path: Path,
+    *,
+    timezone: ZoneInfo,
+    now: datetime,
+    language: str = "en",
+) -> int:
     """Times in the contact center's zone, ISO 8601 with their offset."""
     count = 0
     with path.open("w", newline="", encoding="utf-8-sig") as f:  # BOM: Excel reads UTF-8
@@ -52,8 +58,14 @@ def export_csv(rows: Iterable[CallbackRow], path: Path, *, timezone: ZoneInfo, n
     return count
 
 
-def export_xlsx(rows: Iterable[CallbackRow], path: Path, *, timezone: ZoneInfo, now: datetime,
-                language: str = "en") -> int:
+def export_xlsx(
+    rows: Iterable[CallbackRow],
+    path: Path,
+    *,
+    timezone: ZoneInfo,
+    now: datetime,
+    language: str = "en",
+) -> int:
     """Typed cells: times are Excel date-times in the contact center's zone."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("callbacks")

@@ -24,7 +24,7 @@ T = TypeVar("T", bound=TrackingRecorder)
 
 
 def views_path(db: Database) -> Path:
-    assert db.path is not None  # noqa: S101 - SQLite URLs have a path
+    assert db.path is not None
     return db.path.with_name(f"{db.path.stem}.views{db.path.suffix or '.sqlite'}")
 
 

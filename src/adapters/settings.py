@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
-
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
@@ -44,7 +43,7 @@ class Settings(BaseSettings):
     postgres_pool_size: int = Field(default=8, ge=1, le=200)
     stream_replicas: int = Field(default=1, ge=1, le=5)  # 3 on a 3-node NATS cluster
     metrics_port: int = Field(default=0, ge=0, le=65535)  # Prometheus /metrics; 0: off
-    metrics_host: str = "0.0.0.0"  # noqa: S104 - scraped from other hosts
+    metrics_host: str = "0.0.0.0"
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

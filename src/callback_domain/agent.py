@@ -96,8 +96,11 @@ class Agent(Aggregate):
         @classmethod
         def take(cls, aggregate: Any) -> Any:
             snapshot = super().take(aggregate)
-            snapshot.state.update(teams=list(aggregate.teams), held=list(aggregate.held),
-                                  permissions=sorted(p.value for p in aggregate.permissions))
+            snapshot.state.update(
+                teams=list(aggregate.teams),
+                held=list(aggregate.held),
+                permissions=sorted(p.value for p in aggregate.permissions),
+            )
             return snapshot
 
         def mutate(self, _: None) -> Any:

@@ -78,8 +78,10 @@ class CallbackService(Application[UUID]):
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
     # Agents and phone lines gain an event per assignment / request for ever: they
     # load from a snapshot taken every so many events, plus the events after it.
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Agent: SNAPSHOT_INTERVAL,
-                                                               PhoneLine: SNAPSHOT_INTERVAL}
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        Agent: SNAPSHOT_INTERVAL,
+        PhoneLine: SNAPSHOT_INTERVAL,
+    }
 
     def __init__(
         self,
@@ -227,7 +229,7 @@ class CallbackService(Application[UUID]):
         ws.prefetch(prefetch.second_round(found))
 
     def _load_many(self, ids: list[UUID]) -> dict[UUID, Aggregate | None]:
-        assert self._read_many is not None  # noqa: S101 - only used when given
+        assert self._read_many is not None
         stored = self._read_many(ids)
         return {
             aggregate_id: project_aggregate(None, map(self.mapper.to_domain_event, events))

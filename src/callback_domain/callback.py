@@ -218,7 +218,7 @@ class Callback(Aggregate):
         return uuid5(CALLBACK_NAMESPACE, request_id)
 
     @classmethod
-    def request(  # noqa: PLR0913 - one field per column of a callback request
+    def request(
         cls,
         *,
         request_id: str,
@@ -324,7 +324,7 @@ class Callback(Aggregate):
 
     def unassign(self, *, by: Caller, at: datetime) -> None:
         self.ensure(Trigger.UNASSIGN)
-        assert self.agent_id is not None  # noqa: S101 - ROUTING always has an agent
+        assert self.agent_id is not None
         self.trigger_event(self.Unassigned, timestamp=at, agent_id=self.agent_id, **_audit(by))
 
     def dial(self, *, by: Caller, at: datetime) -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from callback_domain.values import AssignMethod, Caller, CallbackType, DialOutcome, Permission, Policies
+from callback_domain.values import (
+    AssignMethod,
+    CallbackType,
+    Caller,
+    DialOutcome,
+    Permission,
+    Policies,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime

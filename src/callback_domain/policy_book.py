@@ -55,14 +55,27 @@ class PolicyBook(Aggregate):
 
     @classmethod
     def open(cls, policies: Policies, *, by: Caller, at: datetime) -> PolicyBook:
-        return cls._create(cls.PoliciesSet, id=POLICY_BOOK_ID, timestamp=at, actor=by.actor,
-                           role=by.role.value, channel=by.channel, **policy_data(policies))
+        return cls._create(
+            cls.PoliciesSet,
+            id=POLICY_BOOK_ID,
+            timestamp=at,
+            actor=by.actor,
+            role=by.role.value,
+            channel=by.channel,
+            **policy_data(policies),
+        )
 
     def record(self, policies: Policies, *, by: Caller, at: datetime) -> bool:
         """Records `policies` if they differ from the last recorded; True if they did."""
         data = policy_data(policies)
         if data == self.policies:
             return False
-        self.trigger_event(self.PoliciesChanged, timestamp=at, actor=by.actor, role=by.role.value,
-                           channel=by.channel, **data)
+        self.trigger_event(
+            self.PoliciesChanged,
+            timestamp=at,
+            actor=by.actor,
+            role=by.role.value,
+            channel=by.channel,
+            **data,
+        )
         return True

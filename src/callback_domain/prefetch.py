@@ -34,7 +34,9 @@ def first_round(commands: Sequence[c.Command]) -> list[UUID]:
             if value is not None:
                 ids.append(value)
         ids.extend(getattr(command, "callback_ids", ()))
-        ids.extend(Agent.create_id(a) for a in getattr(command, "agent_ids", ()) if isinstance(a, str))
+        ids.extend(
+            Agent.create_id(a) for a in getattr(command, "agent_ids", ()) if isinstance(a, str)
+        )
         agent_id = getattr(command, "agent_id", None)
         if isinstance(agent_id, str):
             ids.append(Agent.create_id(agent_id))

@@ -165,7 +165,9 @@ class Validator:
         compact = compact_phone(value)
         plus, digits = (compact[:1], compact[1:]) if compact.startswith("+") else ("", compact)
         if not digits.isascii() or not digits.isdigit():
-            self.refuse(name, "may hold only digits, spaces, dashes, dots, parentheses and a leading +")
+            self.refuse(
+                name, "may hold only digits, spaces, dashes, dots, parentheses and a leading +"
+            )
             return None
         if not MIN_PHONE_DIGITS <= len(digits) <= MAX_PHONE_DIGITS:
             self.refuse(name, f"must have {MIN_PHONE_DIGITS} to {MAX_PHONE_DIGITS} digits")

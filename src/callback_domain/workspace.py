@@ -84,7 +84,7 @@ class Workspace:
         events: list[Any] = []
         for aggregate_id, start in self._marks.items():
             aggregate = self._aggregates[aggregate_id]
-            assert aggregate is not None  # noqa: S101 - only loaded ones are marked
+            assert aggregate is not None
             events.extend(aggregate.pending_events[start:])
         return events
 

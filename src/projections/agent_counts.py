@@ -57,21 +57,40 @@ class AgentCountsProjection:
     def apply(self, batch: ViewBatch[AgentRow], item: Positioned) -> None:
         e = item.event
         if isinstance(e, Agent.Registered):
-            batch.put(e.agent_id, AgentRow(
-                agent_id=e.agent_id, name=e.name, teams=tuple(e.teams),
-                permissions=tuple(e.permissions), logged_in=False, incomplete=0,
-                position=item.position,
-            ))
+            batch.put(
+                e.agent_id,
+                AgentRow(
+                    agent_id=e.agent_id,
+                    name=e.name,
+                    teams=tuple(e.teams),
+                    permissions=tuple(e.permissions),
+                    logged_in=False,
+                    incomplete=0,
+                    position=item.position,
+                ),
+            )
         elif isinstance(e, Agent.ProfileChanged):
             row = batch.rows[e.agent_id]
-            batch.put(e.agent_id, replace(row, name=e.name, teams=tuple(e.teams),
-                                          permissions=tuple(e.permissions), position=item.position))
+            batch.put(
+                e.agent_id,
+                replace(
+                    row,
+                    name=e.name,
+                    teams=tuple(e.teams),
+                    permissions=tuple(e.permissions),
+                    position=item.position,
+                ),
+            )
         elif isinstance(e, Agent.PresenceChanged):
-            batch.put(e.agent_id, replace(batch.rows[e.agent_id], logged_in=e.logged_in,
-                                          position=item.position))
+            batch.put(
+                e.agent_id,
+                replace(batch.rows[e.agent_id], logged_in=e.logged_in, position=item.position),
+            )
         else:
             agent_id, delta = _delta(e)
             if agent_id is not None:
                 row = batch.rows[agent_id]
-                batch.put(agent_id, replace(row, incomplete=row.incomplete + delta,
-                                            position=item.position))
+                batch.put(
+                    agent_id,
+                    replace(row, incomplete=row.incomplete + delta, position=item.position),
+                )

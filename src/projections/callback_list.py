@@ -75,15 +75,24 @@ class CallbackListProjection:
             Callback.Queued: lambda row, e: {"state": CallbackState.QUEUED},
             Callback.Assigned: self._assigned,
             Callback.Unassigned: lambda row, e: {
-                "state": CallbackState.QUEUED, "agent": None, "team": None, "assignment_cancelled": True,
+                "state": CallbackState.QUEUED,
+                "agent": None,
+                "team": None,
+                "assignment_cancelled": True,
             },
-            Callback.DialAttempted: lambda row, e: {"state": CallbackState.PROCESSING, "attempts": e.attempt},
+            Callback.DialAttempted: lambda row, e: {
+                "state": CallbackState.PROCESSING,
+                "attempts": e.attempt,
+            },
             Callback.DialFailed: lambda row, e: {
-                "state": e.state, "reason": e.reason,
+                "state": e.state,
+                "reason": e.reason,
                 "completed_at": e.timestamp if e.reason else row.completed_at,
             },
             Callback.Completed: lambda row, e: {
-                "state": CallbackState.COMPLETED, "reason": e.reason, "completed_at": e.timestamp,
+                "state": CallbackState.COMPLETED,
+                "reason": e.reason,
+                "completed_at": e.timestamp,
             },
             Callback.Recreated: lambda row, e: {},
         }
@@ -106,13 +115,19 @@ class CallbackListProjection:
         row = batch.rows[event.originator_id]
         changes = handler(row, event)
         status = nhn_status(
-            CallbackState(changes.get("state", row.state)), changes.get("reason", row.reason),
+            CallbackState(changes.get("state", row.state)),
+            changes.get("reason", row.reason),
             assignment_cancelled=changes.get("assignment_cancelled", row.assignment_cancelled),
         )
         batch.put(
             event.originator_id,
-            replace(row, **changes, status=status.value, history_length=event.originator_version,
-                    position=item.position),
+            replace(
+                row,
+                **changes,
+                status=status.value,
+                history_length=event.originator_version,
+                position=item.position,
+            ),
         )
 
     def _requested(self, e: Callback.Requested, position: int) -> CallbackRow:
@@ -120,17 +135,39 @@ class CallbackListProjection:
         due = e.desired_time or e.timestamp
         state = CallbackState(e.state)
         return CallbackRow(
-            callback_id=e.originator_id, request_id=e.request_id, requested_at=e.timestamp,
-            desired_time=e.desired_time, route=e.route, state=state.value,
-            status=nhn_status(state, None, assignment_cancelled=False).value, reason=None,
-            phone=e.phone, assigner=None, assigner_team=None, agent=None, team=None,
-            attempts=0, type=e.callback_type, customer_timezone=e.customer_timezone,
-            remark=e.remark, queue_since=e.queue_since, due_at=due, overdue_at=due + window,
-            expires_at=due + timedelta(days=e.policy["expiry_days"]), assigned_at=None,
-            first_assigned_at=None, first_assigned_day=None, first_assigned_month=None,
-            completed_at=None, assignment_cancelled=False, routing_agent=e.routing_agent,
-            routing_team=e.routing_team, origin_interaction_id=e.origin_interaction_id,
-            channel=e.channel, recreated_from=e.recreated_from, history_length=1,
+            callback_id=e.originator_id,
+            request_id=e.request_id,
+            requested_at=e.timestamp,
+            desired_time=e.desired_time,
+            route=e.route,
+            state=state.value,
+            status=nhn_status(state, None, assignment_cancelled=False).value,
+            reason=None,
+            phone=e.phone,
+            assigner=None,
+            assigner_team=None,
+            agent=None,
+            team=None,
+            attempts=0,
+            type=e.callback_type,
+            customer_timezone=e.customer_timezone,
+            remark=e.remark,
+            queue_since=e.queue_since,
+            due_at=due,
+            overdue_at=due + window,
+            expires_at=due + timedelta(days=e.policy["expiry_days"]),
+            assigned_at=None,
+            first_assigned_at=None,
+            first_assigned_day=None,
+            first_assigned_month=None,
+            completed_at=None,
+            assignment_cancelled=False,
+            routing_agent=e.routing_agent,
+            routing_team=e.routing_team,
+            origin_interaction_id=e.origin_interaction_id,
+            channel=e.channel,
+            recreated_from=e.recreated_from,
+            history_length=1,
             position=position,
         )
 
@@ -138,16 +175,22 @@ class CallbackListProjection:
         window = row.overdue_at - row.due_at
         expiry = row.expires_at - row.due_at
         return {
-            "desired_time": e.desired_time, "due_at": e.desired_time,
-            "overdue_at": e.desired_time + window, "expires_at": e.desired_time + expiry,
+            "desired_time": e.desired_time,
+            "due_at": e.desired_time,
+            "overdue_at": e.desired_time + window,
+            "expires_at": e.desired_time + expiry,
         }
 
     def _assigned(self, row: CallbackRow, e: Callback.Assigned) -> dict[str, Any]:
         first = row.first_assigned_at is None
         local = e.timestamp.astimezone(self.timezone)
         return {
-            "state": CallbackState.ROUTING, "agent": e.agent_id, "team": team_of(e.agent_teams),
-            "assigner": e.actor, "assigner_team": team_of(e.assigner_teams), "assigned_at": e.timestamp,
+            "state": CallbackState.ROUTING,
+            "agent": e.agent_id,
+            "team": team_of(e.agent_teams),
+            "assigner": e.actor,
+            "assigner_team": team_of(e.assigner_teams),
+            "assigned_at": e.timestamp,
             "first_assigned_at": e.timestamp if first else row.first_assigned_at,
             "first_assigned_day": local.strftime("%Y-%m-%d") if first else row.first_assigned_day,
             "first_assigned_month": local.strftime("%Y-%m") if first else row.first_assigned_month,

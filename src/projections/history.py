@@ -30,9 +30,14 @@ class HistoryRow:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "type": self.type, "at": self.at.isoformat(), "actor": self.actor,
-            "role": self.role, "channel": self.channel, "version": self.version,
-            "position": self.position, **self.data,
+            "type": self.type,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "role": self.role,
+            "channel": self.channel,
+            "version": self.version,
+            "position": self.position,
+            **self.data,
         }
 
 
@@ -46,7 +51,16 @@ class HistoryProjection:
         if not isinstance(item.event, Callback.Event):
             return
         r = EventRecord.of(item.event, item.position)
-        batch.appended.append(HistoryRow(
-            callback_id=r.aggregate_id, version=r.version, position=r.position, type=r.type,
-            at=r.at, actor=r.actor, role=r.role, channel=r.channel, data=r.data,
-        ))
+        batch.appended.append(
+            HistoryRow(
+                callback_id=r.aggregate_id,
+                version=r.version,
+                position=r.position,
+                type=r.type,
+                at=r.at,
+                actor=r.actor,
+                role=r.role,
+                channel=r.channel,
+                data=r.data,
+            )
+        )

@@ -28,8 +28,13 @@ class RateRow:
         return round(self.completed / self.assigned, 4) if self.assigned else None
 
     def as_json(self) -> dict[str, object]:
-        return {"period": self.period, "assigned": self.assigned, "completed": self.completed,
-                "unprocessed": self.unprocessed, "rate": self.rate}
+        return {
+            "period": self.period,
+            "assigned": self.assigned,
+            "completed": self.completed,
+            "unprocessed": self.unprocessed,
+            "rate": self.rate,
+        }
 
 
 def periods(first: date, last: date, by: str) -> list[str]:
@@ -53,8 +58,13 @@ def is_unprocessed(state: str) -> bool:
 
 
 def treatment_rate(
-    rows: Iterable[CallbackRow], *, first: date, last: date, by: str = DAY,
-    route: str | None = None, agent: str | None = None,
+    rows: Iterable[CallbackRow],
+    *,
+    first: date,
+    last: date,
+    by: str = DAY,
+    route: str | None = None,
+    agent: str | None = None,
 ) -> list[RateRow]:
     """The report recomputed from list rows (the SQL views answer the same)."""
     counts = {p: [0, 0, 0] for p in periods(first, last, by)}
@@ -68,4 +78,6 @@ def treatment_rate(
         c[0] += 1
         c[1] += is_treated(row.state, row.reason)
         c[2] += is_unprocessed(row.state)
-    return [RateRow(period=p, assigned=a, completed=d, unprocessed=u) for p, (a, d, u) in counts.items()]
+    return [
+        RateRow(period=p, assigned=a, completed=d, unprocessed=u) for p, (a, d, u) in counts.items()
+    ]

@@ -30,7 +30,9 @@ def free_port() -> int:
 
 def password_of(permissions: Path, user: str) -> str:
     """The sample config's password for `user` (placeholders: read, never hard-coded twice)."""
-    found = re.search(rf'user:\s*"{re.escape(user)}",\s*password:\s*"([^"]+)"', permissions.read_text())
+    found = re.search(
+        rf'user:\s*"{re.escape(user)}",\s*password:\s*"([^"]+)"', permissions.read_text()
+    )
     assert found is not None, f"no user {user} in {permissions}"
     return found.group(1)
 
@@ -49,7 +51,9 @@ class NatsCluster:
         home = self.base / self.names[i]
         home.mkdir(parents=True, exist_ok=True)
         shutil.copy(self.permissions, home / "permissions.conf")  # include paths are relative
-        routes = ", ".join(f"nats-route://127.0.0.1:{p}" for j, p in enumerate(self.route_ports) if j != i)
+        routes = ", ".join(
+            f"nats-route://127.0.0.1:{p}" for j, p in enumerate(self.route_ports) if j != i
+        )
         config = home / "node.conf"
         config.write_text(
             f"server_name: {self.names[i]}\n"
@@ -60,7 +64,9 @@ class NatsCluster:
 
     def start(self) -> NatsCluster:
         for i in range(self.size):
-            node = EmbeddedNatsServer(self.base / self.names[i] / "data", port=0, config_file=self._config(i))
+            node = EmbeddedNatsServer(
+                self.base / self.names[i] / "data", port=0, config_file=self._config(i)
+            )
             self.nodes.append(node.start())
         return self
 
@@ -70,8 +76,14 @@ class NatsCluster:
 
     async def connect(self, user: str) -> Client:
         # Credentials as options: they then also hold for the servers the cluster announces.
-        return await nats.connect(servers=self.urls(), user=user, password=password_of(self.permissions, user),
-                                  max_reconnect_attempts=-1, reconnect_time_wait=0.2, name=f"test-{user}")
+        return await nats.connect(
+            servers=self.urls(),
+            user=user,
+            password=password_of(self.permissions, user),
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.2,
+            name=f"test-{user}",
+        )
 
     async def create_streams(self, nc: Client, prefix: str, timeout: float = 30.0) -> None:
         """The service's streams with one replica per node, once the cluster can place them:

@@ -35,12 +35,14 @@ KILL_NODE_AT, KILL_SERVICE_AT = 12, 22  # ticks
 
 
 def body(request_id: str, n: int) -> bytes:
-    return json.dumps({"request_id": request_id, "phone": f"+82 10-{n:08d}", "route": "cluster"}).encode()
+    return json.dumps(
+        {"request_id": request_id, "phone": f"+82 10-{n:08d}", "route": "cluster"}
+    ).encode()
 
 
 def metric(port: int, name: str) -> float | None:
     try:
-        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()  # noqa: S310
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
     except OSError:
         return None
     for line in text.splitlines():
@@ -70,7 +72,9 @@ class Load:
     def __init__(self, ivr: Client, retry_for: float) -> None:
         self.ivr, self.js, self.retry_for = ivr, ivr.jetstream(timeout=3), retry_for
         self.acked: dict[str, float] = {}  # request id → when its acknowledgement arrived
-        self.waited: dict[str, float] = {}  # request id → seconds from first attempt to acknowledgement
+        self.waited: dict[
+            str, float
+        ] = {}  # request id → seconds from first attempt to acknowledgement
         self.failed: dict[str, int] = {}  # why attempts went unacknowledged
         self.sent = 0
         self.failed_at: list[tuple[float, str, str]] = []
@@ -80,7 +84,7 @@ class Load:
         while time.monotonic() - first < self.retry_for:
             try:
                 why = await attempt()
-            except Exception as e:  # noqa: BLE001 - counted, then retried with the same id
+            except Exception as e:
                 why = type(e).__name__
             if why is None:
                 self.acked[request_id] = time.monotonic()
@@ -94,7 +98,13 @@ class Load:
         request_id = f"req-{n}"
 
         async def attempt() -> str | None:
-            reply = json.loads((await self.ivr.request("callbacks.intake.request", body(request_id, n), timeout=3)).data)
+            reply = json.loads(
+                (
+                    await self.ivr.request(
+                        "callbacks.intake.request", body(request_id, n), timeout=3
+                    )
+                ).data
+            )
             return None if reply.get("ok") else str(reply["error"]["code"])
 
         await self._until_acked(request_id, attempt)
@@ -103,8 +113,12 @@ class Load:
         request_id = f"sub-{n}"
 
         async def attempt() -> None:
-            await self.js.publish("callbacks.intake.submit", body(request_id, 500_000 + n),
-                                  headers={"Nats-Msg-Id": request_id}, timeout=3)
+            await self.js.publish(
+                "callbacks.intake.submit",
+                body(request_id, 500_000 + n),
+                headers={"Nats-Msg-Id": request_id},
+                timeout=3,
+            )
 
         await self._until_acked(request_id, attempt)
 
@@ -131,7 +145,10 @@ class Load:
 
 
 async def test_killing_a_nats_node_and_a_service_mid_load_loses_nothing(
-    nats_cluster: NatsCluster, fresh_postgres_url: str, base_env: dict[str, str], tmp_path: Path,
+    nats_cluster: NatsCluster,
+    fresh_postgres_url: str,
+    base_env: dict[str, str],
+    tmp_path: Path,
     cluster_figures: list[dict[str, Any]],
 ) -> None:
     started = time.monotonic()
@@ -140,11 +157,20 @@ async def test_killing_a_nats_node_and_a_service_mid_load_loses_nothing(
     jsa = admin.jetstream(timeout=5)
     assert (await jsa.stream_info(INTAKE)).config.num_replicas == 3
     ports = [free_port(), free_port()]
-    services = [ServiceProcess({
-        **base_env, "CALLBACKS_NATS_URL": ",".join(nats_cluster.urls("callbacks-service")),
-        "CALLBACKS_DATABASE_URL": fresh_postgres_url, "CALLBACKS_STREAM_REPLICAS": "3",
-        "CALLBACKS_DATA_DIR": str(tmp_path / f"service-{i}"), "CALLBACKS_METRICS_PORT": str(ports[i]),
-    }, tmp_path) for i in range(2)]
+    services = [
+        ServiceProcess(
+            {
+                **base_env,
+                "CALLBACKS_NATS_URL": ",".join(nats_cluster.urls("callbacks-service")),
+                "CALLBACKS_DATABASE_URL": fresh_postgres_url,
+                "CALLBACKS_STREAM_REPLICAS": "3",
+                "CALLBACKS_DATA_DIR": str(tmp_path / f"service-{i}"),
+                "CALLBACKS_METRICS_PORT": str(ports[i]),
+            },
+            tmp_path,
+        )
+        for i in range(2)
+    ]
     ivr = None
     try:
         # One after the other: two first starts on an empty schema race to create the views' tables.
@@ -152,7 +178,9 @@ async def test_killing_a_nats_node_and_a_service_mid_load_loses_nothing(
             service.start(timeout=30)
 
         async def one_leads() -> bool:
-            held = await asyncio.gather(*[asyncio.to_thread(metric, p, "callbacks_singletons_held") for p in ports])
+            held = await asyncio.gather(
+                *[asyncio.to_thread(metric, p, "callbacks_singletons_held") for p in ports]
+            )
             return held.count(1.0) == 1
 
         await eventually(one_leads, 15, "one service to hold the singletons")
@@ -163,7 +191,9 @@ async def test_killing_a_nats_node_and_a_service_mid_load_loses_nothing(
         ready_at = time.monotonic()
 
         async def taken_over() -> bool:
-            return await asyncio.to_thread(metric, ports[survivor], "callbacks_singletons_held") == 1.0
+            return (
+                await asyncio.to_thread(metric, ports[survivor], "callbacks_singletons_held") == 1.0
+            )
 
         tasks: list[asyncio.Task[None]] = []
         takeover: asyncio.Task[float] | None = None
@@ -177,7 +207,9 @@ async def test_killing_a_nats_node_and_a_service_mid_load_loses_nothing(
             if index == KILL_SERVICE_AT:
                 services[leader].kill()
                 service_killed_at = time.monotonic()
-                takeover = asyncio.create_task(eventually(taken_over, 20, "the survivor to take the singletons over"))
+                takeover = asyncio.create_task(
+                    eventually(taken_over, 20, "the survivor to take the singletons over")
+                )
             tasks += load.tick(index)
             await asyncio.sleep(TICK)
         load_sent = time.monotonic()
@@ -190,14 +222,20 @@ async def test_killing_a_nats_node_and_a_service_mid_load_loses_nothing(
             return info.num_pending == 0 and info.num_ack_pending == 0
 
         async def caught_up() -> bool:
-            health = json.loads((await admin.request("callbacks.query.health", b"{}", timeout=3)).data)["data"]
+            health = json.loads(
+                (await admin.request("callbacks.query.health", b"{}", timeout=3)).data
+            )["data"]
             stream = await jsa.stream_info(EVENTS)
             return health["views_lag"] == 0 and stream.state.messages == health["log_position"]
 
         await eventually(drained, 40, "the intake consumer to drain")
         await eventually(caught_up, 20, "the views and CALLBACK_EVENTS to catch up with the log")
         settled = time.monotonic() - load_done
-        final = json.loads((await ivr.request("callbacks.intake.request", body("req-final", 999_999), timeout=5)).data)
+        final = json.loads(
+            (
+                await ivr.request("callbacks.intake.request", body("req-final", 999_999), timeout=5)
+            ).data
+        )
         assert final["ok"], final
 
         found = await asyncio.to_thread(callback_counts_by_request, fresh_postgres_url)
@@ -205,29 +243,43 @@ async def test_killing_a_nats_node_and_a_service_mid_load_loses_nothing(
         duplicated = sorted(r for r, count in found.items() if count > 1)
         after_kills = sum(1 for t in load.acked.values() if t > service_killed_at)
         events = (await jsa.stream_info(EVENTS)).state.messages
-        cluster_figures.append({
-            "sent": load.sent, "acked": len(load.acked), "found": sum(found.get(r, 0) for r in load.acked),
-            "lost": len(lost), "duplicates": len(duplicated), "retried": dict(sorted(load.failed.items())),
-            "acked_after_kills": after_kills, "events_published": events, "killed_node": killed_node,
-            "requests_down_after_node_kill_s": load.outage("req", node_killed_at, service_killed_at),
-            "submits_down_after_node_kill_s": load.outage("sub", node_killed_at, load_sent),
-            "requests_down_after_service_kill_s": load.outage("req", service_killed_at, load_sent),
-            "longest_wait_for_ack_s": round(max(load.waited.values(), default=0), 2),
-            "singletons_takeover_s": round(await takeover, 2) if takeover else None,
-            "settled_after_load_s": round(settled, 2),
-            "load_s": round(load_done - ready_at, 1), "total_s": round(time.monotonic() - started, 1),
-        })
+        cluster_figures.append(
+            {
+                "sent": load.sent,
+                "acked": len(load.acked),
+                "found": sum(found.get(r, 0) for r in load.acked),
+                "lost": len(lost),
+                "duplicates": len(duplicated),
+                "retried": dict(sorted(load.failed.items())),
+                "acked_after_kills": after_kills,
+                "events_published": events,
+                "killed_node": killed_node,
+                "requests_down_after_node_kill_s": load.outage(
+                    "req", node_killed_at, service_killed_at
+                ),
+                "submits_down_after_node_kill_s": load.outage("sub", node_killed_at, load_sent),
+                "requests_down_after_service_kill_s": load.outage(
+                    "req", service_killed_at, load_sent
+                ),
+                "longest_wait_for_ack_s": round(max(load.waited.values(), default=0), 2),
+                "singletons_takeover_s": round(await takeover, 2) if takeover else None,
+                "settled_after_load_s": round(settled, 2),
+                "load_s": round(load_done - ready_at, 1),
+                "total_s": round(time.monotonic() - started, 1),
+            }
+        )
         assert not lost, f"{len(lost)} acknowledged requests have no callback: {lost[:10]}"
         assert not duplicated, f"requests recorded twice: {duplicated[:10]}"
         assert after_kills > 0, "the surviving service answered nothing after the kills"
         assert len(load.acked) == load.sent, (
             f"unacknowledged after retries: {load.failed}; failed attempts by (second after the node kill, "
-            f"kind, why): {load.timeline(node_killed_at)}; now {(await jsa.stream_info(INTAKE)).cluster}")
+            f"kind, why): {load.timeline(node_killed_at)}; now {(await jsa.stream_info(INTAKE)).cluster}"
+        )
         assert services[survivor].stop() == 0
     finally:
         for service in services:
             service.kill()
-            print(f"--- callbacks serve ---\n{service.output()}")  # noqa: T201 - shown if the test failed
+            print(f"--- callbacks serve ---\n{service.output()}")
         if ivr is not None:
             await ivr.close()
         await admin.close()

@@ -42,15 +42,23 @@ class ServiceProcess:
     @classmethod
     def on_sqlite(cls, tmp: Path, nats_url: str, stem: str) -> ServiceProcess:
         """A started service of its own: SQLite in `tmp`, a fresh prefix starting with `stem`."""
-        env = service_environment(database_url=f"sqlite:///{tmp / 'events.sqlite'}", nats_url=nats_url,
-                                  prefix=f"{stem}{uuid.uuid4().hex[:10]}", data_dir=str(tmp / "data"),
-                                  timezone="Asia/Seoul")
+        env = service_environment(
+            database_url=f"sqlite:///{tmp / 'events.sqlite'}",
+            nats_url=nats_url,
+            prefix=f"{stem}{uuid.uuid4().hex[:10]}",
+            data_dir=str(tmp / "data"),
+            timezone="Asia/Seoul",
+        )
         return cls(env, tmp).start()
 
     def start(self, timeout: float = 30.0) -> ServiceProcess:
-        self.proc = subprocess.Popen(  # noqa: S603 - our own console script
-            [sys.executable, "-m", "adapters.entrypoints.cli", "serve"], cwd=self.cwd, env=self.env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "adapters.entrypoints.cli", "serve"],
+            cwd=self.cwd,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         ready = threading.Event()
 
@@ -84,15 +92,23 @@ class ServiceProcess:
 
 
 @pytest.fixture
-def service_env(database_url: str, nats_server: EmbeddedNatsServer, tmp_path: Path) -> dict[str, str]:
+def service_env(
+    database_url: str, nats_server: EmbeddedNatsServer, tmp_path: Path
+) -> dict[str, str]:
     """Settings for a service on the shared test NATS, with a prefix of its own."""
-    return service_environment(database_url=database_url, nats_url=nats_server.url,
-                               prefix=f"t{uuid.uuid4().hex[:10]}", data_dir=str(tmp_path / "data"),
-                               timezone="Asia/Seoul")
+    return service_environment(
+        database_url=database_url,
+        nats_url=nats_server.url,
+        prefix=f"t{uuid.uuid4().hex[:10]}",
+        data_dir=str(tmp_path / "data"),
+        timezone="Asia/Seoul",
+    )
 
 
 @pytest.fixture
-def launch(service_env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., ServiceProcess]]:
+def launch(
+    service_env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., ServiceProcess]]:
     started: list[ServiceProcess] = []
 
     def start(**overrides: str) -> ServiceProcess:
@@ -113,15 +129,24 @@ class Client_:
     def __init__(self, nc: Client, prefix: str) -> None:
         self.nc, self.prefix = nc, prefix
 
-    async def raw(self, subject: str, body: bytes, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    async def raw(
+        self, subject: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         reply = await self.nc.request(f"{self.prefix}.{subject}", body, timeout=10, headers=headers)
         return json.loads(reply.data)  # type: ignore[no-any-return]
 
-    async def ask(self, subject: str, body: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
-        return await self.raw(subject, json.dumps(body or {}).encode(),
-                              {k.replace("_", "-"): v for k, v in headers.items()} or None)
+    async def ask(
+        self, subject: str, body: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        return await self.raw(
+            subject,
+            json.dumps(body or {}).encode(),
+            {k.replace("_", "-"): v for k, v in headers.items()} or None,
+        )
 
-    async def ok(self, subject: str, body: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
+    async def ok(
+        self, subject: str, body: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
         reply = await self.ask(subject, body, **headers)
         assert reply["ok"], reply
         check_reply(subject, reply["data"])

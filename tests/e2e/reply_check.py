@@ -7,7 +7,6 @@ of the wrong type, none missing).
 
 from __future__ import annotations
 
-
 import typing
 from typing import Any
 
@@ -47,7 +46,9 @@ def unknown_fields(model: type[BaseModel], data: Any, path: str = "") -> list[st
         for inner in _models_in(field.annotation):
             values = value if isinstance(value, list) else [value]
             for n, item in enumerate(values):
-                problems += unknown_fields(inner, item, f"{path}{key}.{n}." if isinstance(value, list) else f"{path}{key}.")
+                problems += unknown_fields(
+                    inner, item, f"{path}{key}.{n}." if isinstance(value, list) else f"{path}{key}."
+                )
     return problems
 
 

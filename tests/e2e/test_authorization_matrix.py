@@ -63,7 +63,16 @@ pytestmark = [pytest.mark.e2e]
 ROLES = ["ADMIN", "SUPERVISOR", "ASSIGNER", "AGENT", "MONITOR", "IVR"]
 ADMIN_VERBS = ["create", "assign", "unassign", "reschedule", "cancel", "recreate", "agent-upsert"]
 AGENT_VERBS = ["schedule", "dial", "dial-result", "complete", "finish", "list", "pending"]
-QUERY_NAMES = ["health", "get", "list", "search", "history", "assignment-summary", "agent-counts", "treatment-rate"]
+QUERY_NAMES = [
+    "health",
+    "get",
+    "list",
+    "search",
+    "history",
+    "assignment-summary",
+    "agent-counts",
+    "treatment-rate",
+]
 INTAKE_VERBS = ["request", "cancel", "abandon"]
 READERS = {"ADMIN", "SUPERVISOR", "ASSIGNER", "MONITOR"}
 
@@ -109,15 +118,27 @@ def wire(role: str, family: str) -> tuple[str | None, dict[str, str] | None] | N
 
 # ---------------------------------------------------------------- one service for the module
 @pytest.fixture(scope="module")
-def service(nats_server: EmbeddedNatsServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+def service(
+    nats_server: EmbeddedNatsServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
     process = ServiceProcess.on_sqlite(tmp_path_factory.mktemp("authz"), nats_server.url, "az")
 
     async def directory() -> None:
         async with Scene(process, nats_server.url) as s:
             await s.ok("admin.agent-upsert", {"agent_id": ME, "name": "Kim", "teams": ["t1"]}, BOSS)
-            await s.ok("admin.agent-upsert", {"agent_id": OTHER, "name": "Lee", "teams": ["t1"]}, BOSS)
-            await s.ok("admin.agent-upsert", {"agent_id": ASSIGNER, "name": "Boss", "teams": ["t1"],
-                                              "permissions": ["call", "assign"]}, BOSS)
+            await s.ok(
+                "admin.agent-upsert", {"agent_id": OTHER, "name": "Lee", "teams": ["t1"]}, BOSS
+            )
+            await s.ok(
+                "admin.agent-upsert",
+                {
+                    "agent_id": ASSIGNER,
+                    "name": "Boss",
+                    "teams": ["t1"],
+                    "permissions": ["call", "assign"],
+                },
+                BOSS,
+            )
 
     asyncio.run(directory())
     yield process
@@ -143,13 +164,18 @@ class Scene:
         assert self.nc is not None
         await self.nc.close()
 
-    async def ask(self, tail: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
+    async def ask(
+        self, tail: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         assert self.nc is not None
-        msg = await self.nc.request(f"{self.service.prefix}.{tail}", json.dumps(body).encode(), timeout=10,
-                                    headers=headers)
+        msg = await self.nc.request(
+            f"{self.service.prefix}.{tail}", json.dumps(body).encode(), timeout=10, headers=headers
+        )
         return json.loads(msg.data)  # type: ignore[no-any-return]
 
-    async def ok(self, tail: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
+    async def ok(
+        self, tail: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         reply = await self.ask(tail, body, headers)
         assert reply.get("ok") is True, (tail, body, reply)
         return reply["data"]  # type: ignore[no-any-return]
@@ -160,19 +186,33 @@ class Scene:
     # -- callbacks in the states a verb needs
     async def queued(self) -> dict[str, str]:
         request_id = f"rq-{uuid.uuid4().hex[:12]}"
-        made = await self.ok("intake.request", {"request_id": request_id, "phone": f"+82 10-4{next(_phones):04d}-0000",
-                                                "route": "billing"})
+        made = await self.ok(
+            "intake.request",
+            {
+                "request_id": request_id,
+                "phone": f"+82 10-4{next(_phones):04d}-0000",
+                "route": "billing",
+            },
+        )
         return {"callback_id": made["callback_id"], "request_id": request_id}
 
     async def scheduled(self) -> dict[str, str]:
-        made = await self.ok("intake.request", {
-            "request_id": f"rq-{uuid.uuid4().hex[:12]}", "phone": f"+82 10-5{next(_phones):04d}-0000",
-            "route": "billing", "desired_time": (datetime.now(UTC) + timedelta(days=2)).isoformat()})
+        made = await self.ok(
+            "intake.request",
+            {
+                "request_id": f"rq-{uuid.uuid4().hex[:12]}",
+                "phone": f"+82 10-5{next(_phones):04d}-0000",
+                "route": "billing",
+                "desired_time": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+            },
+        )
         return {"callback_id": made["callback_id"]}
 
     async def routing(self, agent: str = ME) -> dict[str, str]:
         made = await self.queued()
-        await self.ok("admin.assign", {"callback_ids": [made["callback_id"]], "agent_ids": [agent]}, BOSS)
+        await self.ok(
+            "admin.assign", {"callback_ids": [made["callback_id"]], "agent_ids": [agent]}, BOSS
+        )
         return made
 
     async def processing(self, agent: str = ME) -> dict[str, str]:
@@ -187,8 +227,11 @@ class Scene:
 
 
 def _intake_fields() -> dict[str, Any]:
-    return {"request_id": f"new-{uuid.uuid4().hex[:12]}", "phone": f"+82 10-6{next(_phones):04d}-0000",
-            "route": "billing"}
+    return {
+        "request_id": f"new-{uuid.uuid4().hex[:12]}",
+        "phone": f"+82 10-6{next(_phones):04d}-0000",
+        "route": "billing",
+    }
 
 
 # The payload of each verb, after setting the scene it needs to succeed.
@@ -200,6 +243,7 @@ def payload(*names: str) -> Callable[[Callable[[Scene], Awaitable[dict[str, Any]
         for name in names:
             PAYLOADS[name] = fn
         return fn
+
     return register
 
 
@@ -215,7 +259,11 @@ async def _a_queued(s: Scene) -> dict[str, Any]:
 
 @payload("admin.assign")
 async def _to_assign(s: Scene) -> dict[str, Any]:
-    return {"callback_ids": [(await s.queued())["callback_id"]], "agent_ids": [OTHER], "method": "MANUAL"}
+    return {
+        "callback_ids": [(await s.queued())["callback_id"]],
+        "agent_ids": [OTHER],
+        "method": "MANUAL",
+    }
 
 
 @payload("admin.unassign")
@@ -225,8 +273,10 @@ async def _to_unassign(s: Scene) -> dict[str, Any]:
 
 @payload("admin.reschedule")
 async def _to_reschedule(s: Scene) -> dict[str, Any]:
-    return {"callback_id": (await s.scheduled())["callback_id"],
-            "desired_time": (datetime.now(UTC) + timedelta(days=3)).isoformat()}
+    return {
+        "callback_id": (await s.scheduled())["callback_id"],
+        "desired_time": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
+    }
 
 
 @payload("admin.cancel")
@@ -241,7 +291,12 @@ async def _to_recreate(s: Scene) -> dict[str, Any]:
 
 @payload("admin.agent-upsert")
 async def _to_upsert(s: Scene) -> dict[str, Any]:
-    return {"agent_id": f"new-{uuid.uuid4().hex[:8]}", "name": "New", "teams": ["t1"], "permissions": ["call"]}
+    return {
+        "agent_id": f"new-{uuid.uuid4().hex[:8]}",
+        "name": "New",
+        "teams": ["t1"],
+        "permissions": ["call"],
+    }
 
 
 @payload("agent.dial", "agent.finish")
@@ -259,8 +314,14 @@ async def _mine_talking(s: Scene) -> dict[str, Any]:
     return {"callback_id": (await s.processing(ME))["callback_id"]}
 
 
-@payload("agent.list", "agent.pending", "query.health", "query.list", "query.assignment-summary",
-         "query.agent-counts")
+@payload(
+    "agent.list",
+    "agent.pending",
+    "query.health",
+    "query.list",
+    "query.assignment-summary",
+    "query.agent-counts",
+)
 async def _nothing(s: Scene) -> dict[str, Any]:
     return {}
 
@@ -278,13 +339,21 @@ async def _search(s: Scene) -> dict[str, Any]:
 @payload("query.treatment-rate")
 async def _rate(s: Scene) -> dict[str, Any]:
     today = datetime.now(UTC).date()
-    return {"from": str(today - timedelta(days=1)), "to": str(today + timedelta(days=1)), "by": "day"}
+    return {
+        "from": str(today - timedelta(days=1)),
+        "to": str(today + timedelta(days=1)),
+        "by": "day",
+    }
 
 
 def _cells() -> list[Any]:
     cells = []
-    for family, verbs in (("intake", INTAKE_VERBS), ("agent", AGENT_VERBS), ("admin", ADMIN_VERBS),
-                          ("query", QUERY_NAMES)):
+    for family, verbs in (
+        ("intake", INTAKE_VERBS),
+        ("agent", AGENT_VERBS),
+        ("admin", ADMIN_VERBS),
+        ("query", QUERY_NAMES),
+    ):
         for verb in verbs:
             for role in ROLES:
                 name = f"{family}.{verb}"
@@ -292,15 +361,33 @@ def _cells() -> list[Any]:
                     continue  # only NATS permissions can refuse it: test_permissions_config.py
                 allowed = role in ALLOWED[name]
                 known = KNOWN.get((role, family))
-                marks = [pytest.mark.xfail(strict=True, reason=f"CONTRACT disagreement: {known}")] if known else []
-                cells.append(pytest.param(role, family, verb, allowed, marks=marks,
-                                          id=f"{role}-{name}-{'allowed' if allowed else 'forbidden'}"))
+                marks = (
+                    [pytest.mark.xfail(strict=True, reason=f"CONTRACT disagreement: {known}")]
+                    if known
+                    else []
+                )
+                cells.append(
+                    pytest.param(
+                        role,
+                        family,
+                        verb,
+                        allowed,
+                        marks=marks,
+                        id=f"{role}-{name}-{'allowed' if allowed else 'forbidden'}",
+                    )
+                )
     return cells
 
 
 @pytest.mark.parametrize(("role", "family", "verb", "allowed"), _cells())
-def test_role_on_subject(service: ServiceProcess, nats_server: EmbeddedNatsServer, role: str, family: str,
-                         verb: str, allowed: bool) -> None:
+def test_role_on_subject(
+    service: ServiceProcess,
+    nats_server: EmbeddedNatsServer,
+    role: str,
+    family: str,
+    verb: str,
+    allowed: bool,
+) -> None:
     name = f"{family}.{verb}"
     agent_id, headers = wire(role, family)  # type: ignore[misc]
     tail = f"agent.{agent_id}.{verb}" if family == "agent" else name
@@ -319,32 +406,46 @@ def test_role_on_subject(service: ServiceProcess, nats_server: EmbeddedNatsServe
         check_reply(tail, reply["data"])
         return
     assert after == before, f"{role} on {name} was refused but recorded {after - before} event(s)"
-    assert reply.get("ok") is False, f"{role} may not use {name} (CONTRACT.md) but it worked: {reply}"
-    assert reply["error"]["code"] == "forbidden", f"{role} on {name}: expected forbidden, got {reply}"
+    assert reply.get("ok") is False, (
+        f"{role} may not use {name} (CONTRACT.md) but it worked: {reply}"
+    )
+    assert reply["error"]["code"] == "forbidden", (
+        f"{role} on {name}: expected forbidden, got {reply}"
+    )
 
 
-def test_an_agent_never_changes_another_agents_callback(service: ServiceProcess,
-                                                        nats_server: EmbeddedNatsServer) -> None:
+def test_an_agent_never_changes_another_agents_callback(
+    service: ServiceProcess, nats_server: EmbeddedNatsServer
+) -> None:
     async def main() -> list[str]:
         problems = []
         async with Scene(service, nats_server.url) as s:
             routing = (await s.routing(OTHER))["callback_id"]
             talking = (await s.processing(OTHER))["callback_id"]
             attempts = [
-                ("dial", {"callback_id": routing}), ("finish", {"callback_id": routing}),
+                ("dial", {"callback_id": routing}),
+                ("finish", {"callback_id": routing}),
                 ("dial-result", {"callback_id": talking, "outcome": "BUSY"}),
-                ("complete", {"callback_id": talking}), ("finish", {"callback_id": talking}),
+                ("complete", {"callback_id": talking}),
+                ("finish", {"callback_id": talking}),
             ]
             for verb, body in attempts:
                 before = await s.position()
                 reply = await s.ask(f"agent.{ME}.{verb}", body)
                 after = await s.position()
-                if reply.get("ok") is not False or reply["error"]["code"] not in ("forbidden", "not_found"):
+                if reply.get("ok") is not False or reply["error"]["code"] not in (
+                    "forbidden",
+                    "not_found",
+                ):
                     problems.append(f"agent.{ME}.{verb} on {OTHER}'s callback: {reply}")
                 if after != before:
-                    problems.append(f"agent.{ME}.{verb} on {OTHER}'s callback recorded {after - before} event(s)")
+                    problems.append(
+                        f"agent.{ME}.{verb} on {OTHER}'s callback recorded {after - before} event(s)"
+                    )
             for callback_id, state in ((routing, "ROUTING"), (talking, "PROCESSING")):
-                seen = await s.ok("query.get", {"callback_id": callback_id, "min_position": await s.position()})
+                seen = await s.ok(
+                    "query.get", {"callback_id": callback_id, "min_position": await s.position()}
+                )
                 if (seen["state"], seen["agent"]) != (state, OTHER):
                     problems.append(f"{OTHER}'s callback changed: {seen}")
         return problems
@@ -352,17 +453,23 @@ def test_an_agent_never_changes_another_agents_callback(service: ServiceProcess,
     assert asyncio.run(main()) == []
 
 
-def test_an_agent_never_sees_another_agents_callback(service: ServiceProcess,
-                                                     nats_server: EmbeddedNatsServer) -> None:
+def test_an_agent_never_sees_another_agents_callback(
+    service: ServiceProcess, nats_server: EmbeddedNatsServer
+) -> None:
     async def main() -> list[str]:
         problems = []
         async with Scene(service, nats_server.url) as s:
-            theirs = {(await s.routing(OTHER))["callback_id"], (await s.processing(OTHER))["callback_id"]}
+            theirs = {
+                (await s.routing(OTHER))["callback_id"],
+                (await s.processing(OTHER))["callback_id"],
+            }
             mine = {(await s.routing(ME))["callback_id"]}
             position = await s.position()
             listed = await s.ok(f"agent.{ME}.list", {"min_position": position, "page_size": 250})
             pending = await s.ok(f"agent.{ME}.pending", {"min_position": position})
-            shown = {i["callback_id"] for i in listed["items"]} | {i["callback_id"] for i in pending["items"]}
+            shown = {i["callback_id"] for i in listed["items"]} | {
+                i["callback_id"] for i in pending["items"]
+            }
             if shown & theirs:
                 problems.append(f"{ME}'s list / pending shows {OTHER}'s callbacks {shown & theirs}")
             if not mine <= shown:
@@ -373,7 +480,11 @@ def test_an_agent_never_sees_another_agents_callback(service: ServiceProcess,
             escaped = await s.ask(f"agent.{ME}.list", {"agent": OTHER})
             if escaped.get("ok") is not False or escaped["error"]["code"] != "invalid_request":
                 problems.append(f"agent.{ME}.list with agent={OTHER}: {escaped}")
-            for team_filter in ({"agent_team": "t1"}, {"assigner": "adm-root"}, {"route": "billing"}):
+            for team_filter in (
+                {"agent_team": "t1"},
+                {"assigner": "adm-root"},
+                {"route": "billing"},
+            ):
                 page = await s.ok(f"agent.{ME}.list", {**team_filter, "page_size": 250})
                 if {i["callback_id"] for i in page["items"]} & theirs:
                     problems.append(f"agent.{ME}.list {team_filter} shows {OTHER}'s callbacks")
@@ -382,15 +493,22 @@ def test_an_agent_never_sees_another_agents_callback(service: ServiceProcess,
     assert asyncio.run(main()) == []
 
 
-def test_an_agent_schedules_only_for_themselves(service: ServiceProcess, nats_server: EmbeddedNatsServer) -> None:
+def test_an_agent_schedules_only_for_themselves(
+    service: ServiceProcess, nats_server: EmbeddedNatsServer
+) -> None:
     async def main() -> tuple[dict[str, Any], int, int]:
         async with Scene(service, nats_server.url) as s:
             before = await s.position()
-            reply = await s.ask(f"agent.{ME}.schedule", {**_intake_fields(), "routing": {"agent": OTHER}})
+            reply = await s.ask(
+                f"agent.{ME}.schedule", {**_intake_fields(), "routing": {"agent": OTHER}}
+            )
             return reply, before, await s.position()
 
     reply, before, after = asyncio.run(main())
-    assert reply.get("ok") is False and reply["error"]["code"] in ("forbidden", "invalid_request"), reply
+    assert reply.get("ok") is False and reply["error"]["code"] in (
+        "forbidden",
+        "invalid_request",
+    ), reply
     assert after == before
 
 
@@ -408,15 +526,24 @@ def test_an_agent_does_not_learn_another_agents_callback_through_schedule(
         async with Scene(service, nats_server.url) as s:
             request_id = f"rq-{uuid.uuid4().hex[:12]}"
             phone = f"+82 10-7{next(_phones):04d}-0000"
-            made = await s.ok("intake.request", {"request_id": request_id, "phone": phone, "route": "billing"})
-            await s.ok("admin.assign", {"callback_ids": [made["callback_id"]], "agent_ids": [OTHER]}, BOSS)
+            made = await s.ok(
+                "intake.request", {"request_id": request_id, "phone": phone, "route": "billing"}
+            )
+            await s.ok(
+                "admin.assign", {"callback_ids": [made["callback_id"]], "agent_ids": [OTHER]}, BOSS
+            )
             fields = _intake_fields()
-            fields["request_id" if key == "request_id" else "phone"] = request_id if key == "request_id" else phone
+            fields["request_id" if key == "request_id" else "phone"] = (
+                request_id if key == "request_id" else phone
+            )
             reply = await s.ask(f"agent.{ME}.schedule", fields)
             return reply, made["callback_id"]
 
     reply, theirs = asyncio.run(main())
     assert not (reply.get("ok") is True and reply["data"]["callback_id"] == theirs), (
-        f"agent.{ME}.schedule with {OTHER}'s {key} answered {OTHER}'s callback: {reply}")
+        f"agent.{ME}.schedule with {OTHER}'s {key} answered {OTHER}'s callback: {reply}"
+    )
     assert reply.get("ok") is False and reply["error"]["code"] == "invalid_request", reply
-    assert [d["field"] for d in reply["error"]["details"]] == [key] and theirs not in reply["error"]["message"]
+    assert [d["field"] for d in reply["error"]["details"]] == [key] and theirs not in reply[
+        "error"
+    ]["message"]

@@ -20,41 +20,170 @@ CASES: list[tuple[str, str, bytes | dict[str, Any], dict[str, str], str, set[str
     ("not JSON", "intake.request", b"{oops", {}, "invalid_request", {"(body)"}),
     ("not an object", "intake.request", b"[1, 2]", {}, "invalid_request", {"(body)"}),
     ("not UTF-8", "intake.request", b'{"phone": "\xff"}', {}, "invalid_request", {"(body)"}),
-    ("missing fields", "intake.request", {}, {}, "invalid_request", {"request_id", "phone", "route"}),
-    ("unknown field", "intake.request", {**GOOD, "colour": "red"}, {}, "invalid_request", {"colour"}),
-    ("phone too short", "intake.request", {**GOOD, "phone": "123"}, {}, "invalid_request", {"phone"}),
-    ("phone letters", "intake.request", {**GOOD, "phone": "call me"}, {}, "invalid_request", {"phone"}),
+    (
+        "missing fields",
+        "intake.request",
+        {},
+        {},
+        "invalid_request",
+        {"request_id", "phone", "route"},
+    ),
+    (
+        "unknown field",
+        "intake.request",
+        {**GOOD, "colour": "red"},
+        {},
+        "invalid_request",
+        {"colour"},
+    ),
+    (
+        "phone too short",
+        "intake.request",
+        {**GOOD, "phone": "123"},
+        {},
+        "invalid_request",
+        {"phone"},
+    ),
+    (
+        "phone letters",
+        "intake.request",
+        {**GOOD, "phone": "call me"},
+        {},
+        "invalid_request",
+        {"phone"},
+    ),
     ("route empty", "intake.request", {**GOOD, "route": "  "}, {}, "invalid_request", {"route"}),
-    ("route too long", "intake.request", {**GOOD, "route": "r" * 101}, {}, "invalid_request", {"route"}),
-    ("remark too long", "intake.request", {**GOOD, "remark": "x" * 501}, {}, "invalid_request", {"remark"}),
-    ("no offset", "intake.request", {**GOOD, "desired_time": "2030-01-01T10:00:00"}, {}, "invalid_request",
-     {"desired_time"}),
-    ("in the past", "intake.request", {**GOOD, "desired_time": "2020-01-01T10:00:00+09:00"}, {},
-     "invalid_request", {"desired_time"}),
-    ("beyond 30 days", "intake.request", {**GOOD, "desired_time": "2099-01-01T10:00:00+09:00"}, {},
-     "invalid_request", {"desired_time"}),
-    ("time zone", "intake.request", {**GOOD, "customer_timezone": "Mars/Base"}, {}, "invalid_request",
-     {"customer_timezone"}),
-    ("wrong type", "intake.request", {**GOOD, "phone": 821012345678}, {}, "invalid_request", {"phone"}),
-    ("two routings", "intake.request", {**GOOD, "routing": {"agent": "kim", "team": "t"}}, {}, "invalid_request",
-     {"routing.team"}),
+    (
+        "route too long",
+        "intake.request",
+        {**GOOD, "route": "r" * 101},
+        {},
+        "invalid_request",
+        {"route"},
+    ),
+    (
+        "remark too long",
+        "intake.request",
+        {**GOOD, "remark": "x" * 501},
+        {},
+        "invalid_request",
+        {"remark"},
+    ),
+    (
+        "no offset",
+        "intake.request",
+        {**GOOD, "desired_time": "2030-01-01T10:00:00"},
+        {},
+        "invalid_request",
+        {"desired_time"},
+    ),
+    (
+        "in the past",
+        "intake.request",
+        {**GOOD, "desired_time": "2020-01-01T10:00:00+09:00"},
+        {},
+        "invalid_request",
+        {"desired_time"},
+    ),
+    (
+        "beyond 30 days",
+        "intake.request",
+        {**GOOD, "desired_time": "2099-01-01T10:00:00+09:00"},
+        {},
+        "invalid_request",
+        {"desired_time"},
+    ),
+    (
+        "time zone",
+        "intake.request",
+        {**GOOD, "customer_timezone": "Mars/Base"},
+        {},
+        "invalid_request",
+        {"customer_timezone"},
+    ),
+    (
+        "wrong type",
+        "intake.request",
+        {**GOOD, "phone": 821012345678},
+        {},
+        "invalid_request",
+        {"phone"},
+    ),
+    (
+        "two routings",
+        "intake.request",
+        {**GOOD, "routing": {"agent": "kim", "team": "t"}},
+        {},
+        "invalid_request",
+        {"routing.team"},
+    ),
     ("unknown agent verb", "agent.kim.fly", {}, {}, "invalid_request", {"(subject)"}),
-    ("unknown admin verb", "admin.explode", {}, {"Callbacks-Actor": "sv"}, "invalid_request", {"(subject)"}),
+    (
+        "unknown admin verb",
+        "admin.explode",
+        {},
+        {"Callbacks-Actor": "sv"},
+        "invalid_request",
+        {"(subject)"},
+    ),
     ("unknown query", "query.everything", {}, {}, "invalid_request", {"(subject)"}),
-    ("no actor", "admin.cancel", {"callback_ids": [str(uuid.uuid4())]}, {}, "invalid_request",
-     {"(header Callbacks-Actor)"}),
-    ("bad role", "admin.cancel", {"callback_ids": [str(uuid.uuid4())]},
-     {"Callbacks-Actor": "x", "Callbacks-Role": "KING"}, "invalid_request", {"(header Callbacks-Role)"}),
-    ("not a uuid", "agent.kim.dial", {"callback_id": "nope"}, {}, "invalid_request", {"callback_id"}),
-    ("unknown callback", "agent.kim.dial", {"callback_id": str(uuid.uuid4())}, {}, "not_found", set()),
-    ("forbidden: agent edits directory", "admin.agent-upsert", {"agent_id": "kim", "name": "Kim"},
-     {"Callbacks-Actor": "kim"}, "forbidden", set()),
-    ("forbidden: supervisor edits directory", "admin.agent-upsert", {"agent_id": "x", "name": "X"},
-     {"Callbacks-Actor": "sv"}, "forbidden", set()),
+    (
+        "no actor",
+        "admin.cancel",
+        {"callback_ids": [str(uuid.uuid4())]},
+        {},
+        "invalid_request",
+        {"(header Callbacks-Actor)"},
+    ),
+    (
+        "bad role",
+        "admin.cancel",
+        {"callback_ids": [str(uuid.uuid4())]},
+        {"Callbacks-Actor": "x", "Callbacks-Role": "KING"},
+        "invalid_request",
+        {"(header Callbacks-Role)"},
+    ),
+    (
+        "not a uuid",
+        "agent.kim.dial",
+        {"callback_id": "nope"},
+        {},
+        "invalid_request",
+        {"callback_id"},
+    ),
+    (
+        "unknown callback",
+        "agent.kim.dial",
+        {"callback_id": str(uuid.uuid4())},
+        {},
+        "not_found",
+        set(),
+    ),
+    (
+        "forbidden: agent edits directory",
+        "admin.agent-upsert",
+        {"agent_id": "kim", "name": "Kim"},
+        {"Callbacks-Actor": "kim"},
+        "forbidden",
+        set(),
+    ),
+    (
+        "forbidden: supervisor edits directory",
+        "admin.agent-upsert",
+        {"agent_id": "x", "name": "X"},
+        {"Callbacks-Actor": "sv"},
+        "forbidden",
+        set(),
+    ),
     ("not found", "query.get", {"callback_id": str(uuid.uuid4())}, {}, "not_found", set()),
-    ("bulk too large", "admin.assign", {"callback_ids": [str(uuid.uuid4()) for _ in range(1001)],
-                                        "agent_ids": ["kim"]}, {"Callbacks-Actor": "sv"}, "invalid_request",
-     {"callback_ids"}),
+    (
+        "bulk too large",
+        "admin.assign",
+        {"callback_ids": [str(uuid.uuid4()) for _ in range(1001)], "agent_ids": ["kim"]},
+        {"Callbacks-Actor": "sv"},
+        "invalid_request",
+        {"callback_ids"},
+    ),
 ]
 
 
@@ -62,27 +191,41 @@ async def test_each_kind_of_bad_input_is_answered_and_records_nothing(
     launch: Callable[..., ServiceProcess], client: Client_
 ) -> None:
     launch()
-    await client.ok("admin.agent-upsert", {"agent_id": "kim", "name": "Kim"},
-                    **{"Callbacks_Actor": "boss", "Callbacks_Role": "ADMIN"})
+    await client.ok(
+        "admin.agent-upsert",
+        {"agent_id": "kim", "name": "Kim"},
+        **{"Callbacks_Actor": "boss", "Callbacks_Role": "ADMIN"},
+    )
     before = (await client.ok("query.health"))["log_position"]
     failures = []
     for what, subject, body, headers, code, fields in CASES:
         if isinstance(body, bytes):
             reply = await client.raw(subject, body, headers or None)
         else:
-            reply = await client.ask(subject, body, **{k.replace("-", "_"): v for k, v in headers.items()})
+            reply = await client.ask(
+                subject, body, **{k.replace("-", "_"): v for k, v in headers.items()}
+            )
         error = reply.get("error") or {}
         named = {d.get("field") for d in error.get("details", [])}
-        if reply.get("ok") is not False or error.get("code") != code or not fields <= named or not error.get("message"):
+        if (
+            reply.get("ok") is not False
+            or error.get("code") != code
+            or not fields <= named
+            or not error.get("message")
+        ):
             failures.append((what, reply))
 
     assert failures == []
-    assert (await client.ok("query.health"))["log_position"] == before, "a refused request recorded events"
+    assert (await client.ok("query.health"))["log_position"] == before, (
+        "a refused request recorded events"
+    )
     # And the service still serves.
     assert (await client.ok("intake.request", GOOD))["state"] == "QUEUED"
 
 
-async def test_a_huge_field_is_refused(launch: Callable[..., ServiceProcess], client: Client_) -> None:
+async def test_a_huge_field_is_refused(
+    launch: Callable[..., ServiceProcess], client: Client_
+) -> None:
     # NATS itself refuses messages over its max_payload (1 MiB by default), the same
     # bound the service puts on a body; below it, every field has its own bound.
     launch()

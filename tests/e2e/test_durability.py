@@ -8,12 +8,11 @@ import random
 from typing import TYPE_CHECKING, Any
 
 import pytest
-
-from tests.e2e.reply_check import check_published
-from tests.serve_support import callback_counts_by_request
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from adapters.messaging.streams import EVENTS, INTAKE, stream_name
+from tests.e2e.reply_check import check_published
+from tests.serve_support import callback_counts_by_request
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,7 +23,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 
 def body(n: int, tag: str) -> bytes:
-    return json.dumps({"request_id": f"{tag}-{n}", "phone": f"+82 10-{n:08d}", "route": "storm"}).encode()
+    return json.dumps(
+        {"request_id": f"{tag}-{n}", "phone": f"+82 10-{n:08d}", "route": "storm"}
+    ).encode()
 
 
 def callbacks_by_request(env: dict[str, str]) -> dict[str, int]:
@@ -42,7 +43,9 @@ async def drained(client: Client_, timeout: float = 60.0) -> None:
         if info.num_pending == 0 and info.num_ack_pending == 0:
             return
         if asyncio.get_running_loop().time() > deadline:
-            pytest.fail(f"intake not drained: {info.num_pending} pending, {info.num_ack_pending} unacked")
+            pytest.fail(
+                f"intake not drained: {info.num_pending} pending, {info.num_ack_pending} unacked"
+            )
         await asyncio.sleep(0.1)
 
 
@@ -51,19 +54,25 @@ async def test_requests_submitted_while_stopped_are_handled_once(
 ) -> None:
     launch().stop()  # creates the streams and the durable consumer, then goes away
     js = client.nc.jetstream()
-    acks = await asyncio.gather(*[js.publish(f"{client.prefix}.intake.submit", body(n, "off")) for n in range(500)])
+    acks = await asyncio.gather(
+        *[js.publish(f"{client.prefix}.intake.submit", body(n, "off")) for n in range(500)]
+    )
     assert all(a.stream == stream_name(INTAKE, client.prefix) for a in acks)
 
     launch()
     await drained(client)
     first = callbacks_by_request(service_env)
     head = (await client.ok("query.health"))["log_position"]
-    await asyncio.gather(*[js.publish(f"{client.prefix}.intake.submit", body(n, "off")) for n in range(500)])
+    await asyncio.gather(
+        *[js.publish(f"{client.prefix}.intake.submit", body(n, "off")) for n in range(500)]
+    )
     await drained(client)
 
     assert first == {f"off-{n}": 1 for n in range(500)}
     assert callbacks_by_request(service_env) == first
-    assert (await client.ok("query.health"))["log_position"] == head, "a resubmission recorded events"
+    assert (await client.ok("query.health"))["log_position"] == head, (
+        "a resubmission recorded events"
+    )
 
 
 async def test_every_acknowledged_submission_survives_sigkill(
@@ -77,7 +86,7 @@ async def test_every_acknowledged_submission_survives_sigkill(
         for n in range(1500):
             try:
                 await js.publish(f"{client.prefix}.intake.submit", body(n, "kill"), timeout=5)
-            except Exception:  # noqa: BLE001, S112 - an unacknowledged publish promises nothing
+            except Exception:
                 continue
             acked.append(f"kill-{n}")
             if n % 50 == 0:
@@ -92,8 +101,10 @@ async def test_every_acknowledged_submission_survives_sigkill(
     await drained(client, timeout=120)
 
     found = callbacks_by_request(service_env)
-    print(f"\nSIGKILL under load: {len(acked)} acknowledged, {len(found)} callbacks, "
-          f"{sum(1 for r in acked if found.get(r) != 1)} lost or duplicated")
+    print(
+        f"\nSIGKILL under load: {len(acked)} acknowledged, {len(found)} callbacks, "
+        f"{sum(1 for r in acked if found.get(r) != 1)} lost or duplicated"
+    )
     assert len(acked) > 500
     assert all(found.get(r) == 1 for r in acked)
     assert all(count == 1 for count in found.values())
@@ -102,15 +113,21 @@ async def test_every_acknowledged_submission_survives_sigkill(
 async def stream_positions(client: Client_) -> list[int]:
     js = client.nc.jetstream()
     stream = stream_name(EVENTS, client.prefix)
-    sub = await js.pull_subscribe(f"{client.prefix}.events.>", stream=stream,
-                                  config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+    sub = await js.pull_subscribe(
+        f"{client.prefix}.events.>",
+        stream=stream,
+        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
+    )
     positions: list[int] = []
     total = (await js.stream_info(stream)).state.messages
     while len(positions) < total:
         for msg in await sub.fetch(500, timeout=5):
             event = json.loads(msg.data)
             check_published(msg.subject.split(".", 1)[1], event)
-            assert msg.headers and msg.headers["Nats-Msg-Id"] == f"{event['aggregate_id']}:{event['version']}"
+            assert (
+                msg.headers
+                and msg.headers["Nats-Msg-Id"] == f"{event['aggregate_id']}:{event['version']}"
+            )
             positions.append(event["position"])
             await msg.ack()
     await sub.unsubscribe()
@@ -123,8 +140,17 @@ async def test_every_event_is_on_the_stream_once_in_log_order_across_crashes(
     rnd = random.Random(5)
     service = launch()
     for round_ in range(4):
-        sent = [client.ok("intake.request", {"request_id": f"r{round_}-{n}", "phone": f"+8210{rnd.randrange(10**8):08d}",
-                                             "route": "ev"}) for n in range(150)]
+        sent = [
+            client.ok(
+                "intake.request",
+                {
+                    "request_id": f"r{round_}-{n}",
+                    "phone": f"+8210{rnd.randrange(10**8):08d}",
+                    "route": "ev",
+                },
+            )
+            for n in range(150)
+        ]
         await asyncio.gather(*sent)
         await asyncio.sleep(rnd.uniform(0.0, 0.3))
         service.kill()  # the relay dies wherever it was
@@ -137,5 +163,7 @@ async def test_every_event_is_on_the_stream_once_in_log_order_across_crashes(
             break
         await asyncio.sleep(0.2)
 
-    print(f"\nevent stream after 4 SIGKILLs: {len(positions)} events, log head {health['log_position']}")
+    print(
+        f"\nevent stream after 4 SIGKILLs: {len(positions)} events, log head {health['log_position']}"
+    )
     assert positions == list(range(1, health["log_position"] + 1))

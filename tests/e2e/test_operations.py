@@ -29,7 +29,7 @@ def free_port() -> int:
 
 def scrape(port: int) -> tuple[str, dict[str, float]]:
     """The content type and every sample of /metrics (`name{labels}` → value)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         kind, text = response.headers["Content-Type"], response.read().decode()
     assert not well_formed(text), well_formed(text)
     samples = {}
@@ -40,8 +40,10 @@ def scrape(port: int) -> tuple[str, dict[str, float]]:
     return kind, samples
 
 
-SAMPLE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? '
-                    r"(-?[0-9.e+-]+|\+Inf|-Inf|NaN)$")
+SAMPLE = re.compile(
+    r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? '
+    r"(-?[0-9.e+-]+|\+Inf|-Inf|NaN)$"
+)
 
 
 def well_formed(text: str) -> list[str]:
@@ -50,8 +52,13 @@ def well_formed(text: str) -> list[str]:
     for line in text.splitlines():
         if line.startswith("# TYPE "):
             typed.add(line.split()[2])
-        elif line and not line.startswith("# HELP ") and (
-            not SAMPLE.match(line) or re.sub(r"(_bucket|_sum|_count)$", "", line.split("{")[0].split()[0]) not in typed
+        elif (
+            line
+            and not line.startswith("# HELP ")
+            and (
+                not SAMPLE.match(line)
+                or re.sub(r"(_bucket|_sum|_count)$", "", line.split("{")[0].split()[0]) not in typed
+            )
         ):
             bad.append(line)
     return bad
@@ -62,8 +69,22 @@ def request(n: int) -> dict[str, Any]:
 
 
 def health(env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "adapters.entrypoints.cli", "health", "--timeout", "3",  # noqa: S603
-                           *options], env=env, capture_output=True, text=True, timeout=30, check=False)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "adapters.entrypoints.cli",
+            "health",
+            "--timeout",
+            "3",
+            *options,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -73,7 +94,11 @@ def metrics_port() -> int:
 
 @pytest.fixture
 def service(launch: Callable[..., ServiceProcess], metrics_port: int) -> ServiceProcess:
-    return launch(CALLBACKS_METRICS_PORT=str(metrics_port), CALLBACKS_LOG_FORMAT="json", CALLBACKS_LOG_LEVEL="debug")
+    return launch(
+        CALLBACKS_METRICS_PORT=str(metrics_port),
+        CALLBACKS_LOG_FORMAT="json",
+        CALLBACKS_LOG_LEVEL="debug",
+    )
 
 
 async def test_metrics_count_requests_errors_commands_and_batches(
@@ -90,7 +115,10 @@ async def test_metrics_count_requests_errors_commands_and_batches(
     assert kind.startswith("text/plain; version=0.0.4")
     assert not refused["ok"]
     assert before['callbacks_requests_total{subject="intake.request"}'] == 4
-    assert before['callbacks_request_errors_total{subject="intake.request",code="invalid_request"}'] == 1
+    assert (
+        before['callbacks_request_errors_total{subject="intake.request",code="invalid_request"}']
+        == 1
+    )
     assert before['callbacks_commands_total{command="RequestCallback"}'] == 3
     assert before["callbacks_batch_size_count"] >= 1
     assert before["callbacks_batch_size_sum"] == 3
@@ -111,7 +139,11 @@ async def test_lags_return_to_zero_once_the_followers_caught_up(
     async def settled() -> dict[str, float]:
         for _ in range(100):
             _, samples = await asyncio.to_thread(scrape, metrics_port)
-            if samples["callbacks_projection_lag_events"] == samples["callbacks_relay_lag_events"] == 0:
+            if (
+                samples["callbacks_projection_lag_events"]
+                == samples["callbacks_relay_lag_events"]
+                == 0
+            ):
                 return samples
             await asyncio.sleep(0.05)
         pytest.fail(f"lags did not reach 0: {samples}")
@@ -122,14 +154,18 @@ async def test_lags_return_to_zero_once_the_followers_caught_up(
     assert samples["callbacks_relay_position"] == samples["callbacks_log_position"]
 
 
-async def test_json_logs_carry_the_request_id_as_correlation_id(service: ServiceProcess, client: Client_) -> None:
+async def test_json_logs_carry_the_request_id_as_correlation_id(
+    service: ServiceProcess, client: Client_
+) -> None:
     await client.ok("intake.request", request(20), Callbacks_Request_Id="trace-abc-123")
     await client.ok("intake.request", request(21))
     await client.ask("intake.request", {"request_id": "ops-bad", "phone": "12"})
     await asyncio.sleep(0.3)  # the log lines reach the pump thread
 
     entries = [json.loads(line) for line in service.lines if line.startswith("{")]
-    answered = {e.get("correlation_id"): e for e in entries if e["logger"] == "adapters.messaging.routes"}
+    answered = {
+        e.get("correlation_id"): e for e in entries if e["logger"] == "adapters.messaging.routes"
+    }
 
     assert answered["trace-abc-123"]["code"] == "ok"
     assert answered["ops-21"]["subject"].endswith(".intake.request")
@@ -151,10 +187,13 @@ async def test_health_command_exits_0_while_the_service_answers_and_1_when_it_is
 
 
 async def test_this_process_health_on_the_metrics_port_and_its_command(
-    service: ServiceProcess, metrics_port: int,
+    service: ServiceProcess,
+    metrics_port: int,
 ) -> None:
     def get() -> tuple[int, dict[str, Any]]:
-        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/health", timeout=5) as response:  # noqa: S310
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{metrics_port}/health", timeout=5
+        ) as response:
             return response.status, json.loads(response.read())
 
     status, body = await asyncio.to_thread(get)
@@ -163,7 +202,10 @@ async def test_this_process_health_on_the_metrics_port_and_its_command(
     gone = await asyncio.to_thread(health, service.env, "--process")
 
     assert status == 200
-    assert body == {"status": "ok", "checks": {"accepting": "ok", "event_loop": "ok", "nats": "ok", "database": "ok"}}
+    assert body == {
+        "status": "ok",
+        "checks": {"accepting": "ok", "event_loop": "ok", "nats": "ok", "database": "ok"},
+    }
     assert ready.returncode == 0, ready.stderr
     assert json.loads(ready.stdout)["status"] == "ok"
     assert gone.returncode == 1

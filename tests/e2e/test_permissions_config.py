@@ -16,8 +16,14 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "nats" / "permissions.conf"
-PASSWORDS = {"ivr": "change-me-ivr", "agent-kim": "change-me-kim", "agent-boss": "change-me-boss",
-             "supervisor": "change-me-supervisor", "monitor": "change-me-monitor", "cti": "change-me-cti"}
+PASSWORDS = {
+    "ivr": "change-me-ivr",
+    "agent-kim": "change-me-kim",
+    "agent-boss": "change-me-boss",
+    "supervisor": "change-me-supervisor",
+    "monitor": "change-me-monitor",
+    "cti": "change-me-cti",
+}
 
 # (user, subject, may publish?)
 MATRIX = [
@@ -63,8 +69,13 @@ async def listening_service(server: EmbeddedNatsServer) -> tuple[Any, set[tuple[
     return service, arrived
 
 
-async def publish_as(server: EmbeddedNatsServer, user: str, subjects: list[str], allowed: set[str],
-                     arrived: set[tuple[str, str]]) -> list[str]:
+async def publish_as(
+    server: EmbeddedNatsServer,
+    user: str,
+    subjects: list[str],
+    allowed: set[str],
+    arrived: set[tuple[str, str]],
+) -> list[str]:
     """Publishes `user`'s name on each subject; returns the server's refusals. Waits until
     the client has read one refusal per subject outside `allowed` and the service has seen
     every allowed one (or 10 s have passed): closing with unread refusals in the socket makes
@@ -74,16 +85,18 @@ async def publish_as(server: EmbeddedNatsServer, user: str, subjects: list[str],
     async def error(e: Exception) -> None:
         refusals.append(str(e))
 
-    nc = await nats.connect(server.url, user=user, password=PASSWORDS[user], error_cb=error,
-                            allow_reconnect=False)
+    nc = await nats.connect(
+        server.url, user=user, password=PASSWORDS[user], error_cb=error, allow_reconnect=False
+    )
     for subject in subjects:
         await nc.publish(subject, user.encode())
     await nc.flush()
     denied = sum(subject not in allowed for subject in subjects)
     expected = {(user, subject) for subject in subjects if subject in allowed}
     deadline = asyncio.get_running_loop().time() + 10  # a loaded machine delivers late, not never
-    while ((len(refusals) < denied or not expected <= arrived)
-           and asyncio.get_running_loop().time() < deadline):
+    while (
+        len(refusals) < denied or not expected <= arrived
+    ) and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.02)
     await nc.close()
     return refusals
@@ -109,8 +122,14 @@ async def test_each_user_publishes_exactly_where_its_role_allows(
 
 # Every request subject of CONTRACT.md, for every user of the sample config: the roles each
 # user holds, and the (role, subject) table of test_authorization_matrix.py.
-USER_ROLES = {"ivr": {"IVR"}, "agent-kim": {"AGENT"}, "agent-boss": {"ASSIGNER"},
-              "supervisor": {"SUPERVISOR", "ADMIN"}, "monitor": {"MONITOR"}, "cti": {"CTI"}}
+USER_ROLES = {
+    "ivr": {"IVR"},
+    "agent-kim": {"AGENT"},
+    "agent-boss": {"ASSIGNER"},
+    "supervisor": {"SUPERVISOR", "ADMIN"},
+    "monitor": {"MONITOR"},
+    "cti": {"CTI"},
+}
 USER_AGENT = {"agent-kim": "kim", "agent-boss": "boss"}
 # Where the sample config is meant to be narrower than the service: nowhere (each user
 # may publish exactly what its roles may do).
@@ -118,13 +137,23 @@ NARROWER: set[tuple[str, str]] = set()
 
 
 def _every_request_subject() -> list[str]:
-    from tests.e2e.test_authorization_matrix import ADMIN_VERBS, AGENT_VERBS, INTAKE_VERBS, QUERY_NAMES
+    from tests.e2e.test_authorization_matrix import (
+        ADMIN_VERBS,
+        AGENT_VERBS,
+        INTAKE_VERBS,
+        QUERY_NAMES,
+    )
 
-    return [*(f"callbacks.intake.{v}" for v in [*INTAKE_VERBS, "submit"]),
-            *(f"callbacks.agent.{a}.{v}" for a in ("kim", "lee", "boss") for v in AGENT_VERBS),
-            *(f"callbacks.admin.{v}" for v in ADMIN_VERBS), *(f"callbacks.query.{n}" for n in QUERY_NAMES),
-            "callbacks.cti.presence.kim", "callbacks.notify.agent.kim", "callbacks.events.x.Requested",
-            "callbacks.dead.intake"]
+    return [
+        *(f"callbacks.intake.{v}" for v in [*INTAKE_VERBS, "submit"]),
+        *(f"callbacks.agent.{a}.{v}" for a in ("kim", "lee", "boss") for v in AGENT_VERBS),
+        *(f"callbacks.admin.{v}" for v in ADMIN_VERBS),
+        *(f"callbacks.query.{n}" for n in QUERY_NAMES),
+        "callbacks.cti.presence.kim",
+        "callbacks.notify.agent.kim",
+        "callbacks.events.x.Requested",
+        "callbacks.dead.intake",
+    ]
 
 
 def _may_publish(user: str, subject: str) -> bool:
@@ -152,11 +181,18 @@ async def test_each_user_publishes_on_every_request_subject_exactly_as_its_role_
     service, arrived = await listening_service(server)
     subjects = _every_request_subject()
     for user in USER_ROLES:
-        await publish_as(server, user, subjects, {s for s in subjects if _may_publish(user, s)}, arrived)
+        await publish_as(
+            server, user, subjects, {s for s in subjects if _may_publish(user, s)}, arrived
+        )
     await asyncio.sleep(0.3)  # room for one that should not arrive
     await service.close()
 
-    wrong = [(user, subject, "may" if _may_publish(user, subject) else "may not")
-             for user in USER_ROLES for subject in subjects
-             if ((user, subject) in arrived) is not _may_publish(user, subject)]
-    assert wrong == [], f"{len(wrong)} cells differ from the role table (user, subject, expected): {wrong}"
+    wrong = [
+        (user, subject, "may" if _may_publish(user, subject) else "may not")
+        for user in USER_ROLES
+        for subject in subjects
+        if ((user, subject) in arrived) is not _may_publish(user, subject)
+    ]
+    assert wrong == [], (
+        f"{len(wrong)} cells differ from the role table (user, subject, expected): {wrong}"
+    )

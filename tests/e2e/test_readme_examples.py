@@ -17,7 +17,6 @@ import pytest
 from nats.js.errors import NotFoundError
 
 from adapters.messaging.streams import DEAD_LETTERS, EVENTS, INTAKE, stream_name
-
 from tests.e2e.conftest import Client_ as Client
 from tests.e2e.reply_check import check_reply
 
@@ -49,13 +48,25 @@ def readme_requests() -> list[tuple[str, str, dict[str, str]]]:
 
 def test_the_readme_has_examples_for_each_flow() -> None:
     subjects = [s for s, _, _ in readme_requests()]
-    assert {"callbacks.intake.request", "callbacks.intake.submit", "callbacks.admin.assign",
-            "callbacks.agent.kim.dial", "callbacks.agent.kim.complete", "callbacks.query.list"} <= set(subjects)
+    assert {
+        "callbacks.intake.request",
+        "callbacks.intake.submit",
+        "callbacks.admin.assign",
+        "callbacks.agent.kim.dial",
+        "callbacks.agent.kim.complete",
+        "callbacks.query.list",
+    } <= set(subjects)
 
 
-async def test_every_readme_example_works(launch: Callable[..., ServiceProcess], client: Client) -> None:
+async def test_every_readme_example_works(
+    launch: Callable[..., ServiceProcess], client: Client
+) -> None:
     js = client.nc.jetstream()
-    for stream in (INTAKE, EVENTS, DEAD_LETTERS):  # the default prefix's streams: fresh for each run
+    for stream in (
+        INTAKE,
+        EVENTS,
+        DEAD_LETTERS,
+    ):  # the default prefix's streams: fresh for each run
         with contextlib.suppress(NotFoundError):
             await js.delete_stream(stream_name(stream, "callbacks"))
     launch(CALLBACKS_PREFIX="callbacks")  # the README's subjects, verbatim

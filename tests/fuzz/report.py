@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 @dataclass
 class FuzzReport:
-    phases: dict[str, Counter[str]] = field(default_factory=dict)  # phase -> subject -> payloads sent
+    phases: dict[str, Counter[str]] = field(
+        default_factory=dict
+    )  # phase -> subject -> payloads sent
     codes: Counter[str] = field(default_factory=Counter)
     crashes: int = 0
     unanswered: int = 0

@@ -38,12 +38,35 @@ SUBJECTS: list[tuple[str, str, str]] = [
     ("intake.submit", "intake.submit", "submit"),  # JetStream: outcome on notify.intake
     ("intake.cancel", "intake.cancel", "intake"),  # additions (README)
     ("intake.abandon", "intake.abandon", "intake"),
-    *[(f"agent.{v}", f"agent.{{id}}.{v}", "agent") for v in
-      ("schedule", "dial", "dial-result", "complete", "finish", "list", "pending")],
-    *[(f"admin.{v}", f"admin.{v}", "admin") for v in
-      ("create", "assign", "unassign", "reschedule", "cancel", "recreate", "agent-upsert")],
-    *[(f"query.{v}", f"query.{v}", "query") for v in
-      ("health", "get", "list", "search", "history", "assignment-summary", "agent-counts", "treatment-rate")],
+    *[
+        (f"agent.{v}", f"agent.{{id}}.{v}", "agent")
+        for v in ("schedule", "dial", "dial-result", "complete", "finish", "list", "pending")
+    ],
+    *[
+        (f"admin.{v}", f"admin.{v}", "admin")
+        for v in (
+            "create",
+            "assign",
+            "unassign",
+            "reschedule",
+            "cancel",
+            "recreate",
+            "agent-upsert",
+        )
+    ],
+    *[
+        (f"query.{v}", f"query.{v}", "query")
+        for v in (
+            "health",
+            "get",
+            "list",
+            "search",
+            "history",
+            "assignment-summary",
+            "agent-counts",
+            "treatment-rate",
+        )
+    ],
     ("cti.presence", "cti.presence.{id}", "cti"),
 ]
 FAMILY = {name: family for name, _, family in SUBJECTS}
@@ -55,10 +78,44 @@ KNOWN_IDS: list[str] = []
 AGENTS = ["kim", "lee", "boss"]  # seeded: kim and lee call, boss also assigns
 
 EDGE_CHARS = [
-    "\u0000", "\u0001", "\u001f", "\u007f", "\u200b", "\u200e", "\u200f", "\u202a", "\u202e", "\u2066",
-    "\ufeff", "\ufffd", "\uffff", "\U0010ffff", "\U0001f642", "\U0001f469\u200d\U0001f469\u200d\U0001f467",
-    "e\u0301", "\u0130", "\u00df", "\u216b", "\u0663", "\uff11", "\u0e51", "\t", " ", "\u3000", "\u00a0",
-    "\\", "\"", "'", "<script>", "%s", "{}", "\u0645\u0631\u062d\u0628\u0627", "\ud55c\uad6d\uc5b4", ".", "*", ">",
+    "\u0000",
+    "\u0001",
+    "\u001f",
+    "\u007f",
+    "\u200b",
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202e",
+    "\u2066",
+    "\ufeff",
+    "\ufffd",
+    "\uffff",
+    "\U0010ffff",
+    "\U0001f642",
+    "\U0001f469\u200d\U0001f469\u200d\U0001f467",
+    "e\u0301",
+    "\u0130",
+    "\u00df",
+    "\u216b",
+    "\u0663",
+    "\uff11",
+    "\u0e51",
+    "\t",
+    " ",
+    "\u3000",
+    "\u00a0",
+    "\\",
+    '"',
+    "'",
+    "<script>",
+    "%s",
+    "{}",
+    "\u0645\u0631\u062d\u0628\u0627",
+    "\ud55c\uad6d\uc5b4",
+    ".",
+    "*",
+    ">",
 ]
 text_piece = st.one_of(st.sampled_from(EDGE_CHARS), st.characters(codec="utf-8"))
 
@@ -133,12 +190,18 @@ def _times(with_offset: bool = True) -> st.SearchStrategy[str]:
         text = value.isoformat()
         return text[:-6] if not with_offset else text
 
-    return st.builds(build, st.integers(-60 * 24 * 40, 60 * 24 * 40),
-                     st.sampled_from([0, 540, -300, 330, 840, -720]), st.booleans())
+    return st.builds(
+        build,
+        st.integers(-60 * 24 * 40, 60 * 24 * 40),
+        st.sampled_from([0, 540, -300, 330, 840, -720]),
+        st.booleans(),
+    )
 
 
 def _dates() -> st.SearchStrategy[str]:
-    return st.dates(min_value=datetime(2020, 1, 1).date(), max_value=datetime(2035, 1, 1).date()).map(str)
+    return st.dates(
+        min_value=datetime(2020, 1, 1).date(), max_value=datetime(2035, 1, 1).date()
+    ).map(str)
 
 
 def _ids() -> st.SearchStrategy[str]:
@@ -146,15 +209,43 @@ def _ids() -> st.SearchStrategy[str]:
     return st.one_of(known, st.uuids().map(str))
 
 
-PHONES = ["+82 10-1234-5678", "0212345678", "02-555-0101", "(02) 555.0101", "+821012345678", "123",
-          "+", "", "1234567", "123456789012345", "1234567890123456", "\u0660\u0662\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668",
-          "\uff10\uff12\uff11\uff12\uff13\uff14\uff15\uff16\uff17", "02\u200f12345678", "+82 10-1234-5678\u0000"]
+PHONES = [
+    "+82 10-1234-5678",
+    "0212345678",
+    "02-555-0101",
+    "(02) 555.0101",
+    "+821012345678",
+    "123",
+    "+",
+    "",
+    "1234567",
+    "123456789012345",
+    "1234567890123456",
+    "\u0660\u0662\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668",
+    "\uff10\uff12\uff11\uff12\uff13\uff14\uff15\uff16\uff17",
+    "02\u200f12345678",
+    "+82 10-1234-5678\u0000",
+]
 NAMED: dict[str, st.SearchStrategy[Any]] = {
     "phone": st.one_of(st.sampled_from(PHONES), any_text),
-    "route": st.one_of(st.sampled_from(["billing", "tech", "vip", " billing ", "\U0001f642", "\u202ebilling"]), any_text),
+    "route": st.one_of(
+        st.sampled_from(["billing", "tech", "vip", " billing ", "\U0001f642", "\u202ebilling"]),
+        any_text,
+    ),
     "request_id": st.one_of(st.uuids().map(lambda u: f"fz-{u}"), any_text),
-    "customer_timezone": st.sampled_from(["Asia/Seoul", "UTC", "Europe/Berlin", "Mars/Base", "", "asia/seoul",
-                                          "../../etc/passwd", "Etc/GMT+14", "\u0000"]),
+    "customer_timezone": st.sampled_from(
+        [
+            "Asia/Seoul",
+            "UTC",
+            "Europe/Berlin",
+            "Mars/Base",
+            "",
+            "asia/seoul",
+            "../../etc/passwd",
+            "Etc/GMT+14",
+            "\u0000",
+        ]
+    ),
     "agent": st.one_of(st.sampled_from([*AGENTS, "ghost", ""]), any_text),
     "agent_id": st.one_of(st.sampled_from([*AGENTS, "ghost", ""]), any_text),
     "assigner": st.one_of(st.sampled_from([*AGENTS, "sv-fuzz"]), any_text),
@@ -177,7 +268,9 @@ def set_known_ids(ids: list[str]) -> None:
     _instances.clear()
 
 
-def instance(node: dict[str, Any], root: dict[str, Any], key: str | None = None, depth: int = 0) -> st.SearchStrategy[Any]:
+def instance(
+    node: dict[str, Any], root: dict[str, Any], key: str | None = None, depth: int = 0
+) -> st.SearchStrategy[Any]:
     """Something shaped like `node` (not necessarily valid in every detail); built once."""
     cache_key = (id(node), key, depth)
     if cache_key not in _instances:
@@ -185,15 +278,20 @@ def instance(node: dict[str, Any], root: dict[str, Any], key: str | None = None,
     return _instances[cache_key]
 
 
-def _instance(node: dict[str, Any], root: dict[str, Any], key: str | None, depth: int) -> st.SearchStrategy[Any]:
+def _instance(
+    node: dict[str, Any], root: dict[str, Any], key: str | None, depth: int
+) -> st.SearchStrategy[Any]:
     node = resolve(node, root)
     if key in NAMED and depth > 0:
         return NAMED[key]
     if "anyOf" in node:
         alts = [resolve(a, root) for a in node["anyOf"]]
         real = [a for a in alts if a.get("type") != "null"]
-        return st.one_of(*[instance(a, root, key, depth) for a in real], st.none()) if len(real) < len(alts) \
+        return (
+            st.one_of(*[instance(a, root, key, depth) for a in real], st.none())
+            if len(real) < len(alts)
             else st.one_of(*[instance(a, root, key, depth) for a in real])
+        )
     if "enum" in node:
         return st.sampled_from(node["enum"])
     kind = node.get("type")
@@ -212,14 +310,18 @@ def _instance(node: dict[str, Any], root: dict[str, Any], key: str | None, depth
     if kind == "boolean":
         return st.booleans()
     if kind == "array":
-        return st.lists(instance(node.get("items", {}), root, key and key.rstrip("s"), depth + 1),
-                        max_size=min(node.get("maxItems", 5), 5))
+        return st.lists(
+            instance(node.get("items", {}), root, key and key.rstrip("s"), depth + 1),
+            max_size=min(node.get("maxItems", 5), 5),
+        )
     if kind == "object":
         props = node.get("properties", {})
         required = set(node.get("required", []))
         return st.fixed_dictionaries(
             {k: instance(v, root, k, depth + 1) for k, v in props.items() if k in required},
-            optional={k: instance(v, root, k, depth + 1) for k, v in props.items() if k not in required},
+            optional={
+                k: instance(v, root, k, depth + 1) for k, v in props.items() if k not in required
+            },
         )
     return st.none()
 
@@ -228,7 +330,9 @@ def _instance(node: dict[str, Any], root: dict[str, Any], key: str | None, depth
 JSON_TYPES = ["string", "integer", "number", "boolean", "null", "array", "object"]
 
 
-def _sites(value: Any, node: dict[str, Any], root: dict[str, Any], path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+def _sites(
+    value: Any, node: dict[str, Any], root: dict[str, Any], path: tuple[Any, ...] = ()
+) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Every object of the instance that the schema describes: (path, its schema)."""
     node = non_null(node, root)
     found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
@@ -256,15 +360,27 @@ def _uuidish(rng: random.Random, n: int) -> list[str]:
 
 
 def _rng_text(rng: random.Random, n: int) -> str:
-    return "".join(rng.choice(EDGE_CHARS) if rng.random() < 0.4 else chr(rng.choice([rng.randrange(32, 127),
-                   rng.randrange(0xA0, 0xD7FF), rng.randrange(0xE000, 0x10FFFF)])) for _ in range(n))
+    return "".join(
+        rng.choice(EDGE_CHARS)
+        if rng.random() < 0.4
+        else chr(
+            rng.choice(
+                [
+                    rng.randrange(32, 127),
+                    rng.randrange(0xA0, 0xD7FF),
+                    rng.randrange(0xE000, 0x10FFFF),
+                ]
+            )
+        )
+        for _ in range(n)
+    )
 
 
 def _wrong_value(rng: random.Random, kind: str) -> Any:
     if kind == "string":
         return _rng_text(rng, rng.randrange(0, 12))
     if kind == "integer":
-        return rng.choice([0, -1, 7, 2**63, -(2**63) - 1, 10**40, rng.randrange(-10**9, 10**9)])
+        return rng.choice([0, -1, 7, 2**63, -(2**63) - 1, 10**40, rng.randrange(-(10**9), 10**9)])
     if kind == "number":
         return rng.choice([0.5, -1.25, 1e308, 3.14159, -0.001, 2.5e-300])
     if kind == "boolean":
@@ -276,18 +392,59 @@ def _wrong_value(rng: random.Random, kind: str) -> Any:
     return rng.choice([{}, {"a": 1}, {"": None}, {"callback_id": {}}])
 
 
-EXTRA_KEYS = ["colour", "agentId", "callbackId", "Request_id", "ok", "__proto__", "\u0000", "", "\U0001f642",
-              "request_id\u200b", "ROUTE", "callback_ids ", "$where", "a" * 300]
+EXTRA_KEYS = [
+    "colour",
+    "agentId",
+    "callbackId",
+    "Request_id",
+    "ok",
+    "__proto__",
+    "\u0000",
+    "",
+    "\U0001f642",
+    "request_id\u200b",
+    "ROUTE",
+    "callback_ids ",
+    "$where",
+    "a" * 300,
+]
 BAD_FORMATS = {
-    "uuid": ["nope", "0b3c6d2e-5f0a-4c1e-9a57-2f8d1e4b7c9g", "", "0b3c6d2e5f0a4c1e9a572f8d1e4b7c9",
-             "\u0660b3c6d2e-5f0a-4c1e-9a57-2f8d1e4b7c90", "' OR 1=1 --", "null", "0b3c6d2e-5f0a-4c1e-9a57"],
-    "date-time": ["2030-01-01T10:00:00", "tomorrow", "2030-13-01T10:00:00+09:00", "2030-01-01T25:00:00Z",
-                  "2030-02-30T10:00:00+09:00", "", "2030-01-01T10:00:00+25:00", "\U0001f642", "2030-01-01"],
-    "date": ["2026-13-01", "yesterday", "2026-02-30", "", "26-1-1", "2026/01/01", "2026-01-01T00:00:00+09:00x"],
+    "uuid": [
+        "nope",
+        "0b3c6d2e-5f0a-4c1e-9a57-2f8d1e4b7c9g",
+        "",
+        "0b3c6d2e5f0a4c1e9a572f8d1e4b7c9",
+        "\u0660b3c6d2e-5f0a-4c1e-9a57-2f8d1e4b7c90",
+        "' OR 1=1 --",
+        "null",
+        "0b3c6d2e-5f0a-4c1e-9a57",
+    ],
+    "date-time": [
+        "2030-01-01T10:00:00",
+        "tomorrow",
+        "2030-13-01T10:00:00+09:00",
+        "2030-01-01T25:00:00Z",
+        "2030-02-30T10:00:00+09:00",
+        "",
+        "2030-01-01T10:00:00+25:00",
+        "\U0001f642",
+        "2030-01-01",
+    ],
+    "date": [
+        "2026-13-01",
+        "yesterday",
+        "2026-02-30",
+        "",
+        "26-1-1",
+        "2026/01/01",
+        "2026-01-01T00:00:00+09:00x",
+    ],
 }
 
 
-def mutations_of(doc: dict[str, Any], root: dict[str, Any]) -> list[tuple[str, tuple[Any, ...], str | None]]:
+def mutations_of(
+    doc: dict[str, Any], root: dict[str, Any]
+) -> list[tuple[str, tuple[Any, ...], str | None]]:
     """Every (kind, path of the object, key) that surely makes `doc` invalid."""
     found: list[tuple[str, tuple[Any, ...], str | None]] = []
     for path, node in _sites(doc, root, root):
@@ -313,8 +470,14 @@ def mutations_of(doc: dict[str, Any], root: dict[str, Any]) -> list[tuple[str, t
     return found
 
 
-def mutate(doc: dict[str, Any], root: dict[str, Any], rng: random.Random,
-           kind: str, path: tuple[Any, ...], key: str | None) -> str:
+def mutate(
+    doc: dict[str, Any],
+    root: dict[str, Any],
+    rng: random.Random,
+    kind: str,
+    path: tuple[Any, ...],
+    key: str | None,
+) -> str:
     """Applies one of `mutations_of(doc)` in place; returns its name for the report."""
     target = _get(doc, path)
     node = non_null(resolve(root, root) if not path else _schema_at(root, path), root)
@@ -343,7 +506,9 @@ def mutate(doc: dict[str, Any], root: dict[str, Any], rng: random.Random,
         target[key] = piece * n
         return f"string_too_long:{n}"
     if kind == "array_too_long":
-        n = spec["maxItems"] + rng.choice([1, 1, 1, 2, 50, 2000, 20000 if rng.random() < 0.2 else 3])
+        n = spec["maxItems"] + rng.choice(
+            [1, 1, 1, 2, 50, 2000, 20000 if rng.random() < 0.2 else 3]
+        )
         item = non_null(spec.get("items", {}), root)
         if item.get("format") == "uuid":
             target[key] = _uuidish(rng, n)
@@ -360,8 +525,16 @@ def mutate(doc: dict[str, Any], root: dict[str, Any], rng: random.Random,
         return "integer_out_of_range"
     if kind == "enum_violation":
         good = spec["enum"]
-        options = [good[0].lower(), f" {good[0]}", f"{good[0]}\u200f", good[0] + "X", "", "\u0000",
-                   good[0].replace("I", "\u0130"), good[0].replace("A", "\u0410")]
+        options = [
+            good[0].lower(),
+            f" {good[0]}",
+            f"{good[0]}\u200f",
+            good[0] + "X",
+            "",
+            "\u0000",
+            good[0].replace("I", "\u0130"),
+            good[0].replace("A", "\u0410"),
+        ]
         target[key] = rng.choice([o for o in options if o not in good])
         return "enum_violation"
     target[key] = rng.choice(BAD_FORMATS[spec["format"]])
@@ -380,18 +553,45 @@ def _deep(depth: int, leaf: str = "0") -> str:
 
 
 BODY_MUTATIONS: dict[str, list[bytes]] = {
-    "not_json": [b"{oops", b"hello", b"{'a': 1}", b'{"a":}', b"{,}", b"\x00\x01\x02", b'{"a" 1}', b"<xml/>",
-                 b"\x1f\x8b\x08\x00compressed", b"\x00", b"{\x00}"],
-    "invalid_utf8": [b'{"phone": "\xff"}', b"\xc3\x28", b'{"route": "\xed\xa0\x80"}', b"\xfe\xff{}",
-                     b'{"request_id": "\xf4\x90\x80\x80"}', b'{"a": "\xc0\xaf"}', b"\xff" * 1000],
+    "not_json": [
+        b"{oops",
+        b"hello",
+        b"{'a': 1}",
+        b'{"a":}',
+        b"{,}",
+        b"\x00\x01\x02",
+        b'{"a" 1}',
+        b"<xml/>",
+        b"\x1f\x8b\x08\x00compressed",
+        b"\x00",
+        b"{\x00}",
+    ],
+    "invalid_utf8": [
+        b'{"phone": "\xff"}',
+        b"\xc3\x28",
+        b'{"route": "\xed\xa0\x80"}',
+        b"\xfe\xff{}",
+        b'{"request_id": "\xf4\x90\x80\x80"}',
+        b'{"a": "\xc0\xaf"}',
+        b"\xff" * 1000,
+    ],
     "non_object": [b"[]", b"[1, 2]", b"1", b'"text"', b"null", b"true", b"-0.0e-0", b"[{}]"],
     "not_a_number": [b'{"page_size": NaN}', b'{"min_position": Infinity}', b'{"a": -Infinity}'],
-    "duplicate_key": [b'{"callback_id": "x", "callback_id": "y"}', b'{"a": 1, "a": 1}',
-                      b'{"routing": {"agent": "kim", "agent": "lee"}}'],
+    "duplicate_key": [
+        b'{"callback_id": "x", "callback_id": "y"}',
+        b'{"a": 1, "a": 1}',
+        b'{"routing": {"agent": "kim", "agent": "lee"}}',
+    ],
     # Deeper than ~900 levels: see test_fuzz_wire.test_very_deep_json_still_gets_a_reply (a known bug).
     "deep_nesting": [_deep(d).encode() for d in (MAX_DEPTH + 1, MAX_DEPTH + 2, 100, 500)],
-    "deep_array": [('{"callback_ids":' + "[" * d + "]" * d + "}").encode() for d in (MAX_DEPTH + 1, 500)],
-    "lone_surrogate": [b'{"route": "\\ud800"}', b'{"remark": "\\udfff\\ud800"}', b'{"phone": "\\ud83d"}'],
+    "deep_array": [
+        ('{"callback_ids":' + "[" * d + "]" * d + "}").encode() for d in (MAX_DEPTH + 1, 500)
+    ],
+    "lone_surrogate": [
+        b'{"route": "\\ud800"}',
+        b'{"remark": "\\udfff\\ud800"}',
+        b'{"phone": "\\ud83d"}',
+    ],
     "bom": [b'\xef\xbb\xbf{"request_id": "r"}'],
     "trailing_garbage": [b"{} {}", b"{}x", b'{"a": 1}]'],
 }
@@ -403,8 +603,17 @@ def body_cases(name: str) -> st.SearchStrategy[list[Case]]:
 
     @st.composite
     def build(draw: st.DrawFn) -> list[Case]:
-        return [Case(name, _tail(draw, name, invalid=True), body, draw(_headers(name, invalid=True)), m, True)
-                for m, body in bodies]
+        return [
+            Case(
+                name,
+                _tail(draw, name, invalid=True),
+                body,
+                draw(_headers(name, invalid=True)),
+                m,
+                True,
+            )
+            for m, body in bodies
+        ]
 
     return build()
 
@@ -434,13 +643,23 @@ def invalid_cases(draw: st.DrawFn, name: str, per_draw: int = 20) -> list[Case]:
                 break
         else:
             body, applied = b"{" + b'"x": 1, ' * 10 + b"}", ["not_json"]
-        cases.append(Case(name, _tail(draw, name, invalid=True), body,
-                          draw(_headers(name, invalid=True)), "+".join(applied), True))
+        cases.append(
+            Case(
+                name,
+                _tail(draw, name, invalid=True),
+                body,
+                draw(_headers(name, invalid=True)),
+                "+".join(applied),
+                True,
+            )
+        )
     return cases
 
 
 def _encode(rng: random.Random, doc: Any) -> bytes:
-    text = json.dumps(doc, ensure_ascii=rng.random() < 0.5, separators=rng.choice([(",", ":"), (", ", ": ")]))
+    text = json.dumps(
+        doc, ensure_ascii=rng.random() < 0.5, separators=rng.choice([(",", ":"), (", ", ": ")])
+    )
     return text.encode("utf-8", "surrogatepass")
 
 
@@ -470,23 +689,54 @@ def _headers(name: str, *, invalid: bool) -> st.SearchStrategy[dict[str, str] | 
 
 
 def _headers_of(family: str) -> st.SearchStrategy[dict[str, str] | None]:
-    odd = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\n\x00:"), max_size=220)
+    odd = st.text(
+        alphabet=st.characters(codec="utf-8", exclude_characters="\r\n\x00:"), max_size=220
+    )
     if family == "admin":
         return st.one_of(
             st.just({"Callbacks-Actor": "sv-fuzz"}),
             st.just({"Callbacks-Actor": "root-fuzz", "Callbacks-Role": "ADMIN"}),
             st.sampled_from([{"Callbacks-Actor": a} for a in AGENTS]),
-            st.builds(lambda a, r: {"Callbacks-Actor": a, "Callbacks-Role": r}, odd,
-                      st.one_of(st.sampled_from(["ADMIN", "SUPERVISOR", "ASSIGNER", "MONITOR", "IVR", "AGENT",
-                                                 "SYSTEM", "admin", " king "]), odd)),
+            st.builds(
+                lambda a, r: {"Callbacks-Actor": a, "Callbacks-Role": r},
+                odd,
+                st.one_of(
+                    st.sampled_from(
+                        [
+                            "ADMIN",
+                            "SUPERVISOR",
+                            "ASSIGNER",
+                            "MONITOR",
+                            "IVR",
+                            "AGENT",
+                            "SYSTEM",
+                            "admin",
+                            " king ",
+                        ]
+                    ),
+                    odd,
+                ),
+            ),
             st.none(),
         )
     if family == "query":
-        return st.one_of(st.none(), st.builds(lambda r: {"Callbacks-Role": r}, st.one_of(
-            st.sampled_from(["ADMIN", "SUPERVISOR", "ASSIGNER", "MONITOR", "IVR", "AGENT", "monitor"]), odd)))
+        return st.one_of(
+            st.none(),
+            st.builds(
+                lambda r: {"Callbacks-Role": r},
+                st.one_of(
+                    st.sampled_from(
+                        ["ADMIN", "SUPERVISOR", "ASSIGNER", "MONITOR", "IVR", "AGENT", "monitor"]
+                    ),
+                    odd,
+                ),
+            ),
+        )
     if family in ("intake", "submit"):
         return st.one_of(st.none(), st.builds(lambda a: {"Callbacks-Actor": a}, odd))
-    return st.one_of(st.none(), st.builds(lambda a: {"Callbacks-Actor": a, "Callbacks-Role": "ADMIN"}, odd))
+    return st.one_of(
+        st.none(), st.builds(lambda a: {"Callbacks-Actor": a, "Callbacks-Role": "ADMIN"}, odd)
+    )
 
 
 # ---------------------------------------------------------------- boundary requests (may be accepted)
@@ -517,8 +767,11 @@ def edge(doc: dict[str, Any], root: dict[str, Any], rng: random.Random) -> str:
         n = rng.choice([0, 1, limit, limit + 1])
         item = non_null(spec.get("items", {}), root)
         if item.get("format") == "uuid":
-            target[key] = (KNOWN_IDS * (n // max(len(KNOWN_IDS), 1) + 1))[:n] if KNOWN_IDS and rng.random() < 0.5 \
+            target[key] = (
+                (KNOWN_IDS * (n // max(len(KNOWN_IDS), 1) + 1))[:n]
+                if KNOWN_IDS and rng.random() < 0.5
                 else _uuidish(rng, n)
+            )
         elif "enum" in item:
             target[key] = [item["enum"][i % len(item["enum"])] for i in range(n)]
         else:
@@ -526,15 +779,26 @@ def edge(doc: dict[str, Any], root: dict[str, Any], rng: random.Random) -> str:
         return f"edge_array:{key}:{n}"
     if spec.get("format") == "date-time":
         now = datetime.now(UTC)
-        target[key] = rng.choice(["2030-01-01T10:00:00", "2000-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00",
-                                  "0001-01-01T00:00:00-12:00", "2026-11-23T14:30:00.123456789+09:00",
-                                  (now + timedelta(days=30, minutes=-1)).isoformat(),
-                                  (now + timedelta(days=30, minutes=1)).isoformat(),
-                                  (now - timedelta(minutes=1)).isoformat(), (now - timedelta(minutes=3)).isoformat(),
-                                  (now + timedelta(minutes=1)).isoformat(), (now + timedelta(hours=3)).isoformat()])
+        target[key] = rng.choice(
+            [
+                "2030-01-01T10:00:00",
+                "2000-01-01T00:00:00Z",
+                "9999-12-31T23:59:59+14:00",
+                "0001-01-01T00:00:00-12:00",
+                "2026-11-23T14:30:00.123456789+09:00",
+                (now + timedelta(days=30, minutes=-1)).isoformat(),
+                (now + timedelta(days=30, minutes=1)).isoformat(),
+                (now - timedelta(minutes=1)).isoformat(),
+                (now - timedelta(minutes=3)).isoformat(),
+                (now + timedelta(minutes=1)).isoformat(),
+                (now + timedelta(hours=3)).isoformat(),
+            ]
+        )
         return f"edge_time:{key}"
     if spec.get("format") == "date":
-        target[key] = rng.choice(["0001-01-01", "9999-12-31", "2026-02-28", "2028-02-29", str(datetime.now(UTC).date())])
+        target[key] = rng.choice(
+            ["0001-01-01", "9999-12-31", "2026-02-28", "2028-02-29", str(datetime.now(UTC).date())]
+        )
         return f"edge_date:{key}"
     if "enum" in spec:
         target[key] = rng.choice(spec["enum"])
@@ -575,8 +839,19 @@ def boundary_cases(draw: st.DrawFn, name: str, per_draw: int = 10) -> list[Case]
             body, what = _special(name, root, rng)
         else:
             edged = json.loads(json.dumps(doc))
-            what = "+".join(edge(edged, root, rng) for _ in range(rng.choice([0, 1, 1, 2]))) or "as_drawn"
+            what = (
+                "+".join(edge(edged, root, rng) for _ in range(rng.choice([0, 1, 1, 2])))
+                or "as_drawn"
+            )
             body = _encode(rng, edged)
-        cases.append(Case(name, _tail(draw, name, invalid=False), body, draw(_headers(name, invalid=False)), what,
-                          False))
+        cases.append(
+            Case(
+                name,
+                _tail(draw, name, invalid=False),
+                body,
+                draw(_headers(name, invalid=False)),
+                what,
+                False,
+            )
+        )
     return cases

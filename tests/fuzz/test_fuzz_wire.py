@@ -39,10 +39,19 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.e2e]
 
-DOCUMENTED = {"invalid_request", "not_found", "invalid_transition", "forbidden", "conflict", "unavailable"}
+DOCUMENTED = {
+    "invalid_request",
+    "not_found",
+    "invalid_transition",
+    "forbidden",
+    "conflict",
+    "unavailable",
+}
 ADMIN = {"Callbacks-Actor": "root-fuzz", "Callbacks-Role": "ADMIN"}
 SV = {"Callbacks-Actor": "sv-fuzz"}
-INVALID_DRAWS = 20  # hypothesis examples per subject; each yields 20 refusals (strategies.invalid_cases)
+INVALID_DRAWS = (
+    20  # hypothesis examples per subject; each yields 20 refusals (strategies.invalid_cases)
+)
 BOUNDARY_DRAWS = 11  # ... each yields 10 boundary requests
 CONCURRENCY = 200
 BIG = 64 * 1024  # bodies above this go a few at a time (the service's pending-bytes limit)
@@ -51,7 +60,9 @@ TIMEOUT = 10.0
 
 # ---------------------------------------------------------------- one service for the module
 @pytest.fixture(scope="module")
-def service(nats_server: EmbeddedNatsServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+def service(
+    nats_server: EmbeddedNatsServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
     process = ServiceProcess.on_sqlite(tmp_path_factory.mktemp("fuzz"), nats_server.url, "fz")
     yield process
     alive = process.proc is not None and process.proc.poll() is None
@@ -70,23 +81,34 @@ class Wire:
     def __init__(self, nc: Client, prefix: str) -> None:
         self.nc, self.prefix = nc, prefix
 
-    async def reply(self, tail: str, body: bytes, headers: dict[str, str] | None = None,
-                    timeout: float = TIMEOUT) -> dict[str, Any] | str:
+    async def reply(
+        self,
+        tail: str,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        timeout: float = TIMEOUT,
+    ) -> dict[str, Any] | str:
         try:
-            msg = await self.nc.request(f"{self.prefix}.{tail}", body, timeout=timeout, headers=headers)
+            msg = await self.nc.request(
+                f"{self.prefix}.{tail}", body, timeout=timeout, headers=headers
+            )
         except NatsTimeout:
             return "no reply (timeout)"
         except MaxPayloadError:
             return "refused by the NATS client: over max_payload"
-        except Exception as e:  # noqa: BLE001 - e.g. "no responders": the service is gone
+        except Exception as e:
             return f"{type(e).__name__}: {e}"
         try:
             decoded = json.loads(msg.data)
         except ValueError:
             return f"reply is not JSON: {msg.data[:200]!r}"
-        return decoded if isinstance(decoded, dict) else f"reply is not an object: {msg.data[:200]!r}"
+        return (
+            decoded if isinstance(decoded, dict) else f"reply is not an object: {msg.data[:200]!r}"
+        )
 
-    async def ok(self, tail: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Any:
+    async def ok(
+        self, tail: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
         reply = await self.reply(tail, json.dumps(body or {}).encode(), headers)
         assert isinstance(reply, dict) and reply.get("ok") is True, (tail, body, reply)
         return reply["data"]
@@ -104,7 +126,11 @@ def envelope_problem(reply: dict[str, Any] | str, *, must_refuse: bool) -> str |
     if reply.get("ok") is True:
         if must_refuse:
             return "accepted a payload that its schema rules out"
-        return None if isinstance(reply.get("data"), dict) and set(reply) == {"ok", "data"} else "malformed ok envelope"
+        return (
+            None
+            if isinstance(reply.get("data"), dict) and set(reply) == {"ok", "data"}
+            else "malformed ok envelope"
+        )
     if reply.get("ok") is not False or set(reply) != {"ok", "error"}:
         return "not an envelope"
     error = reply["error"]
@@ -124,13 +150,30 @@ async def seed(wire: Wire) -> dict[str, Any]:
     """Agents and callbacks in every state, so that a payload that slipped through would act."""
     await wire.ok("admin.agent-upsert", {"agent_id": "kim", "name": "Kim", "teams": ["t1"]}, ADMIN)
     await wire.ok("admin.agent-upsert", {"agent_id": "lee", "name": "Lee", "teams": ["t1"]}, ADMIN)
-    await wire.ok("admin.agent-upsert", {"agent_id": "boss", "name": "Boss", "teams": ["t1"],
-                                         "permissions": ["call", "assign"]}, ADMIN)
+    await wire.ok(
+        "admin.agent-upsert",
+        {"agent_id": "boss", "name": "Boss", "teams": ["t1"], "permissions": ["call", "assign"]},
+        ADMIN,
+    )
     await wire.ok("cti.presence.kim", {"logged_in": True})
-    ids = [(await wire.ok("intake.request", {"request_id": f"seed-{n}", "phone": f"+82 10-5550-{n:04d}",
-                                             "route": "billing"}))["callback_id"] for n in range(6)]
-    later = await wire.ok("intake.request", {"request_id": "seed-later", "phone": "0299990000", "route": "billing",
-                                             "desired_time": (datetime.now(UTC) + timedelta(days=2)).isoformat()})
+    ids = [
+        (
+            await wire.ok(
+                "intake.request",
+                {"request_id": f"seed-{n}", "phone": f"+82 10-5550-{n:04d}", "route": "billing"},
+            )
+        )["callback_id"]
+        for n in range(6)
+    ]
+    later = await wire.ok(
+        "intake.request",
+        {
+            "request_id": "seed-later",
+            "phone": "0299990000",
+            "route": "billing",
+            "desired_time": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+        },
+    )
     await wire.ok("admin.assign", {"callback_ids": ids[:4], "agent_ids": ["kim"]}, SV)
     await wire.ok("agent.kim.dial", {"callback_id": ids[0]})  # PROCESSING
     await wire.ok("agent.kim.finish", {"callback_id": ids[1]})  # COMPLETED
@@ -141,8 +184,13 @@ async def snapshot(wire: Wire) -> dict[str, Any]:
     health = await wire.ok("query.health")
     listed = await wire.ok("query.list", {"min_position": health["log_position"], "page_size": 1})
     counts = await wire.ok("query.agent-counts")
-    return {"log_position": health["log_position"], "total": listed["total"],
-            "counts": sorted((a["agent_id"], a["incomplete"], a["logged_in"]) for a in counts["agents"])}
+    return {
+        "log_position": health["log_position"],
+        "total": listed["total"],
+        "counts": sorted(
+            (a["agent_id"], a["incomplete"], a["logged_in"]) for a in counts["agents"]
+        ),
+    }
 
 
 # ---------------------------------------------------------------- generation and sending
@@ -150,8 +198,14 @@ def generate(strategy_of: Any, names: list[str], draws: int) -> list[S.Case]:
     """Runs hypothesis over each subject's strategy (generation only: nothing to shrink)."""
     cases: list[S.Case] = []
     for name in names:
-        @settings(max_examples=draws, phases=[Phase.generate], deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+
+        @settings(
+            max_examples=draws,
+            phases=[Phase.generate],
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(strategy_of(name))
         def collect(batch: list[S.Case]) -> None:
             cases.extend(batch)
@@ -163,8 +217,14 @@ def generate(strategy_of: Any, names: list[str], draws: int) -> list[S.Case]:
     return list(unique.values())
 
 
-async def generate_and_send(wire: Wire, strategy_of: Any, names: list[str], draws: int, *, with_bodies: bool = False,
-                            ) -> tuple[list[tuple[S.Case, dict[str, Any] | str]], list[S.Case], float]:
+async def generate_and_send(
+    wire: Wire,
+    strategy_of: Any,
+    names: list[str],
+    draws: int,
+    *,
+    with_bodies: bool = False,
+) -> tuple[list[tuple[S.Case, dict[str, Any] | str]], list[S.Case], float]:
     """Generates every subject's payloads, then sends them (generating in a thread meanwhile
     was slower: the GIL). Returns the replies, the intake.submit cases (sent separately:
     JetStream) and the seconds spent generating."""
@@ -181,8 +241,13 @@ async def generate_and_send(wire: Wire, strategy_of: Any, names: list[str], draw
 def run_strategy(strategy: SearchStrategy[list[S.Case]]) -> list[S.Case]:
     found: list[S.Case] = []
 
-    @settings(max_examples=1, phases=[Phase.generate], deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=1,
+        phases=[Phase.generate],
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def collect(batch: list[S.Case]) -> None:
         found.extend(batch)
@@ -201,7 +266,7 @@ async def send_all(wire: Wire, cases: list[S.Case]) -> list[tuple[S.Case, dict[s
 
     for lane, size in ((small, CONCURRENCY), (big, 6)):
         for start in range(0, len(lane), size):
-            results += await asyncio.gather(*(one(c) for c in lane[start:start + size]))
+            results += await asyncio.gather(*(one(c) for c in lane[start : start + size]))
     return results
 
 
@@ -217,9 +282,14 @@ async def submit_all(nc: Client, prefix: str, cases: list[S.Case]) -> list[str]:
     problems: list[str] = []
     sent = 0
     for start in range(0, len(cases), 100):
-        acks = await asyncio.gather(*(js.publish(f"{prefix}.intake.submit", c.body, headers=c.headers)
-                                      for c in cases[start:start + 100]), return_exceptions=True)
-        for case, ack in zip(cases[start:start + 100], acks, strict=True):
+        acks = await asyncio.gather(
+            *(
+                js.publish(f"{prefix}.intake.submit", c.body, headers=c.headers)
+                for c in cases[start : start + 100]
+            ),
+            return_exceptions=True,
+        )
+        for case, ack in zip(cases[start : start + 100], acks, strict=True):
             if isinstance(ack, BaseException):
                 problems.append(f"{case.short()}: no publish ack ({ack!r})")
             else:
@@ -229,7 +299,9 @@ async def submit_all(nc: Client, prefix: str, cases: list[S.Case]) -> list[str]:
         await asyncio.sleep(0.05)
     await sub.unsubscribe()
     if len(outcomes) != sent:
-        problems.append(f"intake.submit: {sent} acknowledged, {len(outcomes)} outcomes on notify.intake")
+        problems.append(
+            f"intake.submit: {sent} acknowledged, {len(outcomes)} outcomes on notify.intake"
+        )
     for outcome in outcomes:
         code = (outcome.get("error") or {}).get("code")
         REPORT.codes[code or "ok"] += 1
@@ -255,7 +327,7 @@ def check(results: list[tuple[S.Case, dict[str, Any] | str]], *, phase: str) -> 
                 check_reply(case.tail, reply["data"])
             except AssertionError as e:
                 problem = f"reply does not match its schema: {e}"
-            except Exception as e:  # noqa: BLE001 - pydantic's ValidationError
+            except Exception as e:
                 problem = f"reply does not match its schema: {str(e)[:300]}"
         if problem is not None:
             shown = reply if isinstance(reply, str) else json.dumps(reply, ensure_ascii=False)[:400]
@@ -279,15 +351,18 @@ def test_every_invalid_payload_is_refused_with_a_documented_code_and_records_not
             names = [n for n, _, _ in S.SUBJECTS]
             before = await snapshot(wire)
             started = time.monotonic()
-            results, submitted, generated = await generate_and_send(wire, S.invalid_cases, names, INVALID_DRAWS,
-                                                                    with_bodies=True)
+            results, submitted, generated = await generate_and_send(
+                wire, S.invalid_cases, names, INVALID_DRAWS, with_bodies=True
+            )
             problems = check(results, phase="invalid")
             problems += await submit_all(nc, service.prefix, submitted)
             REPORT.sent("invalid", "intake.submit", len(submitted))
             elapsed = time.monotonic() - started
             cases = [c for c, _ in results] + submitted
-            REPORT.notes.append(f"invalid phase: {len(cases)} payloads generated in {generated:.1f} s, "
-                                f"sent and answered in {elapsed - generated:.1f} s")
+            REPORT.notes.append(
+                f"invalid phase: {len(cases)} payloads generated in {generated:.1f} s, "
+                f"sent and answered in {elapsed - generated:.1f} s"
+            )
             await asyncio.sleep(0.2)
             after = await snapshot(wire)
             return problems, before, after, len(cases) if elapsed else 0
@@ -314,9 +389,13 @@ def test_boundary_payloads_are_answered_with_an_envelope_and_a_documented_code(
                 S.set_known_ids((await seed(wire))["ids"])
             names = [n for n, _, _ in S.SUBJECTS if n != "intake.submit"]
             started = time.monotonic()
-            results, _, generated = await generate_and_send(wire, S.boundary_cases, names, BOUNDARY_DRAWS)
-            REPORT.notes.append(f"boundary phase: {len(results)} payloads generated in {generated:.1f} s, "
-                                f"sent and answered in {time.monotonic() - started - generated:.1f} s")
+            results, _, generated = await generate_and_send(
+                wire, S.boundary_cases, names, BOUNDARY_DRAWS
+            )
+            REPORT.notes.append(
+                f"boundary phase: {len(results)} payloads generated in {generated:.1f} s, "
+                f"sent and answered in {time.monotonic() - started - generated:.1f} s"
+            )
             problems = check(results, phase="boundary")
             health = await wire.reply("query.health", b"{}", timeout=5)
             if not (isinstance(health, dict) and health.get("ok")):
@@ -345,10 +424,18 @@ BULK_LIMITS = [
     ("admin.assign", {"callback_ids": _ids(1000), "agent_ids": ["kim"]}, SV, "ok"),
     ("admin.assign", {"callback_ids": _ids(1001), "agent_ids": ["kim"]}, SV, "invalid_request"),
     ("admin.assign", {"callback_ids": _ids(25_000), "agent_ids": ["kim"]}, SV, "invalid_request"),
-    ("admin.assign", {"callback_ids": _ids(1), "agent_ids": [f"a{i}" for i in range(500)],
-                      "method": "EQUAL"}, SV, "not_found"),  # (500 agents not in the directory)
-    ("admin.assign", {"callback_ids": _ids(1), "agent_ids": [f"a{i}" for i in range(501)],
-                      "method": "EQUAL"}, SV, "invalid_request"),
+    (
+        "admin.assign",
+        {"callback_ids": _ids(1), "agent_ids": [f"a{i}" for i in range(500)], "method": "EQUAL"},
+        SV,
+        "not_found",
+    ),  # (500 agents not in the directory)
+    (
+        "admin.assign",
+        {"callback_ids": _ids(1), "agent_ids": [f"a{i}" for i in range(501)], "method": "EQUAL"},
+        SV,
+        "invalid_request",
+    ),
     ("admin.unassign", {"callback_ids": _ids(1000)}, SV, "ok"),
     ("admin.unassign", {"callback_ids": _ids(1001)}, SV, "invalid_request"),
     ("admin.cancel", {"callback_ids": _ids(1000)}, SV, "ok"),
@@ -358,8 +445,12 @@ BULK_LIMITS = [
     ("query.agent-counts", {"agent_ids": [f"a{i}" for i in range(501)]}, None, "invalid_request"),
     ("query.list", {"page_size": 250}, None, "ok"),
     ("query.list", {"page_size": 251}, None, "invalid_request"),
-    ("admin.agent-upsert", {"agent_id": "z", "name": "Z", "teams": [f"t{i}" for i in range(51)]}, ADMIN,
-     "invalid_request"),
+    (
+        "admin.agent-upsert",
+        {"agent_id": "z", "name": "Z", "teams": [f"t{i}" for i in range(51)]},
+        ADMIN,
+        "invalid_request",
+    ),
     ("query.health", {"min_position": 2**63 - 1}, None, "ok"),  # waits 2 s, then answers
     ("query.health", {"min_position": 2**63}, None, "invalid_request"),
 ]
@@ -370,16 +461,29 @@ def test_bulk_and_size_limits(service: ServiceProcess, nats_server: EmbeddedNats
         nc, wire = await connect(service, nats_server.url)
         problems = []
         try:
-            for tail, body, headers, expected in BULK_LIMITS:  # one at a time: the times mean something
+            for (
+                tail,
+                body,
+                headers,
+                expected,
+            ) in BULK_LIMITS:  # one at a time: the times mean something
                 raw = json.dumps(body).encode()
                 started = time.monotonic()
                 reply = await wire.reply(tail, raw, headers)
                 took = time.monotonic() - started
                 REPORT.sent("limits", tail)
-                code = reply if isinstance(reply, str) else ("ok" if reply.get("ok") else reply["error"]["code"])
-                REPORT.notes.append(f"limit: {tail} {_describe(body)} ({len(raw)} B) -> {code} in {took:.2f} s")
+                code = (
+                    reply
+                    if isinstance(reply, str)
+                    else ("ok" if reply.get("ok") else reply["error"]["code"])
+                )
+                REPORT.notes.append(
+                    f"limit: {tail} {_describe(body)} ({len(raw)} B) -> {code} in {took:.2f} s"
+                )
                 if code != expected:
-                    problems.append(f"{tail} {_describe(body)}: expected {expected}, got {str(reply)[:300]}")
+                    problems.append(
+                        f"{tail} {_describe(body)}: expected {expected}, got {str(reply)[:300]}"
+                    )
             # Over NATS's max_payload: the client refuses to send it; sent raw, the server
             # refuses it and closes that connection. The service never sees it.
             over = b"{" + b" " * (nc.max_payload + 1) + b"}"
@@ -388,8 +492,12 @@ def test_bulk_and_size_limits(service: ServiceProcess, nats_server: EmbeddedNats
             REPORT.notes.append(f"limit: a body over max_payload ({nc.max_payload} B) -> {refused}")
             if "max_payload" not in str(refused):
                 problems.append(f"over max_payload: {refused}")
-            server_said = await asyncio.to_thread(_raw_publish, nats_server.url, f"{service.prefix}.intake.request",
-                                                  nc.max_payload + 1)
+            server_said = await asyncio.to_thread(
+                _raw_publish,
+                nats_server.url,
+                f"{service.prefix}.intake.request",
+                nc.max_payload + 1,
+            )
             REPORT.sent("limits", "intake.request")
             REPORT.notes.append(f"limit: the same sent raw -> nats-server answers {server_said!r}")
             if "maximum payload" not in server_said.lower():
@@ -424,8 +532,9 @@ def test_a_body_with_very_many_refused_fields_still_gets_a_reply(
 
 
 @pytest.mark.parametrize("depth", [1_000, 100_000])
-def test_very_deep_json_still_gets_a_reply(service: ServiceProcess, nats_server: EmbeddedNatsServer,
-                                           depth: int) -> None:
+def test_very_deep_json_still_gets_a_reply(
+    service: ServiceProcess, nats_server: EmbeddedNatsServer, depth: int
+) -> None:
     async def main() -> dict[str, Any] | str:
         nc, wire = await connect(service, nats_server.url)
         try:
@@ -440,8 +549,14 @@ def test_very_deep_json_still_gets_a_reply(service: ServiceProcess, nats_server:
 
 
 def _describe(body: dict[str, Any]) -> str:
-    return "{" + ", ".join(f"{k}: [{len(v)} items]" if isinstance(v, list) else f"{k}: {v!r}"
-                           for k, v in body.items()) + "}"
+    return (
+        "{"
+        + ", ".join(
+            f"{k}: [{len(v)} items]" if isinstance(v, list) else f"{k}: {v!r}"
+            for k, v in body.items()
+        )
+        + "}"
+    )
 
 
 def _raw_publish(url: str, subject: str, size: int) -> str:
@@ -479,13 +594,26 @@ def test_invalid_utf8_and_odd_headers_do_not_break_the_service(
         b"NATS/1.0\r\nContent-Type: application/json\r\nCallbacks-Actor: sv\r\n\r\n",  # (body below is JSON)
         b"NATS/1.0\r\nContent-Type: text/plain\r\nCallbacks-Actor: sv\r\n\r\n",
     ]
-    subjects = [f"{service.prefix}.admin.cancel", f"{service.prefix}.query.health", f"{service.prefix}.intake.request",
-                f"{service.prefix}.agent.kim.pending"]
+    subjects = [
+        f"{service.prefix}.admin.cancel",
+        f"{service.prefix}.query.health",
+        f"{service.prefix}.intake.request",
+        f"{service.prefix}.agent.kim.pending",
+    ]
     bodies = [b'{"callback_ids": []}', b"{oops", b"\xff\xfe", b'{"a":' * 200 + b"0" + b"}" * 200]
-    answers = asyncio.run(asyncio.to_thread(_raw_requests, nats_server.url, [(s, h, b) for s in subjects
-                                                                             for h in odd_headers for b in bodies]))
+    answers = asyncio.run(
+        asyncio.to_thread(
+            _raw_requests,
+            nats_server.url,
+            [(s, h, b) for s in subjects for h in odd_headers for b in bodies],
+        )
+    )
     for subject in subjects:
-        REPORT.sent("headers", subject.split(".", 1)[1].replace("agent.kim.", "agent."), len(odd_headers) * len(bodies))
+        REPORT.sent(
+            "headers",
+            subject.split(".", 1)[1].replace("agent.kim.", "agent."),
+            len(odd_headers) * len(bodies),
+        )
     problems = []
     seen: Counter[str] = Counter()
     for (subject, header), answer in answers:
@@ -494,8 +622,10 @@ def test_invalid_utf8_and_odd_headers_do_not_break_the_service(
         if problem is not None:
             problems.append(f"{subject} {header[:60]!r}: {problem}")
 
-    REPORT.notes.append(f"raw odd headers (invalid UTF-8, no colon, 60 KB, status line, Content-Type) x odd bodies: "
-                        f"{dict(seen)}")
+    REPORT.notes.append(
+        f"raw odd headers (invalid UTF-8, no colon, 60 KB, status line, Content-Type) x odd bodies: "
+        f"{dict(seen)}"
+    )
 
     async def healthy() -> dict[str, Any] | str:
         nc, wire = await connect(service, nats_server.url)
@@ -510,22 +640,30 @@ def test_invalid_utf8_and_odd_headers_do_not_break_the_service(
     assert problems == [], "\n".join(problems)
 
 
-def _raw_requests(url: str, requests: list[tuple[str, bytes, bytes]]) -> list[tuple[tuple[str, bytes], dict[str, Any] | str]]:
+def _raw_requests(
+    url: str, requests: list[tuple[str, bytes, bytes]]
+) -> list[tuple[tuple[str, bytes], dict[str, Any] | str]]:
     """HPUB each request with a reply subject on a plain socket; each reply, or why none."""
     host, port = url.removeprefix("nats://").rsplit(":", 1)
     inbox = f"_INBOX.raw{uuid.uuid4().hex[:8]}"
     replies: dict[int, dict[str, Any] | str] = {}
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.recv(4096)
-        sock.sendall(b'CONNECT {"verbose":false,"pedantic":false,"protocol":1,"headers":true,"no_responders":true}'
-                     b"\r\n" + f"SUB {inbox}.* 1\r\nPING\r\n".encode())
+        sock.sendall(
+            b'CONNECT {"verbose":false,"pedantic":false,"protocol":1,"headers":true,"no_responders":true}'
+            b"\r\n" + f"SUB {inbox}.* 1\r\nPING\r\n".encode()
+        )
         buffer = b""
         while b"PONG\r\n" not in buffer:
             buffer += sock.recv(4096)
         buffer = b""
         for n, (subject, header, body) in enumerate(requests):
-            sock.sendall(f"HPUB {subject} {inbox}.{n} {len(header)} {len(header) + len(body)}\r\n".encode()
-                         + header + body + b"\r\n")
+            sock.sendall(
+                f"HPUB {subject} {inbox}.{n} {len(header)} {len(header) + len(body)}\r\n".encode()
+                + header
+                + body
+                + b"\r\n"
+            )
         deadline = time.monotonic() + 15
         sock.settimeout(0.5)
         while len(replies) < len(requests) and time.monotonic() < deadline:
@@ -556,7 +694,7 @@ def _parse_raw(buffer: bytes, inbox: str, replies: dict[int, Any], sock: socket.
             header_len = int(parts[-2]) if parts[0] == "HMSG" else 0
             if len(rest) < total + 2:
                 return buffer
-            payload, buffer = rest[:total], rest[total + 2:]
+            payload, buffer = rest[:total], rest[total + 2 :]
             header, data = payload[:header_len], payload[header_len:]
             n = int(parts[1].rsplit(".", 1)[1])
             if b"503" in header.split(b"\r\n", 1)[0]:

@@ -34,16 +34,39 @@ def _row(n: int) -> CallbackRow:
     done = n % 3 == 0
     return CallbackRow(
         callback_id=uuid5(NAMESPACE_URL, f"export-{n}"),
-        request_id=f"bulk-{n}", requested_at=at, desired_time=None, route=f"route-{n % 7}",
-        state="COMPLETED" if done else "QUEUED", status="COMPLETED" if done else "REGISTERED",
-        reason="AGENT" if done else None, phone=f"+8210{n:08d}", assigner="sv-1" if done else None,
-        assigner_team=None, agent=f"agent-{n % 40}" if done else None, team="team-a" if done else None,
-        attempts=n % 3, type="IMMEDIATE", customer_timezone="Asia/Seoul", remark="전화 부탁드립니다",
-        queue_since=at, due_at=at, overdue_at=at + timedelta(minutes=2), expires_at=at + timedelta(days=14),
-        assigned_at=at if done else None, first_assigned_at=at if done else None,
-        first_assigned_day=None, first_assigned_month=None, completed_at=at if done else None,
-        assignment_cancelled=False, routing_agent=None, routing_team=None, origin_interaction_id=None,
-        channel="bulk", recreated_from=None, history_length=1, position=n,
+        request_id=f"bulk-{n}",
+        requested_at=at,
+        desired_time=None,
+        route=f"route-{n % 7}",
+        state="COMPLETED" if done else "QUEUED",
+        status="COMPLETED" if done else "REGISTERED",
+        reason="AGENT" if done else None,
+        phone=f"+8210{n:08d}",
+        assigner="sv-1" if done else None,
+        assigner_team=None,
+        agent=f"agent-{n % 40}" if done else None,
+        team="team-a" if done else None,
+        attempts=n % 3,
+        type="IMMEDIATE",
+        customer_timezone="Asia/Seoul",
+        remark="전화 부탁드립니다",
+        queue_since=at,
+        due_at=at,
+        overdue_at=at + timedelta(minutes=2),
+        expires_at=at + timedelta(days=14),
+        assigned_at=at if done else None,
+        first_assigned_at=at if done else None,
+        first_assigned_day=None,
+        first_assigned_month=None,
+        completed_at=at if done else None,
+        assignment_cancelled=False,
+        routing_agent=None,
+        routing_team=None,
+        origin_interaction_id=None,
+        channel="bulk",
+        recreated_from=None,
+        history_length=1,
+        position=n,
     )
 
 
@@ -93,12 +116,16 @@ def _export(database_url: str, fmt: str, output: Path, *extra: str) -> dict[str,
         print(json.dumps({{"code": code, "before_mb": before, "peak_mb": max(peak[0], rss_mb()),
                            "seconds": seconds}}))
     """)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False)  # noqa: S603
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def test_exports_every_row_to_xlsx_and_csv_in_constant_memory(database_url: str, tmp_path: Path) -> None:
+def test_exports_every_row_to_xlsx_and_csv_in_constant_memory(
+    database_url: str, tmp_path: Path
+) -> None:
     _load_rows(database_url)
     for fmt in ("xlsx", "csv"):
         output = tmp_path / f"callbacks.{fmt}"
@@ -106,8 +133,10 @@ def test_exports_every_row_to_xlsx_and_csv_in_constant_memory(database_url: str,
         memory = _export(database_url, fmt, output, "--lang", "ko")
 
         growth = memory["peak_mb"] - memory["before_mb"]
-        print(f"\nexport {fmt} of {ROWS:,} rows in {memory['seconds']:.1f} s: resident memory "
-              f"before {memory['before_mb']:.1f} MB, peak {memory['peak_mb']:.1f} MB, growth {growth:.1f} MB")
+        print(
+            f"\nexport {fmt} of {ROWS:,} rows in {memory['seconds']:.1f} s: resident memory "
+            f"before {memory['before_mb']:.1f} MB, peak {memory['peak_mb']:.1f} MB, growth {growth:.1f} MB"
+        )
         assert memory["code"] == 0
         assert growth < MAX_GROWTH_MB
         rows = _read(output)

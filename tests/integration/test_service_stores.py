@@ -15,7 +15,12 @@ from adapters.database import Database
 from adapters.settings import Settings
 from callback_domain import commands as c
 from callback_domain.application import CallbackService
-from callback_domain.errors import ConflictError, ForbiddenError, InvalidRequestError, InvalidTransitionError
+from callback_domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    InvalidTransitionError,
+)
 from callback_domain.values import AssignMethod, DialOutcome
 from tests.factories import ADMIN, IVR, SUPERVISOR, T0, add_agents, agent, assigned, queued, request
 
@@ -27,7 +32,9 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 
-def open_service(database_url: str, cls: type[CallbackService] = CallbackService, **kw: Any) -> CallbackService:
+def open_service(
+    database_url: str, cls: type[CallbackService] = CallbackService, **kw: Any
+) -> CallbackService:
     settings = Settings.load(database_url=database_url)
     db = Database.parse(settings.resolved_database_url())
     prepare_database(db)
@@ -49,20 +56,38 @@ def test_a_day_of_work_survives_a_restart(service: CallbackService, database_url
     add_agents(service, "kim", "lee")
     calls = [queued(service) for _ in range(4)]
     later = service.execute(request(desired_time=T0 + timedelta(hours=2))).callback_id
-    service.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=tuple(calls),
-                                      agent_ids=("kim", "lee"), method=AssignMethod.EQUAL))
+    service.execute(
+        c.AssignCallbacks(
+            caller=SUPERVISOR,
+            at=T0,
+            callback_ids=tuple(calls),
+            agent_ids=("kim", "lee"),
+            method=AssignMethod.EQUAL,
+        )
+    )
     kims = [i for i in calls if service.get_callback(i).agent_id == "kim"]
     service.execute(c.DialCallback(caller=agent("kim"), at=T0, callback_id=kims[0]))
-    service.execute(c.RecordDialResult(caller=agent("kim"), at=T0, callback_id=kims[0], outcome=DialOutcome.BUSY))
+    service.execute(
+        c.RecordDialResult(
+            caller=agent("kim"), at=T0, callback_id=kims[0], outcome=DialOutcome.BUSY
+        )
+    )
     service.execute(c.FinishCallback(caller=agent("kim"), at=T0, callback_id=kims[1]))
     service.execute(c.CancelCallbacks(caller=ADMIN, at=T0, callback_ids=(later,)))
-    seen = {i: (service.get_callback(i).state, service.get_callback(i).reason) for i in [*calls, later]}
+    seen = {
+        i: (service.get_callback(i).state, service.get_callback(i).reason) for i in [*calls, later]
+    }
 
     reopened = open_service(database_url)
 
-    assert {i: (reopened.get_callback(i).state, reopened.get_callback(i).reason) for i in seen} == seen
+    assert {
+        i: (reopened.get_callback(i).state, reopened.get_callback(i).reason) for i in seen
+    } == seen
     assert [type(e).__name__ for e in reopened.history(kims[0])] == [
-        "Requested", "Assigned", "DialAttempted", "DialFailed",
+        "Requested",
+        "Assigned",
+        "DialAttempted",
+        "DialFailed",
     ]
     reopened.close()
 
@@ -80,7 +105,9 @@ def test_a_batch_of_1000_requests_is_one_transaction(service: CallbackService) -
     assert all(service.get_callback(o.value.callback_id).state == "QUEUED" for o in outcomes[::97])
 
 
-def test_a_batch_answers_each_bad_command_and_keeps_every_good_one(service: CallbackService) -> None:
+def test_a_batch_answers_each_bad_command_and_keeps_every_good_one(
+    service: CallbackService,
+) -> None:
     add_agents(service, "kim")
     held = assigned(service, "kim")
     service.stats.transactions = 0
@@ -103,8 +130,17 @@ def test_a_batch_answers_each_bad_command_and_keeps_every_good_one(service: Call
 
     errors = [type(o.error).__name__ if o.error else None for o in outcomes]
     assert errors == [
-        None, "InvalidRequestError", None, "CallbackNotFoundError", None, "ForbiddenError",
-        "InvalidTransitionError", None, None, "InvalidTransitionError", None,
+        None,
+        "InvalidRequestError",
+        None,
+        "CallbackNotFoundError",
+        None,
+        "ForbiddenError",
+        "InvalidTransitionError",
+        None,
+        None,
+        "InvalidTransitionError",
+        None,
     ]
     assert outcomes[1].error.details == [{"field": "phone", "message": "must have 7 to 15 digits"}]  # type: ignore[union-attr]
     assert service.stats.transactions == 1
@@ -124,13 +160,17 @@ def test_a_conflicting_batch_is_redone_command_by_command(database_url: str) -> 
     )
     good = [request() for _ in range(3)]
 
-    outcomes = sut.execute_batch([
-        good[0],
-        c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=(contested,), agent_ids=("kim",)),
-        good[1],
-        request(route=""),
-        good[2],
-    ])
+    outcomes = sut.execute_batch(
+        [
+            good[0],
+            c.AssignCallbacks(
+                caller=SUPERVISOR, at=T0, callback_ids=(contested,), agent_ids=("kim",)
+            ),
+            good[1],
+            request(route=""),
+            good[2],
+        ]
+    )
 
     assert sut.stats.conflicts == 1 and sut.stats.fallbacks == 1
     assert [o.ok for o in outcomes] == [True, True, True, False, True]
@@ -151,7 +191,9 @@ def test_two_concurrent_commands_on_one_callback_one_wins(database_url: str) -> 
         svc.hook = lambda svc=svc: (both_decided.wait(), setattr(svc, "hook", lambda: None))
 
     def assign_to(svc: CallbackService, who: str) -> Any:
-        return svc.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=(contested,), agent_ids=(who,)))
+        return svc.execute(
+            c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=(contested,), agent_ids=(who,))
+        )
 
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(assign_to, (first, second), ("kim", "lee")))
@@ -176,12 +218,18 @@ def test_a_command_that_keeps_conflicting_is_answered_conflict(database_url: str
 
     def race() -> None:  # before every save, another process takes it back and gives it again
         racer.execute(c.UnassignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=(contested,)))
-        racer.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=(contested,), agent_ids=("kim",)))
+        racer.execute(
+            c.AssignCallbacks(
+                caller=SUPERVISOR, at=T0, callback_ids=(contested,), agent_ids=("kim",)
+            )
+        )
 
     sut.hook = race
     before = len(sut.history(contested))
 
-    outcome = sut.execute_batch([c.FinishCallback(caller=agent("kim"), at=T0, callback_id=contested)])[0]
+    outcome = sut.execute_batch(
+        [c.FinishCallback(caller=agent("kim"), at=T0, callback_id=contested)]
+    )[0]
 
     assert isinstance(outcome.error, ConflictError)
     assert sut.stats.conflicts == 1 + 3  # the batch, then three tries (1 + max_retries)
@@ -189,7 +237,9 @@ def test_a_command_that_keeps_conflicting_is_answered_conflict(database_url: str
     racer.close(), sut.close()
 
 
-def test_the_embedded_default_keeps_events_under_the_data_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_embedded_default_keeps_events_under_the_data_dir(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CALLBACKS_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -208,7 +258,9 @@ def test_refusals_from_the_store_path_are_typed(service: CallbackService) -> Non
     assert service.execute(request(caller=IVR)).state == "QUEUED"
 
 
-def test_a_busy_agent_and_phone_line_load_from_their_latest_snapshot(service: CallbackService) -> None:
+def test_a_busy_agent_and_phone_line_load_from_their_latest_snapshot(
+    service: CallbackService,
+) -> None:
     """After 130 assignments, loading the agent reads one snapshot and the few events
     after it, and gives exactly the state a replay of every event gives."""
     from eventsourcing.domain import Snapshot
@@ -221,8 +273,15 @@ def test_a_busy_agent_and_phone_line_load_from_their_latest_snapshot(service: Ca
     add_agents(service, "kim")
     calls = [queued(service) for _ in range(130)]
     for start in range(0, 130, 40):  # several commands, so snapshots fall mid-batch too
-        service.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=tuple(calls[start:start + 40]),
-                                          agent_ids=("kim",), method=AssignMethod.MANUAL))
+        service.execute(
+            c.AssignCallbacks(
+                caller=SUPERVISOR,
+                at=T0,
+                callback_ids=tuple(calls[start : start + 40]),
+                agent_ids=("kim",),
+                method=AssignMethod.MANUAL,
+            )
+        )
     for callback_id in calls[:70]:
         service.execute(c.FinishCallback(caller=agent("kim"), at=T0, callback_id=callback_id))
     phone = "+82 10-5555-0000"
@@ -230,10 +289,20 @@ def test_a_busy_agent_and_phone_line_load_from_their_latest_snapshot(service: Ca
         made = service.execute(request(phone=phone)).callback_id
         service.execute(c.CancelCallbacks(caller=ADMIN, at=T0, callback_ids=(made,)))
     extra = queued(service)
-    service.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=(extra,), agent_ids=("kim",),
-                                      method=AssignMethod.MANUAL))  # prunes the finished ones
+    service.execute(
+        c.AssignCallbacks(
+            caller=SUPERVISOR,
+            at=T0,
+            callback_ids=(extra,),
+            agent_ids=("kim",),
+            method=AssignMethod.MANUAL,
+        )
+    )  # prunes the finished ones
 
-    for aggregate_id, cls in ((Agent.create_id("kim"), Agent), (PhoneLine.create_id("+821055550000", "billing"), PhoneLine)):
+    for aggregate_id, cls in (
+        (Agent.create_id("kim"), Agent),
+        (PhoneLine.create_id("+821055550000", "billing"), PhoneLine),
+    ):
         assert service._read_many is not None
         stored = service._read_many([aggregate_id, aggregate_id])[aggregate_id]
         assert service.mapper.to_domain_event(stored[0]).__class__.__name__ == "Snapshot", cls

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_live_views_equal_their_rebuild_and_a_plain_recomputation(
-    store: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
+    store: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Small rebuild batches, so that a callback's events fall into several of them.
@@ -31,8 +33,11 @@ def test_live_views_equal_their_rebuild_and_a_plain_recomputation(
         schemas = request.getfixturevalue("schema_factory")
         new_url = lambda: f"{base}?schema={schemas()}"  # noqa: E731
 
-    @settings(max_examples=25 if store == "sqlite" else 12, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=25 if store == "sqlite" else 12,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(plan=work)
     def check(plan: tuple[int, int]) -> None:
         world = open_world(new_url())
@@ -42,8 +47,12 @@ def test_live_views_equal_their_rebuild_and_a_plain_recomputation(
             world.side.runner.catch_up(list(live.values()))  # the live follower catches up
             head = world.service.recorder.max_notification_id() or 0
 
-            rebuilt = {g.view: g for g in rebuild(world.side.store, world.side.runner,
-                                                  list(live), timezone="Asia/Seoul")}
+            rebuilt = {
+                g.view: g
+                for g in rebuild(
+                    world.side.store, world.side.runner, list(live), timezone="Asia/Seoul"
+                )
+            }
 
             assert dump(world.side, live) == dump(world.side, rebuilt)
             assert answered(world.side, rebuilt) == recomputed(world.service, head)

@@ -30,10 +30,12 @@ def _two_worlds(database_url: str, second_url: str, seed: int) -> tuple[World, W
 
 
 @pytest.fixture
-def second_url(database_url: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> str:
+def second_url(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> str:
     if database_url.startswith("sqlite"):
         return f"sqlite:///{tmp_path_factory.mktemp('second') / 'events.sqlite'}"
-    base = database_url.split("?")[0]
+    base = database_url.split("?", maxsplit=1)[0]
     return f"{base}?schema={request.getfixturevalue('schema_factory')()}"
 
 
@@ -61,10 +63,14 @@ def test_a_crash_mid_batch_then_a_restart_gives_the_uninterrupted_views(
     steady.side.runner.catch_up(list(steady.side.store.active().values()))
 
     assert len(set(stopped_at.values())) == 1 and 0 < next(iter(stopped_at.values())) < 250
-    assert dump(crashed.side, crashed.side.store.active()) == dump(steady.side, steady.side.store.active())
+    assert dump(crashed.side, crashed.side.store.active()) == dump(
+        steady.side, steady.side.store.active()
+    )
 
 
-def test_a_failing_batch_is_retried_with_backoff_and_reported(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_batch_is_retried_with_backoff_and_reported(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = open_world(database_url, project=False)
     play(world, (11, 40))
     runner = world.side.runner
@@ -79,7 +85,9 @@ def test_a_failing_batch_is_retried_with_backoff_and_reported(database_url: str,
 
     monkeypatch.setattr(ViewStore, "load", flaky)
     stop = threading.Event()
-    follower = threading.Thread(target=runner.run_forever, args=(stop,), kwargs={"poll_interval": 0.05})
+    follower = threading.Thread(
+        target=runner.run_forever, args=(stop,), kwargs={"poll_interval": 0.05}
+    )
     follower.start()
     head = world.service.recorder.max_notification_id() or 0
     queries = ViewQueries(world.side.store)
@@ -101,27 +109,39 @@ def test_as_of_a_time_between_two_events_is_the_log_up_to_then(database_url: str
     add_agents(world.service, "late-agent", at=T0 + timedelta(hours=5))
     play(world, (3, 60))
     world.side.runner.catch_up(list(world.side.store.active().values()))
-    times = [(n.id, world.service.mapper.to_domain_event(n).timestamp)
-             for n in world.service.recorder.select_notifications(1, 100_000)]
+    times = [
+        (n.id, world.service.mapper.to_domain_event(n).timestamp)
+        for n in world.service.recorder.select_notifications(1, 100_000)
+    ]
     # A moment strictly between two consecutive events with different times.
     (before_pos, before_at), (_, after_at) = next(
-        (a, b) for a, b in zip(times, times[1:], strict=False) if b[1] > a[1] and a[0] > len(times) // 3
+        (a, b)
+        for a, b in zip(times, times[1:], strict=False)
+        if b[1] > a[1] and a[0] > len(times) // 3
     )
     moment = before_at + (after_at - before_at) / 2
     as_of = world.side.queries.position_at(moment)
 
-    made = snapshot(world.side.store, world.side.runner, ["callback_list", "agent_counts"],
-                    name="audit", until_position=as_of, as_of=moment.isoformat(), timezone="Asia/Seoul")
+    made = snapshot(
+        world.side.store,
+        world.side.runner,
+        ["callback_list", "agent_counts"],
+        name="audit",
+        until_position=as_of,
+        as_of=moment.isoformat(),
+        timezone="Asia/Seoul",
+    )
     snap = {g.view: g for g in made}
     frozen = ViewQueries(world.side.store, snapshot="audit")
 
     assert as_of == before_pos
     assert all(at <= moment for pos, at in times if pos <= as_of)
-    assert {r.callback_id: (r.state, r.agent, r.history_length) for r in frozen.iter_rows(_all())} == {
-        i: (v[0], v[3], v[5]) for i, v in recomputed(world.service, as_of)["rows"].items()
-    }
+    assert {
+        r.callback_id: (r.state, r.agent, r.history_length) for r in frozen.iter_rows(_all())
+    } == {i: (v[0], v[3], v[5]) for i, v in recomputed(world.service, as_of)["rows"].items()}
     assert {a.agent_id: (a.incomplete, a.logged_in) for a in frozen.agent_counts()} == recomputed(
-        world.service, as_of)["counts"]
+        world.service, as_of
+    )["counts"]
     assert all(world.side.store.position(g) == as_of for g in snap.values())
 
 
@@ -131,7 +151,9 @@ def _all() -> Any:
     return ListFilters()
 
 
-def test_two_services_starting_together_on_an_empty_store_share_one_generation(database_url: str) -> None:
+def test_two_services_starting_together_on_an_empty_store_share_one_generation(
+    database_url: str,
+) -> None:
     """Both race to create the live generations; neither fails, both read the same ones."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -146,7 +168,10 @@ def test_two_services_starting_together_on_an_empty_store_share_one_generation(d
     try:
         with ThreadPoolExecutor(3) as pool:
             found = list(pool.map(lambda store: store.ensure_live("UTC"), stores))
-        assert all({v: g.tag for v, g in f.items()} == {v: g.tag for v, g in found[0].items()} for f in found)
+        assert all(
+            {v: g.tag for v, g in f.items()} == {v: g.tag for v, g in found[0].items()}
+            for f in found
+        )
     finally:
         for store in stores:
             store.datastore.close()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import random
+from collections import Counter
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -52,7 +51,9 @@ class World:
         fitting = [x for x in self.ids if self.service.get_callback(x).state in states]
         return rnd.sample(fitting, min(k, len(fitting)))
 
-    def one(self, rnd: random.Random, *states: str, make: Callable[[UUID], c.Command]) -> c.Command | None:
+    def one(
+        self, rnd: random.Random, *states: str, make: Callable[[UUID], c.Command]
+    ) -> c.Command | None:
         chosen = self.choose(rnd, *states, k=1)
         return make(chosen[0]) if chosen else None
 
@@ -74,18 +75,37 @@ def play(world: World, plan: tuple[int, int]) -> None:
     seed, steps = plan
     rnd = random.Random(seed)
     w = world
-    ops = ["request"] * 30 + ["assign"] * 14 + ["dial"] * 14 + ["result"] * 12 + ["finish"] * 3 + \
-        ["unassign"] * 4 + ["cancel"] * 4 + ["presence"] * 4 + ["due"] * 3 + ["wait"] * 5 + \
-        ["project"] * 7 + ["nonsense"] * 3
+    ops = (
+        ["request"] * 30
+        + ["assign"] * 14
+        + ["dial"] * 14
+        + ["result"] * 12
+        + ["finish"] * 3
+        + ["unassign"] * 4
+        + ["cancel"] * 4
+        + ["presence"] * 4
+        + ["due"] * 3
+        + ["wait"] * 5
+        + ["project"] * 7
+        + ["nonsense"] * 3
+    )
     for _ in range(steps):
         op, now = rnd.choice(ops), w.now
         command: c.Command | None = None
         if op == "request":
             ahead = rnd.choice([None, None, None, rnd.randint(3, 300)])
-            outcome = w.service.execute_batch([c.RequestCallback(
-                caller=IVR, at=now, request_id=f"req-{rnd.getrandbits(48):012x}", phone=rnd.choice(PHONES),
-                route=rnd.choice(["billing", "tech"]),
-                desired_time=None if ahead is None else now + timedelta(minutes=ahead))])[0]
+            outcome = w.service.execute_batch(
+                [
+                    c.RequestCallback(
+                        caller=IVR,
+                        at=now,
+                        request_id=f"req-{rnd.getrandbits(48):012x}",
+                        phone=rnd.choice(PHONES),
+                        route=rnd.choice(["billing", "tech"]),
+                        desired_time=None if ahead is None else now + timedelta(minutes=ahead),
+                    )
+                ]
+            )[0]
             if outcome.ok and outcome.value.callback_id not in w.ids:
                 w.ids.append(outcome.value.callback_id)
         elif op == "wait":
@@ -93,35 +113,75 @@ def play(world: World, plan: tuple[int, int]) -> None:
         elif op == "project" and w.project:
             w.side.runner.run_batch(list(w.side.store.active().values()))
         elif op == "presence":
-            command = c.SetPresence(caller=SYSTEM, at=now, agent_id=rnd.choice(AGENTS), logged_in=rnd.random() < 0.5)
+            command = c.SetPresence(
+                caller=SYSTEM, at=now, agent_id=rnd.choice(AGENTS), logged_in=rnd.random() < 0.5
+            )
         elif op == "assign":
             chosen = w.choose(rnd, "QUEUED", k=rnd.randint(1, 4))
             if chosen:
-                command = c.AssignCallbacks(caller=SUPERVISOR, at=now, callback_ids=tuple(chosen),
-                                            agent_ids=tuple(rnd.sample(AGENTS, rnd.randint(1, 3))),
-                                            method=AssignMethod.EQUAL)
+                command = c.AssignCallbacks(
+                    caller=SUPERVISOR,
+                    at=now,
+                    callback_ids=tuple(chosen),
+                    agent_ids=tuple(rnd.sample(AGENTS, rnd.randint(1, 3))),
+                    method=AssignMethod.EQUAL,
+                )
         elif op == "cancel":
-            chosen = w.choose(rnd, "SCHEDULED", "QUEUED", "ROUTING", "PROCESSING", k=rnd.randint(1, 3))
+            chosen = w.choose(
+                rnd, "SCHEDULED", "QUEUED", "ROUTING", "PROCESSING", k=rnd.randint(1, 3)
+            )
             if chosen:
-                command = c.CancelCallbacks(caller=rnd.choice([ADMIN, IVR]), at=now, callback_ids=tuple(chosen))
+                command = c.CancelCallbacks(
+                    caller=rnd.choice([ADMIN, IVR]), at=now, callback_ids=tuple(chosen)
+                )
         elif op == "unassign":
-            command = w.one(rnd, "ROUTING", make=lambda i: c.UnassignCallbacks(caller=SUPERVISOR, at=now, callback_ids=(i,)))
+            command = w.one(
+                rnd,
+                "ROUTING",
+                make=lambda i: c.UnassignCallbacks(caller=SUPERVISOR, at=now, callback_ids=(i,)),
+            )
         elif op == "due":
             w.now = now + timedelta(minutes=rnd.randint(0, 300))
-            command = w.one(rnd, "SCHEDULED", make=lambda i: c.QueueDueCallback(caller=SYSTEM, at=w.now, callback_id=i))
+            command = w.one(
+                rnd,
+                "SCHEDULED",
+                make=lambda i: c.QueueDueCallback(caller=SYSTEM, at=w.now, callback_id=i),
+            )
         elif op == "dial":
-            command = w.one(rnd, "ROUTING", make=lambda i: c.DialCallback(caller=agent(w.holder(i)), at=now, callback_id=i))
+            command = w.one(
+                rnd,
+                "ROUTING",
+                make=lambda i: c.DialCallback(caller=agent(w.holder(i)), at=now, callback_id=i),
+            )
         elif op == "result":
             outcome = rnd.choice([DialOutcome.NO_ANSWER, DialOutcome.BUSY, None])
-            command = w.one(rnd, "PROCESSING", make=lambda i: c.CompleteCallback(caller=agent(w.holder(i)), at=now, callback_id=i)
-                            if outcome is None else c.RecordDialResult(caller=agent(w.holder(i)), at=now, callback_id=i, outcome=outcome))
+            command = w.one(
+                rnd,
+                "PROCESSING",
+                make=lambda i: (
+                    c.CompleteCallback(caller=agent(w.holder(i)), at=now, callback_id=i)
+                    if outcome is None
+                    else c.RecordDialResult(
+                        caller=agent(w.holder(i)), at=now, callback_id=i, outcome=outcome
+                    )
+                ),
+            )
         elif op == "finish":
-            command = w.one(rnd, "ROUTING", "PROCESSING", make=lambda i: c.FinishCallback(caller=agent(w.holder(i)), at=now, callback_id=i))
+            command = w.one(
+                rnd,
+                "ROUTING",
+                "PROCESSING",
+                make=lambda i: c.FinishCallback(caller=agent(w.holder(i)), at=now, callback_id=i),
+            )
         elif op == "nonsense" and w.ids:  # any command on any callback: often refused
             i = rnd.choice(w.ids)
-            command = rnd.choice([c.DialCallback(caller=agent(rnd.choice(AGENTS)), at=now, callback_id=i),
-                                  c.UnassignCallbacks(caller=SUPERVISOR, at=now, callback_ids=(i,)),
-                                  c.QueueDueCallback(caller=SYSTEM, at=now, callback_id=i)])
+            command = rnd.choice(
+                [
+                    c.DialCallback(caller=agent(rnd.choice(AGENTS)), at=now, callback_id=i),
+                    c.UnassignCallbacks(caller=SUPERVISOR, at=now, callback_ids=(i,)),
+                    c.QueueDueCallback(caller=SYSTEM, at=now, callback_id=i),
+                ]
+            )
         if command is not None:
             w.service.execute_batch([command])
 
@@ -135,10 +195,14 @@ def dump(side: ReadSide, generations: dict[str, Generation]) -> dict[str, Any]:
         with side.store.tx(commit=False) as cur:
             records = side.store.run(cur, f"SELECT * FROM {side.store.table(view, g.tag)}")
         rows = [table.from_record(r, side.store.dialect) for r in records]
-        out[view] = sorted((tuple(_norm(getattr(r, f.name)) for f in fields(r)) for r in rows), key=repr)
+        out[view] = sorted(
+            (tuple(_norm(getattr(r, f.name)) for f in fields(r)) for r in rows), key=repr
+        )
         if table.counted:
             with side.store.tx(commit=False) as cur:
-                kept = side.store.run(cur, f"SELECT * FROM {side.store.counts_table(view, g.tag)} WHERE n <> 0")
+                kept = side.store.run(
+                    cur, f"SELECT * FROM {side.store.counts_table(view, g.tag)} WHERE n <> 0"
+                )
             counted = Counter(table.count_key(r) for r in rows)
             # The counts kept batch by batch are the rows' counts.
             assert {tuple(r[c] for c in table.counted): r["n"] for r in kept} == dict(counted)
@@ -162,8 +226,14 @@ def recomputed(service: CallbackService, upto: int) -> dict[str, Any]:
     callbacks = [a for a in found if isinstance(a, Callback)]
     agents = [a for a in found if isinstance(a, Agent)]
     rows = {
-        cb.id: (cb.state.value, cb.status.value, cb.reason.value if cb.reason else None, cb.agent_id,
-                cb.attempts, cb.version)
+        cb.id: (
+            cb.state.value,
+            cb.status.value,
+            cb.reason.value if cb.reason else None,
+            cb.agent_id,
+            cb.attempts,
+            cb.version,
+        )
         for cb in callbacks
     }
     counts = {
@@ -187,8 +257,10 @@ def answered(side: ReadSide, generations: dict[str, Generation]) -> dict[str, An
 
     q = ViewQueries(side.store)
     q.generation = lambda view: generations[view]  # type: ignore[method-assign]
-    rows = {r.callback_id: (r.state, r.status, r.reason, r.agent, r.attempts, r.history_length)
-            for r in q.iter_rows(ListFilters(), chunk=7)}
+    rows = {
+        r.callback_id: (r.state, r.status, r.reason, r.agent, r.attempts, r.history_length)
+        for r in q.iter_rows(ListFilters(), chunk=7)
+    }
     counts = {a.agent_id: (a.incomplete, a.logged_in) for a in q.agent_counts()}
     rate_rows = q.treatment_rate(date(2026, 11, 1), date(2026, 12, 31))
     rate = {r.period: (r.assigned, r.completed, r.unprocessed) for r in rate_rows if r.assigned}

@@ -22,8 +22,13 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def service_env(database_url: str, nats_url: str, prefix: str, data_dir: Path) -> dict[str, str]:
-    return service_environment(database_url=database_url, nats_url=nats_url, prefix=prefix,
-                               data_dir=str(data_dir), timezone=TIMEZONE)
+    return service_environment(
+        database_url=database_url,
+        nats_url=nats_url,
+        prefix=prefix,
+        data_dir=str(data_dir),
+        timezone=TIMEZONE,
+    )
 
 
 @pytest.fixture
@@ -45,7 +50,7 @@ def services(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
     for process in started:
         process.kill()
     for n, process in enumerate(started):
-        print(f"--- callbacks serve #{n} ---\n" + "\n".join(process.lines[-60:]))  # noqa: T201 - on failure
+        print(f"--- callbacks serve #{n} ---\n" + "\n".join(process.lines[-60:]))
 
 
 @pytest.fixture
@@ -54,7 +59,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     try:
         cluster = PrivatePostgres().init()
         cluster.start()
-    except Exception as e:  # noqa: BLE001 - reported as the reason
+    except Exception as e:
         reason = f"cannot run a private PostgreSQL cluster here: {e}"
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true but {reason}")

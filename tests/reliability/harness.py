@@ -46,8 +46,13 @@ ADMIN = {"Callbacks-Actor": "boss", "Callbacks-Role": "ADMIN"}
 
 
 async def connect(url: str) -> Client:
-    return await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.25,
-                              connect_timeout=2, name="reliability-load")
+    return await nats.connect(
+        url,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.25,
+        connect_timeout=2,
+        name="reliability-load",
+    )
 
 
 @dataclass
@@ -62,9 +67,13 @@ class Load:
     request_timeout: float = 5.0
     acked_submits: list[str] = field(default_factory=list)
     acked_requests: dict[str, str] = field(default_factory=dict)  # request id -> callback id
-    ok_times: list[float] = field(default_factory=list)  # monotonic times of `ok` intake.request replies
+    ok_times: list[float] = field(
+        default_factory=list
+    )  # monotonic times of `ok` intake.request replies
     counts: Counter[str] = field(default_factory=Counter)
-    timeline: list[tuple[float, str]] = field(default_factory=list)  # (monotonic, outcome) of every request
+    timeline: list[tuple[float, str]] = field(
+        default_factory=list
+    )  # (monotonic, outcome) of every request
     _n: int = 0
     _work: deque[str] = field(default_factory=deque)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -76,20 +85,29 @@ class Load:
         body = {"request_id": request_id, "phone": f"+82 10-{self._n:08d}", "route": "rel"}
         return request_id, json.dumps(body).encode()
 
-    async def ask(self, subject: str, body: dict[str, Any], headers: dict[str, str] | None = None,
-                  timeout: float | None = None) -> dict[str, Any] | None:
+    async def ask(
+        self,
+        subject: str,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
         """The reply's envelope, or None (no responders, timeout, disconnected)."""
         try:
-            reply = await self.nc.request(f"{self.prefix}.{subject}", json.dumps(body).encode(),
-                                          timeout=timeout or self.request_timeout, headers=headers)
-        except Exception as e:  # noqa: BLE001 - counted: a fault scenario expects some
-            self._note(f"{subject.split('.')[0]}:{type(e).__name__}")
+            reply = await self.nc.request(
+                f"{self.prefix}.{subject}",
+                json.dumps(body).encode(),
+                timeout=timeout or self.request_timeout,
+                headers=headers,
+            )
+        except Exception as e:
+            self._note(f"{subject.split('.', maxsplit=1)[0]}:{type(e).__name__}")
             return None
         envelope: dict[str, Any] = json.loads(reply.data)
         if envelope["ok"]:
             self.timeline.append((time.monotonic(), "ok"))
         else:
-            self._note(f"{subject.split('.')[0]}:{envelope['error']['code']}")
+            self._note(f"{subject.split('.', maxsplit=1)[0]}:{envelope['error']['code']}")
         return envelope
 
     def _note(self, outcome: str) -> None:
@@ -108,8 +126,16 @@ class Load:
         deadline = time.monotonic() + timeout
         for agent_id in AGENTS:
             while True:
-                reply = await self.ask("admin.agent-upsert", {"agent_id": agent_id, "name": agent_id,
-                                                              "teams": ["rel"], "permissions": ["call"]}, ADMIN)
+                reply = await self.ask(
+                    "admin.agent-upsert",
+                    {
+                        "agent_id": agent_id,
+                        "name": agent_id,
+                        "teams": ["rel"],
+                        "permissions": ["call"],
+                    },
+                    ADMIN,
+                )
                 if reply is not None and reply["ok"]:
                     break
                 if time.monotonic() > deadline:
@@ -118,7 +144,9 @@ class Load:
 
     def start(self) -> None:
         self._stop.clear()
-        self._tasks = [asyncio.create_task(f()) for f in (self._submits, self._requests, self._agents)]
+        self._tasks = [
+            asyncio.create_task(f()) for f in (self._submits, self._requests, self._agents)
+        ]
 
     async def stop(self) -> None:
         self._stop.set()
@@ -129,8 +157,10 @@ class Load:
         while not self._stop.is_set():
             request_id, body = self._next()
             try:
-                await js.publish(f"{self.prefix}.intake.submit", body, headers={"Nats-Msg-Id": request_id})
-            except Exception as e:  # noqa: BLE001 - an unacknowledged publish promises nothing
+                await js.publish(
+                    f"{self.prefix}.intake.submit", body, headers={"Nats-Msg-Id": request_id}
+                )
+            except Exception as e:
                 self._note(f"submit:{type(e).__name__}")
                 await asyncio.sleep(0.1)
             else:
@@ -166,8 +196,11 @@ class Load:
             ids = [self._work.popleft() for _ in range(min(3, len(self._work)))]
             if not ids:
                 continue
-            reply = await self.ask("admin.assign", {"callback_ids": ids, "agent_ids": list(AGENTS),
-                                                    "method": "EQUAL"}, SUPERVISOR)
+            reply = await self.ask(
+                "admin.assign",
+                {"callback_ids": ids, "agent_ids": list(AGENTS), "method": "EQUAL"},
+                SUPERVISOR,
+            )
             if reply is None or not reply["ok"]:
                 continue
             for result in reply["data"]["results"]:
@@ -180,7 +213,9 @@ class Load:
                 dialed = await self.ask(f"agent.{agent}.dial", cid)
                 if dialed is not None and dialed["ok"]:
                     if rnd.random() < 0.3:
-                        await self.ask(f"agent.{agent}.dial-result", {**cid, "outcome": "NO_ANSWER"})
+                        await self.ask(
+                            f"agent.{agent}.dial-result", {**cid, "outcome": "NO_ANSWER"}
+                        )
                     else:
                         await self.ask(f"agent.{agent}.complete", cid)
             if rnd.random() < 0.2:
@@ -199,7 +234,9 @@ async def wait_ok_after(load: Load, moment: float, timeout: float) -> float:
     deadline = time.monotonic() + timeout
     while (t := load.first_ok_after(moment)) is None:
         if time.monotonic() > deadline:
-            pytest.fail(f"no ok reply within {timeout}s after the fault; outcomes so far: {dict(load.counts)}")
+            pytest.fail(
+                f"no ok reply within {timeout}s after the fault; outcomes so far: {dict(load.counts)}"
+            )
         await asyncio.sleep(0.05)
     return t - moment
 
@@ -249,8 +286,13 @@ async def stream_positions(nc: Client, prefix: str, timeout: float = 30) -> list
     js = nc.jetstream(timeout=5)
     stream = stream_name(EVENTS, prefix)
     total = (await js.stream_info(stream)).state.messages
-    sub = await js.pull_subscribe(f"{prefix}.events.>", stream=stream, config=ConsumerConfig(
-        deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=30))
+    sub = await js.pull_subscribe(
+        f"{prefix}.events.>",
+        stream=stream,
+        config=ConsumerConfig(
+            deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=30
+        ),
+    )
     positions: list[int] = []
     deadline = time.monotonic() + timeout
     try:
@@ -258,7 +300,9 @@ async def stream_positions(nc: Client, prefix: str, timeout: float = 30) -> list
             if time.monotonic() > deadline:
                 pytest.fail(f"read {len(positions)} of {total} events of {stream} in {timeout}s")
             with contextlib.suppress(nats.errors.TimeoutError):
-                positions += [json.loads(m.data)["position"] for m in await sub.fetch(1000, timeout=2)]
+                positions += [
+                    json.loads(m.data)["position"] for m in await sub.fetch(1000, timeout=2)
+                ]
     finally:
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
@@ -307,16 +351,25 @@ def views_equal_rebuild(database_url: str, timezone: str, head: int) -> tuple[bo
     side = build_read_side(settings, service)
     try:
         live = side.store.active()
-        made = snapshot(side.store, side.runner, list(VIEWS), name="reliability_check", until_position=head,
-                        as_of=None, timezone=live["callback_list"].timezone)
+        made = snapshot(
+            side.store,
+            side.runner,
+            list(VIEWS),
+            name="reliability_check",
+            until_position=head,
+            as_of=None,
+            timezone=live["callback_list"].timezone,
+        )
         rebuilt = {g.view: g for g in made}
         ours, theirs = dump(side, live), dump(side, rebuilt)
         diffs = []
         for view in ours:
             if ours[view] != theirs[view]:
                 a, b = set(map(repr, ours[view])), set(map(repr, theirs[view]))
-                diffs.append(f"{view}: {len(ours[view])} live rows, {len(theirs[view])} rebuilt; only live: "
-                             f"{sorted(a - b)[:3]}; only rebuilt: {sorted(b - a)[:3]}")
+                diffs.append(
+                    f"{view}: {len(ours[view])} live rows, {len(theirs[view])} rebuilt; only live: "
+                    f"{sorted(a - b)[:3]}; only rebuilt: {sorted(b - a)[:3]}"
+                )
         rows = ", ".join(f"{view} {len(rows)}" for view, rows in ours.items())
         return not diffs, "; ".join(diffs) or rows
     finally:
@@ -338,28 +391,49 @@ class Verdict:
     notes: str = ""
 
     def line(self) -> str:
-        return (f"{self.scenario}: acknowledged {self.acknowledged}, callbacks found {self.callbacks}, "
-                f"events published {self.events} (log head {self.head}), duplicates {self.duplicates}, "
-                f"lost {self.lost}, time to recover {self.recover}"
-                + (f"; {self.notes}" if self.notes else ""))
+        return (
+            f"{self.scenario}: acknowledged {self.acknowledged}, callbacks found {self.callbacks}, "
+            f"events published {self.events} (log head {self.head}), duplicates {self.duplicates}, "
+            f"lost {self.lost}, time to recover {self.recover}"
+            + (f"; {self.notes}" if self.notes else "")
+        )
 
 
-async def verify(scenario: str, *, nc: Client, prefix: str, database_url: str, timezone: str, load: Load,
-                 recover: str, stop_services: Any, notes: str = "", timeout: float = 45) -> Verdict:
+async def verify(
+    scenario: str,
+    *,
+    nc: Client,
+    prefix: str,
+    database_url: str,
+    timezone: str,
+    load: Load,
+    recover: str,
+    stop_services: Any,
+    notes: str = "",
+    timeout: float = 45,
+) -> Verdict:
     """Waits for the service to settle, stops it, and checks the four promises."""
     await drained(nc, prefix, timeout)
-    redelivered = (await nc.jetstream(timeout=5).consumer_info(stream_name(INTAKE, prefix), "callbacks-intake")).num_redelivered
+    redelivered = (
+        await nc.jetstream(timeout=5).consumer_info(stream_name(INTAKE, prefix), "callbacks-intake")
+    ).num_redelivered
     head = await asyncio.to_thread(log_head, database_url)
     await relayed(nc, prefix, head, timeout)
     await views_caught_up(database_url, timezone, head, timeout)
     await asyncio.to_thread(stop_services)
 
-    assert await asyncio.to_thread(log_head, database_url) == head, "events were written after the load stopped"
+    assert await asyncio.to_thread(log_head, database_url) == head, (
+        "events were written after the load stopped"
+    )
     found = await asyncio.to_thread(callbacks_by_request, database_url)
     acknowledged = load.acknowledged
     lost_requests = [r for r in acknowledged if r not in found]
     duplicated = {r: ids for r, ids in found.items() if len(ids) > 1}
-    wrong_id = {r: (cid, found[r]) for r, cid in load.acked_requests.items() if r in found and found[r] != [cid]}
+    wrong_id = {
+        r: (cid, found[r])
+        for r, cid in load.acked_requests.items()
+        if r in found and found[r] != [cid]
+    }
     positions = await stream_positions(nc, prefix)
     event_dupes = len(positions) - len(set(positions))
     in_log = await asyncio.to_thread(log_positions, database_url)
@@ -369,22 +443,37 @@ async def verify(scenario: str, *, nc: Client, prefix: str, database_url: str, t
     same, views = await asyncio.to_thread(views_equal_rebuild, database_url, timezone, head)
 
     verdict = Verdict(
-        scenario=scenario, acknowledged=len(acknowledged), callbacks=sum(1 for r in acknowledged if r in found),
-        events=len(positions), head=head, duplicates=len(duplicated) + event_dupes + len(strangers),
-        lost=len(lost_requests) + len(missing_events), recover=recover, views=views,
-        notes=(notes + "; " if notes else "") + (f"{gaps} unused log positions (gaps), " if gaps else "")
+        scenario=scenario,
+        acknowledged=len(acknowledged),
+        callbacks=sum(1 for r in acknowledged if r in found),
+        events=len(positions),
+        head=head,
+        duplicates=len(duplicated) + event_dupes + len(strangers),
+        lost=len(lost_requests) + len(missing_events),
+        recover=recover,
+        views=views,
+        notes=(notes + "; " if notes else "")
+        + (f"{gaps} unused log positions (gaps), " if gaps else "")
         + f"{len(load.acked_submits)} submits acked ({redelivered} redelivered), "
         f"{len(load.acked_requests)} requests answered ok; other outcomes {dict(sorted(load.counts.items()))}",
     )
     SUMMARY.append(verdict.line() + f"; views equal their rebuild: {same} ({views})")
-    print("\n" + SUMMARY[-1])  # noqa: T201 - the scenario's line (also in the session summary)
+    print("\n" + SUMMARY[-1])
     assert not lost_requests, f"acknowledged but no callback: {lost_requests[:10]}"
-    assert not duplicated, f"more than one callback for one request id: {list(duplicated.items())[:5]}"
-    assert not wrong_id, f"a callback other than the one the reply named: {list(wrong_id.items())[:5]}"
-    assert not missing_events, f"events missing from {stream_name(EVENTS, prefix)}: {missing_events[:20]}"
+    assert not duplicated, (
+        f"more than one callback for one request id: {list(duplicated.items())[:5]}"
+    )
+    assert not wrong_id, (
+        f"a callback other than the one the reply named: {list(wrong_id.items())[:5]}"
+    )
+    assert not missing_events, (
+        f"events missing from {stream_name(EVENTS, prefix)}: {missing_events[:20]}"
+    )
     assert not strangers, f"positions on the stream that are not in the log: {strangers[:20]}"
     assert event_dupes == 0, f"{event_dupes} events duplicated on the stream"
     assert positions == sorted(positions), "events out of log order on the stream"
     assert same, f"views differ from their rebuild: {views}"
-    assert load.acked_requests and load.acked_submits, f"the load got no receipts: {dict(load.counts)}"
+    assert load.acked_requests and load.acked_submits, (
+        f"the load got no receipts: {dict(load.counts)}"
+    )
     return verdict

@@ -69,19 +69,33 @@ class PrivatePostgres:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *args: str, timeout: float = 60) -> None:
-        done = subprocess.run([*self.run_as, *args], capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
+        done = subprocess.run(
+            [*self.run_as, *args], capture_output=True, text=True, timeout=timeout, check=False
+        )
         if done.returncode != 0:
             msg = f"{' '.join(args[:2])} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}\n{self.log_tail()}"
             raise RuntimeError(msg)
 
     def log_tail(self) -> str:
         with contextlib.suppress(OSError):
-            return "\n".join((self.root / "postgres.log").read_text(errors="replace").splitlines()[-20:])
+            return "\n".join(
+                (self.root / "postgres.log").read_text(errors="replace").splitlines()[-20:]
+            )
         return ""
 
     def init(self) -> PrivatePostgres:
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user, "--auth=trust",
-                  "-E", "UTF8", "--no-sync", "--no-instructions")
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            self.user,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
+        )
         return self
 
     def start(self, timeout: float = 30) -> None:
@@ -89,15 +103,31 @@ class PrivatePostgres:
         # written to the kernel survives. synchronous_commit stays ON: with it off, a commit is
         # acknowledged (and visible) before its WAL is written, and an immediate stop loses it;
         # tried, and this suite caught it (acknowledged callbacks missing after the restart).
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c max_connections=200")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "postgres.log"),
-                  "-w", "-t", str(int(timeout)), "-o", options, "start", timeout=timeout + 5)
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=200"
+        )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "postgres.log"),
+            "-w",
+            "-t",
+            str(int(timeout)),
+            "-o",
+            options,
+            "start",
+            timeout=timeout + 5,
+        )
         deadline = time.monotonic() + timeout
         while True:  # -w waits for the postmaster; make sure it takes connections
             try:
-                with psycopg.connect(f"host=127.0.0.1 port={self.port} user={self.user} dbname=postgres",
-                                     connect_timeout=2):
+                with psycopg.connect(
+                    f"host=127.0.0.1 port={self.port} user={self.user} dbname=postgres",
+                    connect_timeout=2,
+                ):
                     return
             except psycopg.Error:
                 if time.monotonic() > deadline:
@@ -106,8 +136,18 @@ class PrivatePostgres:
 
     def stop(self, mode: str = "immediate", timeout: float = 30) -> None:
         """`immediate` drops every connection at once, like a crash (WAL recovery on start)."""
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", str(int(timeout)),
-                  "stop", timeout=timeout + 5)
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-m",
+            mode,
+            "-w",
+            "-t",
+            str(int(timeout)),
+            "stop",
+            timeout=timeout + 5,
+        )
 
     def destroy(self) -> None:
         with contextlib.suppress(Exception):

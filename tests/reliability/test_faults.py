@@ -19,7 +19,15 @@ import pytest
 
 from adapters.messaging.streams import INTAKE, stream_name
 from tests.reliability.conftest import TIMEZONE, service_env
-from tests.reliability.harness import Load, connect, log_head, relayed, verify, views_caught_up, wait_ok_after
+from tests.reliability.harness import (
+    Load,
+    connect,
+    log_head,
+    relayed,
+    verify,
+    views_caught_up,
+    wait_ok_after,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,8 +42,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.anyio]
 
 @pytest.mark.timeout(120)
 async def test_sigkill_ten_times_at_random_moments(
-    services: Callable[..., ServiceProcess], nats_server: EmbeddedNatsServer, fresh_postgres_url: str,
-    prefix: str, tmp_path: Path,
+    services: Callable[..., ServiceProcess],
+    nats_server: EmbeddedNatsServer,
+    fresh_postgres_url: str,
+    prefix: str,
+    tmp_path: Path,
 ) -> None:
     rnd = random.Random(20261123)
     env = service_env(fresh_postgres_url, nats_server.url, prefix, tmp_path / "data")
@@ -51,9 +62,17 @@ async def test_sigkill_ten_times_at_random_moments(
     await asyncio.sleep(1.0)
     await load.stop()
 
-    await verify("sigkill x10", nc=nc, prefix=prefix, database_url=fresh_postgres_url, timezone=TIMEZONE,
-                 load=load, recover=f"max {max(recoveries):.2f}s, mean {sum(recoveries) / len(recoveries):.2f}s "
-                 "(kill -> restarted process answers)", stop_services=service.stop)
+    await verify(
+        "sigkill x10",
+        nc=nc,
+        prefix=prefix,
+        database_url=fresh_postgres_url,
+        timezone=TIMEZONE,
+        load=load,
+        recover=f"max {max(recoveries):.2f}s, mean {sum(recoveries) / len(recoveries):.2f}s "
+        "(kill -> restarted process answers)",
+        stop_services=service.stop,
+    )
     await nc.close()
 
 
@@ -73,8 +92,11 @@ def _no_internal(load: Load) -> None:
 
 @pytest.mark.timeout(120)
 async def test_postgres_restarted_mid_load(
-    services: Callable[..., ServiceProcess], nats_server: EmbeddedNatsServer, private_postgres: PrivatePostgres,
-    prefix: str, tmp_path: Path,
+    services: Callable[..., ServiceProcess],
+    nats_server: EmbeddedNatsServer,
+    private_postgres: PrivatePostgres,
+    prefix: str,
+    tmp_path: Path,
 ) -> None:
     database_url = f"{private_postgres.url}?schema=rel"
     env = service_env(database_url, nats_server.url, prefix, tmp_path / "data")
@@ -102,23 +124,35 @@ async def test_postgres_restarted_mid_load(
     finally:
         print("client outcomes from the stop:", load.history(down_at))
 
-    assert service.proc is not None and service.proc.poll() is None, "the service died with its database"
+    assert service.proc is not None and service.proc.poll() is None, (
+        "the service died with its database"
+    )
     # What the clients saw for requests answered (or given up) from the stop until one
     # client timeout after PostgreSQL was back: `unavailable`, a wait, or a timeout.
     during = Counter(o for t, o in load.timeline if down_at <= t <= up_at + load.request_timeout)
     _no_internal(load)
-    await verify("postgres restart", nc=nc, prefix=prefix, database_url=database_url, timezone=TIMEZONE, load=load,
-                 recover=f"first ok reply {recovered:.2f}s, relay {relay_after:.2f}s, views {views_after:.2f}s "
-                 f"after PostgreSQL was up again (down {up_at - down_at:.1f}s)",
-                 notes=f"outcomes while down: {dict(during)}; {submitted_while_down} submits acked by then",
-                 stop_services=service.stop)
+    await verify(
+        "postgres restart",
+        nc=nc,
+        prefix=prefix,
+        database_url=database_url,
+        timezone=TIMEZONE,
+        load=load,
+        recover=f"first ok reply {recovered:.2f}s, relay {relay_after:.2f}s, views {views_after:.2f}s "
+        f"after PostgreSQL was up again (down {up_at - down_at:.1f}s)",
+        notes=f"outcomes while down: {dict(during)}; {submitted_while_down} submits acked by then",
+        stop_services=service.stop,
+    )
     await nc.close()
 
 
 @pytest.mark.timeout(120)
 async def test_nats_restarted_mid_load(
-    services: Callable[..., ServiceProcess], start_nats: Callable[..., EmbeddedNatsServer], fresh_postgres_url: str,
-    prefix: str, tmp_path: Path,
+    services: Callable[..., ServiceProcess],
+    start_nats: Callable[..., EmbeddedNatsServer],
+    fresh_postgres_url: str,
+    prefix: str,
+    tmp_path: Path,
 ) -> None:
     server = start_nats()  # a server of this test's own; it keeps its port and JetStream store
     env = service_env(fresh_postgres_url, server.url, prefix, tmp_path / "data")
@@ -139,10 +173,17 @@ async def test_nats_restarted_mid_load(
     assert service.proc is not None and service.proc.poll() is None, "the service died with NATS"
     assert len(load.acked_submits) > acked_before, "no submit was acknowledged after the restart"
     _no_internal(load)
-    await verify("nats restart", nc=nc, prefix=prefix, database_url=fresh_postgres_url, timezone=TIMEZONE, load=load,
-                 recover=f"first ok reply {recovered:.2f}s, durable intake acknowledging again {intake_after:.2f}s "
-                 f"after NATS was up again (down {up_at - down_at:.1f}s)",
-                 stop_services=service.stop)
+    await verify(
+        "nats restart",
+        nc=nc,
+        prefix=prefix,
+        database_url=fresh_postgres_url,
+        timezone=TIMEZONE,
+        load=load,
+        recover=f"first ok reply {recovered:.2f}s, durable intake acknowledging again {intake_after:.2f}s "
+        f"after NATS was up again (down {up_at - down_at:.1f}s)",
+        stop_services=service.stop,
+    )
     await nc.close()
 
 
@@ -159,7 +200,9 @@ async def intake_acks_after(nc: Any, prefix: str, moment: float, timeout: float)
             elif info.ack_floor.stream_seq > floor:
                 return time.monotonic() - moment
         await asyncio.sleep(0.05)
-    pytest.fail(f"durable intake did not acknowledge anything within {timeout}s of NATS coming back")
+    pytest.fail(
+        f"durable intake did not acknowledge anything within {timeout}s of NATS coming back"
+    )
 
 
 def _holds_lease(process: ServiceProcess) -> bool:
@@ -168,8 +211,11 @@ def _holds_lease(process: ServiceProcess) -> bool:
 
 @pytest.mark.timeout(120)
 async def test_the_survivor_of_two_instances_takes_over_the_singletons(
-    services: Callable[..., ServiceProcess], nats_server: EmbeddedNatsServer, fresh_postgres_url: str,
-    prefix: str, tmp_path: Path,
+    services: Callable[..., ServiceProcess],
+    nats_server: EmbeddedNatsServer,
+    fresh_postgres_url: str,
+    prefix: str,
+    tmp_path: Path,
 ) -> None:
     first = services(service_env(fresh_postgres_url, nats_server.url, prefix, tmp_path / "a"))
     second = services(service_env(fresh_postgres_url, nats_server.url, prefix, tmp_path / "b"))
@@ -199,9 +245,17 @@ async def test_the_survivor_of_two_instances_takes_over_the_singletons(
     await asyncio.sleep(1.0)
     await load.stop()
 
-    assert lease_after < 10, f"takeover took {lease_after:.1f}s"  # checked every second; a busy machine adds
-    await verify("two instances, lease holder killed", nc=nc, prefix=prefix, database_url=fresh_postgres_url,
-                 timezone=TIMEZONE, load=load,
-                 recover=f"lease {lease_after:.2f}s, relay {relay_after:.2f}s, views {views_after:.2f}s after the kill",
-                 stop_services=survivor.stop)
+    assert lease_after < 10, (
+        f"takeover took {lease_after:.1f}s"
+    )  # checked every second; a busy machine adds
+    await verify(
+        "two instances, lease holder killed",
+        nc=nc,
+        prefix=prefix,
+        database_url=fresh_postgres_url,
+        timezone=TIMEZONE,
+        load=load,
+        recover=f"lease {lease_after:.2f}s, relay {relay_after:.2f}s, views {views_after:.2f}s after the kill",
+        stop_services=survivor.stop,
+    )
     await nc.close()

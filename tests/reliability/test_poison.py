@@ -56,21 +56,32 @@ def refuse_poison(database_url: str) -> None:
     db = Database.parse(database_url)
     with psycopg.connect(db.conninfo(), autocommit=True) as conn:
         schema = sql.Identifier(db.schema)
-        conn.execute(sql.SQL(
-            "CREATE FUNCTION {}.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF position('poison' in convert_from(NEW.state, 'UTF8')) > 0 THEN "
-            "RAISE EXCEPTION 'this row is refused by a constraint'; END IF; RETURN NEW; END $$").format(schema))
-        conn.execute(sql.SQL("CREATE TRIGGER refuse_poison BEFORE INSERT ON {}.callbacks_events "
-                             "FOR EACH ROW EXECUTE FUNCTION {}.refuse_poison()").format(schema, schema))
+        conn.execute(
+            sql.SQL(
+                "CREATE FUNCTION {}.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF position('poison' in convert_from(NEW.state, 'UTF8')) > 0 THEN "
+                "RAISE EXCEPTION 'this row is refused by a constraint'; END IF; RETURN NEW; END $$"
+            ).format(schema)
+        )
+        conn.execute(
+            sql.SQL(
+                "CREATE TRIGGER refuse_poison BEFORE INSERT ON {}.callbacks_events "
+                "FOR EACH ROW EXECUTE FUNCTION {}.refuse_poison()"
+            ).format(schema, schema)
+        )
 
 
 def body(request_id: str, n: int, **extra: Any) -> bytes:
-    return json.dumps({"request_id": request_id, "phone": f"+82 10-{n:08d}", "route": "intake-test", **extra}).encode()
+    return json.dumps(
+        {"request_id": request_id, "phone": f"+82 10-{n:08d}", "route": "intake-test", **extra}
+    ).encode()
 
 
 @pytest.mark.timeout(90)
 async def test_a_poison_message_is_dead_lettered_and_blocks_nothing(
-    nats_server: EmbeddedNatsServer, fresh_postgres_url: str, prefix: str,
+    nats_server: EmbeddedNatsServer,
+    fresh_postgres_url: str,
+    prefix: str,
 ) -> None:
     settings = Settings.load(database_url=fresh_postgres_url, timezone="Asia/Seoul")
     service = build_service(settings)
@@ -83,8 +94,14 @@ async def test_a_poison_message_is_dead_lettered_and_blocks_nothing(
     await batcher.start()
     watch = PositionWatch(side.queries.position)
     side.runner.on_progress = lambda position: loop.call_soon_threadsafe(watch.advance, position)
-    ctx = ServiceContext(service=service, batcher=batcher, queries=side.queries, subjects=Subjects(prefix),
-                         version="test", watch=watch)
+    ctx = ServiceContext(
+        service=service,
+        batcher=batcher,
+        queries=side.queries,
+        subjects=Subjects(prefix),
+        version="test",
+        watch=watch,
+    )
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream(timeout=5)
     await ensure_streams(js, prefix)
@@ -106,8 +123,11 @@ async def test_a_poison_message_is_dead_lettered_and_blocks_nothing(
     submit = f"{prefix}.intake.submit"
     await js.publish(submit, body("poison-1", 0))
     good = [f"good-{n}" for n in range(1, GOOD + 1)]
-    invalid = {"bad-json": b"{not json", "bad-phone": body("bad-phone", 0, phone="call me"),
-               "bad-field": body("bad-field", 0, colour="blue")}
+    invalid = {
+        "bad-json": b"{not json",
+        "bad-phone": body("bad-phone", 0, phone="call me"),
+        "bad-field": body("bad-field", 0, colour="blue"),
+    }
     for n, request_id in enumerate(good, start=1):
         await js.publish(submit, body(request_id, n))
         if n % 100 == 0:
@@ -151,32 +171,44 @@ async def test_a_poison_message_is_dead_lettered_and_blocks_nothing(
     reason = (poison.headers or {}).get("Callbacks-Dead-Reason") if poison else None
     deliveries = (poison.headers or {}).get("Callbacks-Deliveries") if poison else None
     lost = [r for r in good if len(found.get(r, [])) != 1]
-    line = (f"poison message: acknowledged {GOOD + 1 + 3 * len(invalid)} submits, callbacks found "
-            f"{sum(1 for r in good if r in found)} of {GOOD} good, events published n/a (no relay in this "
-            f"in-process scenario), duplicates {sum(1 for ids in found.values() if len(ids) > 1)}, lost {len(lost)}, "
-            f"time to recover: the good ones behind the poison handled {behind_done:.2f}s after start, all good ones "
-            f"(its batch-mates too) {good_done:.2f}s, the poison dead-lettered at "
-            f"{poison_done:.2f}s after {deliveries} deliveries ({reason!r}); {len(letters)} dead letter(s); "
-            f"invalid ones refused at first delivery: {sorted({o['error']['code'] for k, o in outcomes.items() if k.startswith('bad') or k == 'None'})}; "
-            f"stats {consumer.stats}")
+    line = (
+        f"poison message: acknowledged {GOOD + 1 + 3 * len(invalid)} submits, callbacks found "
+        f"{sum(1 for r in good if r in found)} of {GOOD} good, events published n/a (no relay in this "
+        f"in-process scenario), duplicates {sum(1 for ids in found.values() if len(ids) > 1)}, lost {len(lost)}, "
+        f"time to recover: the good ones behind the poison handled {behind_done:.2f}s after start, all good ones "
+        f"(its batch-mates too) {good_done:.2f}s, the poison dead-lettered at "
+        f"{poison_done:.2f}s after {deliveries} deliveries ({reason!r}); {len(letters)} dead letter(s); "
+        f"invalid ones refused at first delivery: {sorted({o['error']['code'] for k, o in outcomes.items() if k.startswith('bad') or k == 'None'})}; "
+        f"stats {consumer.stats}"
+    )
     SUMMARY.append(line)
-    print("\n" + line)  # noqa: T201
+    print("\n" + line)
 
     assert not lost, f"good requests without exactly one callback: {lost[:10]}"
     assert "poison-1" not in found, "the refused request was recorded"
-    assert [json.loads(m.data)["request_id"] for m in letters] == ["poison-1"], "only the poison is dead-lettered"
+    assert [json.loads(m.data)["request_id"] for m in letters] == ["poison-1"], (
+        "only the poison is dead-lettered"
+    )
     assert reason is not None and reason.startswith("unavailable:"), reason
     assert deliveries == str(MAX_DELIVER)
-    assert outcomes["poison-1"]["ok"] is False and outcomes["poison-1"]["error"]["code"] == "unavailable"
-    assert behind_done is not None and poison_done is not None and behind_done < poison_done, \
+    assert (
+        outcomes["poison-1"]["ok"] is False
+        and outcomes["poison-1"]["error"]["code"] == "unavailable"
+    )
+    assert behind_done is not None and poison_done is not None and behind_done < poison_done, (
         "the messages behind the poison waited for it"
+    )
     assert good_done is not None and good_done < 30
-    assert consumer.stats.refused == 3 * len(invalid), "an invalid message must be refused once, not retried"
+    assert consumer.stats.refused == 3 * len(invalid), (
+        "an invalid message must be refused once, not retried"
+    )
 
 
 @pytest.mark.timeout(60)
 async def test_intake_keeps_going_when_a_reply_cannot_be_completed(
-    nats_server: EmbeddedNatsServer, fresh_postgres_url: str, prefix: str,
+    nats_server: EmbeddedNatsServer,
+    fresh_postgres_url: str,
+    prefix: str,
 ) -> None:
     """Found by the PostgreSQL restart scenario: the database went away between a callback's
     commit and the read of its place in line, the error escaped the consumer's loop, and
@@ -191,8 +223,13 @@ async def test_intake_keeps_going_when_a_reply_cannot_be_completed(
         side.store.run(cur, f"ALTER TABLE {table} RENAME TO gone_for_this_test")
     batcher = CommandBatcher(service)
     await batcher.start()
-    ctx = ServiceContext(service=service, batcher=batcher, queries=side.queries, subjects=Subjects(prefix),
-                         version="test")
+    ctx = ServiceContext(
+        service=service,
+        batcher=batcher,
+        queries=side.queries,
+        subjects=Subjects(prefix),
+        version="test",
+    )
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream(timeout=5)
     await ensure_streams(js, prefix)
@@ -227,5 +264,7 @@ async def test_intake_keeps_going_when_a_reply_cannot_be_completed(
 
     assert alive, "the intake loop ended"
     assert all(len(found.get(r, [])) == 1 for r in wanted)
-    assert all(outcomes[r]["ok"] and outcomes[r]["data"]["position_in_queue"] is None for r in wanted)
+    assert all(
+        outcomes[r]["ok"] and outcomes[r]["data"]["position_in_queue"] is None for r in wanted
+    )
     assert consumer.stats.handled == len(wanted)

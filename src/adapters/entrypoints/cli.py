@@ -36,8 +36,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from adapters.entrypoints.serve import main as serve_main
 
     settings = Settings.load(
-        database_url=args.database_url, data_dir=args.data_dir, timezone=args.timezone,
-        nats_url=args.nats_url, prefix=args.prefix, embedded_nats_port=args.embedded_nats_port,
+        database_url=args.database_url,
+        data_dir=args.data_dir,
+        timezone=args.timezone,
+        nats_url=args.nats_url,
+        prefix=args.prefix,
+        embedded_nats_port=args.embedded_nats_port,
     )
     return serve_main(settings)
 
@@ -52,15 +56,19 @@ def cmd_health(args: argparse.Namespace) -> int:
     if args.process:
         port = Settings.load().metrics_port
         if not port:
-            print("--process needs the metrics port (CALLBACKS_METRICS_PORT) the service was started with",
-                  file=sys.stderr)
+            print(
+                "--process needs the metrics port (CALLBACKS_METRICS_PORT) the service was started with",
+                file=sys.stderr,
+            )
             return 2
         ready, text = check_process(f"http://127.0.0.1:{port}/health", timeout=args.timeout)
         print(text, file=sys.stdout if ready else sys.stderr)
         return 0 if ready else 1
     settings = Settings.load(nats_url=args.nats_url, prefix=args.prefix)
     servers = settings.nats_servers() or [f"nats://127.0.0.1:{settings.embedded_nats_port or 4222}"]
-    ready, text = asyncio.run(check(servers, settings.prefix, timeout=args.timeout, **settings.nats_credentials()))
+    ready, text = asyncio.run(
+        check(servers, settings.prefix, timeout=args.timeout, **settings.nats_credentials())
+    )
     print(text, file=sys.stdout if ready else sys.stderr)
     return 0 if ready else 1
 
@@ -74,8 +82,10 @@ def cmd_history(args: argparse.Namespace) -> int:
                 for k, v in vars(event).items()
                 if k not in {"originator_id", "originator_version", "timestamp", "originator_topic"}
             }
-            print(f"{event.timestamp.isoformat()}  v{event.originator_version:<3} "
-                  f"{type(event).__name__:<14} {fields}")
+            print(
+                f"{event.timestamp.isoformat()}  v{event.originator_version:<3} "
+                f"{type(event).__name__:<14} {fields}"
+            )
     finally:
         service.close()
     return 0
@@ -86,29 +96,52 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--database-url", help="sqlite:///path or postgresql://… "
-                        "(env CALLBACKS_DATABASE_URL)")
-        sp.add_argument("--data-dir", type=Path, help="where the embedded default keeps data "
-                        "(env CALLBACKS_DATA_DIR)")
-        sp.add_argument("--timezone", help="the contact center's IANA time zone for reports "
-                        "(env CALLBACKS_TIMEZONE)")
+        sp.add_argument(
+            "--database-url", help="sqlite:///path or postgresql://… (env CALLBACKS_DATABASE_URL)"
+        )
+        sp.add_argument(
+            "--data-dir",
+            type=Path,
+            help="where the embedded default keeps data (env CALLBACKS_DATA_DIR)",
+        )
+        sp.add_argument(
+            "--timezone",
+            help="the contact center's IANA time zone for reports (env CALLBACKS_TIMEZONE)",
+        )
 
     serve = sub.add_parser("serve", help="run the whole service in one process")
     common(serve)
-    serve.add_argument("--nats-url", help="use this NATS and start none; a cluster's servers comma-separated, "
-                       "credentials in each URL (env CALLBACKS_NATS_URL)")
-    serve.add_argument("--prefix", help="the subject prefix (env CALLBACKS_PREFIX, default callbacks)")
-    serve.add_argument("--embedded-nats-port", type=int,
-                       help="port of the embedded NATS (env CALLBACKS_EMBEDDED_NATS_PORT, default 4222; 0: any)")
+    serve.add_argument(
+        "--nats-url",
+        help="use this NATS and start none; a cluster's servers comma-separated, "
+        "credentials in each URL (env CALLBACKS_NATS_URL)",
+    )
+    serve.add_argument(
+        "--prefix", help="the subject prefix (env CALLBACKS_PREFIX, default callbacks)"
+    )
+    serve.add_argument(
+        "--embedded-nats-port",
+        type=int,
+        help="port of the embedded NATS (env CALLBACKS_EMBEDDED_NATS_PORT, default 4222; 0: any)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     health = sub.add_parser("health", help="exit 0 if the service answers query.health (readiness)")
-    health.add_argument("--nats-url", help="NATS server(s), comma-separated (env CALLBACKS_NATS_URL)")
-    health.add_argument("--prefix", help="the subject prefix (env CALLBACKS_PREFIX, default callbacks)")
-    health.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer (default 5)")
-    health.add_argument("--process", action="store_true",
-                        help="ask the process on this host instead (GET /health on CALLBACKS_METRICS_PORT): "
-                             "its event loop, NATS connections and event store")
+    health.add_argument(
+        "--nats-url", help="NATS server(s), comma-separated (env CALLBACKS_NATS_URL)"
+    )
+    health.add_argument(
+        "--prefix", help="the subject prefix (env CALLBACKS_PREFIX, default callbacks)"
+    )
+    health.add_argument(
+        "--timeout", type=float, default=5.0, help="seconds to wait for the answer (default 5)"
+    )
+    health.add_argument(
+        "--process",
+        action="store_true",
+        help="ask the process on this host instead (GET /health on CALLBACKS_METRICS_PORT): "
+        "its event loop, NATS connections and event store",
+    )
     health.set_defaults(func=cmd_health)
 
     demo = sub.add_parser("demo", help="run a scripted hour of a contact center")

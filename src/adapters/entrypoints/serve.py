@@ -10,10 +10,10 @@ from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
 import nats
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeoutError
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
 
 from adapters.bootstrap import build_read_side, build_service, record_policies
 from adapters.database import SQLITE, Database
@@ -45,7 +45,7 @@ log = logging.getLogger("callbacks.serve")
 
 
 def _say(text: str) -> None:
-    print(f"callbacks serve: {text}", flush=True)  # noqa: T201 - the operator's console
+    print(f"callbacks serve: {text}", flush=True)
 
 
 async def serve(settings: Settings) -> None:
@@ -53,12 +53,17 @@ async def serve(settings: Settings) -> None:
     embedded: EmbeddedNatsServer | None = None
     if settings.nats_url is None:
         # The default port falls back to a free one when taken; a port asked for does not.
-        embedded = EmbeddedNatsServer(settings.data_dir / "nats", port=settings.embedded_nats_port,
-                                      port_fallback="embedded_nats_port" not in settings.model_fields_set)
+        embedded = EmbeddedNatsServer(
+            settings.data_dir / "nats",
+            port=settings.embedded_nats_port,
+            port_fallback="embedded_nats_port" not in settings.model_fields_set,
+        )
         embedded.start()  # from this thread: the child is bound to its parent thread's life
         if embedded.fell_back:
-            _say(f"port {settings.embedded_nats_port} is taken (another NATS server?); "
-                 f"the embedded one listens on {embedded.port} instead")
+            _say(
+                f"port {settings.embedded_nats_port} is taken (another NATS server?); "
+                f"the embedded one listens on {embedded.port} instead"
+            )
     servers = settings.nats_servers() or [embedded.url]  # type: ignore[union-attr]
     service = build_service(settings)
     if record_policies(service, settings):
@@ -71,13 +76,19 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     auth = settings.nats_credentials()
-    nc = await nats.connect(servers=servers, name="callbacks-infra", max_reconnect_attempts=-1, reconnect_time_wait=1,
-                            **auth)
+    nc = await nats.connect(
+        servers=servers,
+        name="callbacks-infra",
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        **auth,
+    )
     js = nc.jetstream()
     await ensure_streams(js, settings.prefix, replicas=settings.stream_replicas)
 
     relay_tracking = tracking_recorder(
-        open_read_factory(db), SQLiteTrackingRecorder if db.kind == SQLITE else PostgresTrackingRecorder
+        open_read_factory(db),
+        SQLiteTrackingRecorder if db.kind == SQLITE else PostgresTrackingRecorder,
     )
     batcher: CommandBatcher
     relay: EventRelay
@@ -87,43 +98,86 @@ async def serve(settings: Settings) -> None:
         relay.wake()
 
     metrics = ServiceMetrics(version("callbacks"))
-    batcher = CommandBatcher(service, on_written=lambda: loop.call_soon_threadsafe(written), on_batch=metrics.batch)
+    batcher = CommandBatcher(
+        service, on_written=lambda: loop.call_soon_threadsafe(written), on_batch=metrics.batch
+    )
     watch = PositionWatch(side.queries.position)
     side.runner.on_progress = lambda position: loop.call_soon_threadsafe(watch.advance, position)
-    ctx = ServiceContext(service=service, batcher=batcher, queries=side.queries, subjects=subjects,
-                         version=version("callbacks"), watch=watch)
-    relay = EventRelay(service=service, tracking=relay_tracking, js=js, prefix=settings.prefix,
-                       notifier=Notifier(ctx), nc=nc)
+    ctx = ServiceContext(
+        service=service,
+        batcher=batcher,
+        queries=side.queries,
+        subjects=subjects,
+        version=version("callbacks"),
+        watch=watch,
+    )
+    relay = EventRelay(
+        service=service,
+        tracking=relay_tracking,
+        js=js,
+        prefix=settings.prefix,
+        notifier=Notifier(ctx),
+        nc=nc,
+    )
     scheduler = Scheduler(ctx)
-    lease: Lease = FileLease(settings.data_dir / "singletons.lock") if db.kind == SQLITE else \
-        PostgresLease(db, "callbacks-singletons")
+    lease: Lease = (
+        FileLease(settings.data_dir / "singletons.lock")
+        if db.kind == SQLITE
+        else PostgresLease(db, "callbacks-singletons")
+    )
     singletons = Singletons(lease, side.runner, [relay.run, scheduler.run])
     waker = None
     if db.kind != SQLITE:  # other processes' writes wake our followers at once
-        waker = PostgresWaker(db, events_channel(service), lambda: loop.call_soon_threadsafe(written))
+        waker = PostgresWaker(
+            db, events_channel(service), lambda: loop.call_soon_threadsafe(written)
+        )
         waker.start()
 
     broker = build_broker(ctx, servers, observe=metrics.reply, **auth)
     intake = IntakeConsumer(ctx, nc, js)
-    metrics.follow(head=service.recorder.max_notification_id, views=side.queries.position, runner=side.runner,
-                   relay=relay, singletons=singletons, intake=intake)
+    metrics.follow(
+        head=service.recorder.max_notification_id,
+        views=side.queries.position,
+        runner=side.runner,
+        relay=relay,
+        singletons=singletons,
+        intake=intake,
+    )
+
     async def nats_connected() -> bool:
         return nc.is_connected and await broker.ping(timeout=1.0)
 
-    health = ProcessHealth(loop, nats_connected=nats_connected, database=service.recorder.max_notification_id,
-                           stopping=stop.is_set)
-    exporter = MetricsExporter(metrics.registry, settings.metrics_host, settings.metrics_port, health).start() \
-        if settings.metrics_port else None
+    health = ProcessHealth(
+        loop,
+        nats_connected=nats_connected,
+        database=service.recorder.max_notification_id,
+        stopping=stop.is_set,
+    )
+    exporter = (
+        MetricsExporter(
+            metrics.registry, settings.metrics_host, settings.metrics_port, health
+        ).start()
+        if settings.metrics_port
+        else None
+    )
     await batcher.start()
     await broker.start()
     await _answering(nc, subjects)
-    background = [asyncio.create_task(intake.run(stop), name="intake"),
-                  asyncio.create_task(singletons.run(stop), name="singletons")]
-    where = f"{servers[0]} (embedded, JetStream in {settings.data_dir / 'nats'})" if embedded else _servers(servers, auth)
+    background = [
+        asyncio.create_task(intake.run(stop), name="intake"),
+        asyncio.create_task(singletons.run(stop), name="singletons"),
+    ]
+    where = (
+        f"{servers[0]} (embedded, JetStream in {settings.data_dir / 'nats'})"
+        if embedded
+        else _servers(servers, auth)
+    )
     _say(f"listening on {where}, subjects {settings.prefix}.*")
     _say(f"events in {_redacted(db)}; contact center time zone {settings.timezone}")
     if exporter is not None:
-        _say(f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, this process's health on /health")
+        _say(
+            f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, this process's health on /health"
+        )
     _say("ready; Ctrl-C or SIGTERM stops it cleanly")
 
     await stop.wait()
@@ -181,4 +235,3 @@ def main(settings: Settings) -> int:
         _say(f"cannot start: {e}")
         return 1
     return 0
-

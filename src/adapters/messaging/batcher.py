@@ -85,7 +85,7 @@ class CommandBatcher:
         return list(await asyncio.gather(*futures))
 
     async def _run(self) -> None:
-        assert self._queue is not None  # noqa: S101 - started
+        assert self._queue is not None
         loop = asyncio.get_running_loop()
         while True:
             batch = [await self._queue.get()]
@@ -96,7 +96,9 @@ class CommandBatcher:
             commands = [command for command, _ in batch]
             started = time.monotonic()
             try:
-                outcomes = await loop.run_in_executor(self._writer, self.service.execute_batch, commands)
+                outcomes = await loop.run_in_executor(
+                    self._writer, self.service.execute_batch, commands
+                )
             except Exception:
                 log.exception("a batch of %d commands failed", len(commands))
                 outcomes = [Outcome(error=InternalError()) for _ in commands]

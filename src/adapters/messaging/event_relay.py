@@ -68,7 +68,11 @@ class EventRelay:
     ) -> None:
         self.service, self.tracking, self.js, self.prefix = service, tracking, js, prefix
         self.notifier, self.nc = notifier, nc
-        self.batch_size, self.poll_interval, self.ack_timeout = batch_size, poll_interval, ack_timeout
+        self.batch_size, self.poll_interval, self.ack_timeout = (
+            batch_size,
+            poll_interval,
+            ack_timeout,
+        )
         self.stats = RelayStats()
         self.stream = stream_name(EVENTS, prefix)
         self._stream_seq: int | None = None  # None: read the stream's tail first
@@ -83,11 +87,13 @@ class EventRelay:
             try:
                 done = await self.run_once()
                 backoff = 0.5
-            except Exception as e:  # noqa: BLE001 - reported, re-synced, retried
+            except Exception as e:
                 self.stats.errors += 1
                 self.stats.last_error = f"{type(e).__name__}: {e}"
                 self._stream_seq = None
-                log.warning("relay: %s; re-syncing from the stream in %.1fs", self.stats.last_error, backoff)
+                log.warning(
+                    "relay: %s; re-syncing from the stream in %.1fs", self.stats.last_error, backoff
+                )
                 await _sleep(stop, backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
@@ -108,7 +114,9 @@ class EventRelay:
         )
         if not notifications:
             return 0
-        records = [EventRecord.of(self.service.mapper.to_domain_event(n), n.id) for n in notifications]
+        records = [
+            EventRecord.of(self.service.mapper.to_domain_event(n), n.id) for n in notifications
+        ]
         await self._publish([r for r in records if r.position > self.stats.position])
         fresh = [r for r in records if r.position > notified]
         if self.notifier is not None and fresh:
@@ -119,12 +127,19 @@ class EventRelay:
     async def _publish(self, records: list[EventRecord]) -> None:
         if not records:
             return
-        assert self._stream_seq is not None  # noqa: S101 - re-synced first
+        assert self._stream_seq is not None
         futures = []
         for i, record in enumerate(records):
-            headers = {"Nats-Msg-Id": msg_id(record), "Nats-Expected-Last-Sequence": str(self._stream_seq + i)}
+            headers = {
+                "Nats-Msg-Id": msg_id(record),
+                "Nats-Expected-Last-Sequence": str(self._stream_seq + i),
+            }
             body = json.dumps(record.as_json(), ensure_ascii=False, separators=(",", ":")).encode()
-            futures.append(await self.js.publish_async(event_subject(self.prefix, record), body, headers=headers))
+            futures.append(
+                await self.js.publish_async(
+                    event_subject(self.prefix, record), body, headers=headers
+                )
+            )
         acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=self.ack_timeout)
         for i, ack in enumerate(acks):
             if ack.stream != self.stream or ack.seq != self._stream_seq + i + 1:
@@ -137,7 +152,7 @@ class EventRelay:
             await asyncio.to_thread(self._checkpoint, self.stats.position)
 
     async def _notify(self, records: list[EventRecord]) -> None:
-        assert self.notifier is not None and self.nc is not None  # noqa: S101 - given together
+        assert self.notifier is not None and self.nc is not None
         for subject, body in await self.notifier(records):
             await self.nc.publish(subject, body)
         await self.nc.flush(timeout=self.ack_timeout)
@@ -174,4 +189,3 @@ async def _sleep(event: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(event.wait(), timeout=seconds)
     except TimeoutError:
         pass
-

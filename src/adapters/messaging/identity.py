@@ -24,7 +24,9 @@ def _actor(headers: Mapping[str, str], default: str | None) -> str:
             f"(header {ACTOR_HEADER})", "is required: name yourself for the audit trail"
         )
     if len(actor) > _MAX_ACTOR or not actor.isprintable():
-        raise InvalidRequestError.single(f"(header {ACTOR_HEADER})", f"must be at most {_MAX_ACTOR} printable characters")
+        raise InvalidRequestError.single(
+            f"(header {ACTOR_HEADER})", f"must be at most {_MAX_ACTOR} printable characters"
+        )
     return actor
 
 
@@ -34,9 +36,14 @@ def _role(headers: Mapping[str, str], allowed: set[str], default: Role) -> Role:
         return default
     if raw not in allowed:
         if raw in Role.__members__:  # a real role, just not one allowed here
-            raise ForbiddenError(role=raw, actor=(headers.get(ACTOR_HEADER) or "").strip() or "(unnamed)",
-                                 action=f"act on this subject (it takes {', '.join(sorted(allowed))})")
-        raise InvalidRequestError.single(f"(header {ROLE_HEADER})", f"must be one of {', '.join(sorted(allowed))}")
+            raise ForbiddenError(
+                role=raw,
+                actor=(headers.get(ACTOR_HEADER) or "").strip() or "(unnamed)",
+                action=f"act on this subject (it takes {', '.join(sorted(allowed))})",
+            )
+        raise InvalidRequestError.single(
+            f"(header {ROLE_HEADER})", f"must be one of {', '.join(sorted(allowed))}"
+        )
     return Role(raw)
 
 
@@ -57,7 +64,11 @@ def administrator(headers: Mapping[str, str], channel: str, *, is_agent: bool) -
 
 
 def monitor(headers: Mapping[str, str], channel: str) -> Caller:
-    return Caller(actor=_actor(headers, "monitor"), role=_role(headers, _READ_ROLES, Role.MONITOR), channel=channel)
+    return Caller(
+        actor=_actor(headers, "monitor"),
+        role=_role(headers, _READ_ROLES, Role.MONITOR),
+        channel=channel,
+    )
 
 
 def cti(channel: str) -> Caller:

@@ -58,19 +58,34 @@ class IntakeConsumer:
     Outcomes go to `notify.intake`.
     """
 
-    def __init__(self, ctx: ServiceContext, nc: Client, js: JetStreamContext, *, batch: int = 200,
-                 max_deliver: int = MAX_DELIVER, backoff: Sequence[float] = tuple(BACKOFF)) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        nc: Client,
+        js: JetStreamContext,
+        *,
+        batch: int = 200,
+        max_deliver: int = MAX_DELIVER,
+        backoff: Sequence[float] = tuple(BACKOFF),
+    ) -> None:
         self.ctx, self.nc, self.js, self.batch = ctx, nc, js, batch
         self.max_deliver, self.backoff = max_deliver, list(backoff)
         self.stream = stream_name(INTAKE, ctx.subjects.prefix)
         self.stats = IntakeStats()
 
     async def ensure_consumer(self) -> None:
-        await self.js.add_consumer(self.stream, ConsumerConfig(
-            durable_name=DURABLE, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-            filter_subject=self.ctx.subjects.submit, ack_wait=ACK_WAIT, max_deliver=self.max_deliver,
-            max_ack_pending=20_000,
-        ))
+        await self.js.add_consumer(
+            self.stream,
+            ConsumerConfig(
+                durable_name=DURABLE,
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                filter_subject=self.ctx.subjects.submit,
+                ack_wait=ACK_WAIT,
+                max_deliver=self.max_deliver,
+                max_ack_pending=20_000,
+            ),
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.ensure_consumer()
@@ -90,7 +105,9 @@ class IntakeConsumer:
                 # Never let one batch end the loop: durable intake would stop for good.
                 # What was not acknowledged is delivered again after ACK_WAIT, and a
                 # redelivery of a recorded request answers with the same callback.
-                log.exception("intake: a batch of %d failed; unacknowledged ones come back", len(messages))
+                log.exception(
+                    "intake: a batch of %d failed; unacknowledged ones come back", len(messages)
+                )
                 await asyncio.sleep(1)
 
     async def handle(self, messages: list[Msg]) -> None:
@@ -112,9 +129,14 @@ class IntakeConsumer:
             outcomes = await ctx.batcher.submit_many([command for _, _, command in fresh])
             # One wait for the views and one read for every place in line of the batch.
             answers = await accepted_replies(ctx, outcomes)
-            await asyncio.gather(*(self._settle(msg, request_id, outcome, answer)
-                                   for (msg, request_id, _), outcome, answer
-                                   in zip(fresh, outcomes, answers, strict=True)))
+            await asyncio.gather(
+                *(
+                    self._settle(msg, request_id, outcome, answer)
+                    for (msg, request_id, _), outcome, answer in zip(
+                        fresh, outcomes, answers, strict=True
+                    )
+                )
+            )
         await self._one_by_one(again)
 
     async def _one_by_one(self, again: list[tuple[Msg, str, Command]]) -> None:
@@ -144,10 +166,16 @@ class IntakeConsumer:
             decided.append((msg, request_id, outcome))
         # The writes went one by one; the replies (which wait for the views) go together.
         answers = await accepted_replies(self.ctx, [outcome for _, _, outcome in decided])
-        await asyncio.gather(*(self._settle(msg, request_id, outcome, answer)
-                               for (msg, request_id, outcome), answer in zip(decided, answers, strict=True)))
+        await asyncio.gather(
+            *(
+                self._settle(msg, request_id, outcome, answer)
+                for (msg, request_id, outcome), answer in zip(decided, answers, strict=True)
+            )
+        )
 
-    async def _settle(self, msg: Msg, request_id: str, outcome: Outcome, answer: dict[str, Any] | None) -> None:
+    async def _settle(
+        self, msg: Msg, request_id: str, outcome: Outcome, answer: dict[str, Any] | None
+    ) -> None:
         """`answer`: the reply of an accepted outcome (None when refused)."""
         if outcome.error is not None and outcome.error.code in _RETRYABLE:
             await self._retry(msg, outcome.error)
@@ -167,21 +195,32 @@ class IntakeConsumer:
             await msg.nak(delay=self.backoff[min(delivered, len(self.backoff)) - 1])
             return
         self.stats.dead += 1
-        headers = {**dict(msg.headers or {}), "Callbacks-Dead-Reason": f"{error.code}: {error.message}",
-                   "Callbacks-Deliveries": str(delivered)}
+        headers = {
+            **dict(msg.headers or {}),
+            "Callbacks-Dead-Reason": f"{error.code}: {error.message}",
+            "Callbacks-Deliveries": str(delivered),
+        }
         await self.js.publish(self.ctx.subjects.dead_intake, msg.data, headers=headers)
         await self._outcome(msg, envelope.request_id_of(msg.data), None, error)
         await msg.term()
 
-    async def _outcome(self, msg: Msg, request_id: str | None, data: dict[str, Any] | None,
-                       error: BaseException | None) -> None:
+    async def _outcome(
+        self,
+        msg: Msg,
+        request_id: str | None,
+        data: dict[str, Any] | None,
+        error: BaseException | None,
+    ) -> None:
         body: dict[str, Any] = {"request_id": request_id, "ok": error is None}
         if error is None:
             body["data"] = data
         else:
             code, message, details = error_of(error)
             body["error"] = {"code": code, "message": message, "details": details}
-        await self.nc.publish(self.ctx.subjects.intake_outcomes, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+        await self.nc.publish(
+            self.ctx.subjects.intake_outcomes,
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        )
 
 
 def _deliveries(msg: Msg) -> int:

@@ -93,29 +93,45 @@ class EmbeddedNatsServer:
         self._stop_leftover()
         if self.port and _accepts(self.host, self.port):
             if not self.port_fallback:
-                msg = (f"port {self.port} on {self.host} is taken (another NATS server?): use it with "
-                       "CALLBACKS_NATS_URL, or pick another port with CALLBACKS_EMBEDDED_NATS_PORT (0 = any free)")
+                msg = (
+                    f"port {self.port} on {self.host} is taken (another NATS server?): use it with "
+                    "CALLBACKS_NATS_URL, or pick another port with CALLBACKS_EMBEDDED_NATS_PORT (0 = any free)"
+                )
                 raise NatsServerError(msg)
             self.port, self.fell_back = 0, True
         ports_dir = self.data_dir / "ports"
         ports_dir.mkdir(exist_ok=True)
         for stale in ports_dir.glob("*.ports"):
             stale.unlink()
-        args = [str(find_nats_server()), "-a", self.host, "-p", str(self.port or -1),
-                "--ports_file_dir", str(ports_dir), "-l", str(self.log_file), "-P", str(self.pid_file)]
+        args = [
+            str(find_nats_server()),
+            "-a",
+            self.host,
+            "-p",
+            str(self.port or -1),
+            "--ports_file_dir",
+            str(ports_dir),
+            "-l",
+            str(self.log_file),
+            "-P",
+            str(self.pid_file),
+        ]
         if self.jetstream:
             args += ["-js", "-sd", str(self.data_dir / "jetstream")]
         if self.config_file is not None:
             args += ["-c", str(self.config_file)]
-        self.process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        self.process = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
         )
         self._wait_ready(ports_dir)
         return self
 
     def _wait_ready(self, ports_dir: Path) -> None:
-        assert self.process is not None  # noqa: S101 - started
+        assert self.process is not None
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -135,9 +151,15 @@ class EmbeddedNatsServer:
         tail = ""
         with contextlib.suppress(OSError):
             tail = "\n".join(self.log_file.read_text(errors="replace").splitlines()[-15:])
-        if self.process is not None and self.process.stderr is not None and self.process.poll() is not None:
+        if (
+            self.process is not None
+            and self.process.stderr is not None
+            and self.process.poll() is not None
+        ):
             tail += "\n" + self.process.stderr.read().decode(errors="replace")[-2000:]
-        msg = f"nats-server on {self.host}:{self.port or 'a free port'} {what}; its log says:\n{tail}"
+        msg = (
+            f"nats-server on {self.host}:{self.port or 'a free port'} {what}; its log says:\n{tail}"
+        )
         raise NatsServerError(msg)
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -170,8 +192,10 @@ class EmbeddedNatsServer:
             return
         parent = _parent_of(pid)
         if parent not in (None, 1) and Path(f"/proc/{parent}").exists():
-            msg = (f"a nats-server (pid {pid}) started by a live process (pid {parent}) already uses "
-                   f"{self.data_dir}: is another `callbacks serve` running with this data directory?")
+            msg = (
+                f"a nats-server (pid {pid}) started by a live process (pid {parent}) already uses "
+                f"{self.data_dir}: is another `callbacks serve` running with this data directory?"
+            )
             raise NatsServerError(msg)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)

@@ -42,7 +42,11 @@ class Notifier:
         self.ctx = ctx
 
     async def __call__(self, records: list[EventRecord]) -> list[tuple[str, bytes]]:
-        wanted = [r for r in records if (r.aggregate == "Callback" and r.type == "Requested") or _agent_change(r)]
+        wanted = [
+            r
+            for r in records
+            if (r.aggregate == "Callback" and r.type == "Requested") or _agent_change(r)
+        ]
         if not wanted:
             return []
         ctx = self.ctx
@@ -50,21 +54,46 @@ class Notifier:
         ids = {r.aggregate_id for r in wanted}
         rows = await ctx.read(ctx.queries.get_many, sorted(ids))
         agents = {change[0] for r in wanted if (change := _agent_change(r))}
-        counts = {a.agent_id: a.incomplete for a in await ctx.read(ctx.queries.agent_counts, sorted(agents))} if agents else {}
+        counts = (
+            {
+                a.agent_id: a.incomplete
+                for a in await ctx.read(ctx.queries.agent_counts, sorted(agents))
+            }
+            if agents
+            else {}
+        )
         now = ctx.clock()
         out: list[tuple[str, bytes]] = []
         for r in wanted:
             row = rows.get(r.aggregate_id)
-            callback: dict[str, Any] = list_item(row, now) if row else {"callback_id": str(r.aggregate_id)}
+            callback: dict[str, Any] = (
+                list_item(row, now) if row else {"callback_id": str(r.aggregate_id)}
+            )
             change = _agent_change(r)
             if change is None:
-                summary = {k: callback.get(k) for k in ("callback_id", "request_id", "route", "state", "status",
-                                                          "type", "phone", "requested_at", "desired_time")}
+                summary = {
+                    k: callback.get(k)
+                    for k in (
+                        "callback_id",
+                        "request_id",
+                        "route",
+                        "state",
+                        "status",
+                        "type",
+                        "phone",
+                        "requested_at",
+                        "desired_time",
+                    )
+                }
                 out.append((ctx.subjects.received, _json(summary | {"log_position": r.position})))
             else:
                 agent_id, kind = change
-                message = {"type": kind, "callback": callback, "pending_count": counts.get(agent_id),
-                           "log_position": r.position}
+                message = {
+                    "type": kind,
+                    "callback": callback,
+                    "pending_count": counts.get(agent_id),
+                    "log_position": r.position,
+                }
                 out.append((ctx.subjects.agent_notify(agent_id), _json(message)))
         return out
 

@@ -44,10 +44,13 @@ class PlaceLookups:
                 await asyncio.sleep(0)  # let the requests of this moment join
                 batch, self._pending = self._pending, []
                 try:
-                    found = await self.ctx.read(self.ctx.queries.places_in_line,
-                                                [(r, q, c) for r, q, c, _ in batch], self.ctx.clock(),
-                                                from_the_back=True)
-                except Exception as e:  # noqa: BLE001 - handed to every waiter, who decides
+                    found = await self.ctx.read(
+                        self.ctx.queries.places_in_line,
+                        [(r, q, c) for r, q, c, _ in batch],
+                        self.ctx.clock(),
+                        from_the_back=True,
+                    )
+                except Exception as e:
                     for *_, future in batch:
                         if not future.done():
                             future.set_exception(e)

@@ -50,7 +50,9 @@ class PositionWatch:
             heapq.heappush(self._waiters, (position, next(self._order), future))
             remaining = deadline - loop.time()
             try:
-                await asyncio.wait_for(asyncio.shield(future), timeout=max(0.0, min(self.poll, remaining)))
+                await asyncio.wait_for(
+                    asyncio.shield(future), timeout=max(0.0, min(self.poll, remaining))
+                )
                 return True
             except TimeoutError:
                 await self._refresh()

@@ -31,8 +31,11 @@ MAX_IN_FLIGHT = 512
 _ID_SCAN_LIMIT = 64 * 1024  # a refused body larger than this is not read again for its request id
 
 
-def _replying(ctx: ServiceContext, handle: Callable[[list[str], bytes, dict[str, str]], Awaitable[dict[str, Any]]],
-              observe: ReplyObserver | None = None) -> Any:
+def _replying(
+    ctx: ServiceContext,
+    handle: Callable[[list[str], bytes, dict[str, str]], Awaitable[dict[str, Any]]],
+    observe: ReplyObserver | None = None,
+) -> Any:
     async def on_message(msg: Any) -> bytes:
         started = time.monotonic()
         subject = msg.raw_message.subject
@@ -56,8 +59,17 @@ def _replying(ctx: ServiceContext, handle: Callable[[list[str], bytes, dict[str,
         if observe is not None:
             observe(tail, code, seconds)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s answered %s in %.1f ms", subject, code or "ok", seconds * 1000,
-                      extra={"subject": subject, "code": code or "ok", "duration_ms": round(seconds * 1000, 2)})
+            log.debug(
+                "%s answered %s in %.1f ms",
+                subject,
+                code or "ok",
+                seconds * 1000,
+                extra={
+                    "subject": subject,
+                    "code": code or "ok",
+                    "duration_ms": round(seconds * 1000, 2),
+                },
+            )
         return reply
 
     return on_message
@@ -79,8 +91,12 @@ def _security(auth: dict[str, str]) -> NatsUserPassword | NatsToken | None:
     return None
 
 
-def build_broker(ctx: ServiceContext, servers: str | Sequence[str], observe: ReplyObserver | None = None,
-                 **auth: str) -> NatsBroker:
+def build_broker(
+    ctx: ServiceContext,
+    servers: str | Sequence[str],
+    observe: ReplyObserver | None = None,
+    **auth: str,
+) -> NatsBroker:
     broker = NatsBroker(
         servers,
         security=_security(auth),  # also for the servers a cluster announces (they come without)
@@ -97,11 +113,20 @@ def build_broker(ctx: ServiceContext, servers: str | Sequence[str], observe: Rep
         (f"{p}.intake.cancel", lambda t, b, h: writes.intake(ctx, t, b, h), "intake.cancel"),
         (f"{p}.intake.abandon", lambda t, b, h: writes.intake(ctx, t, b, h), "intake.abandon"),
         (f"{p}.agent.*.*", lambda t, b, h: writes.agent(ctx, t, b), "an agent's desktop"),
-        (f"{p}.admin.*", lambda t, b, h: writes.administration(ctx, t, b, h), "supervisors and administrators"),
+        (
+            f"{p}.admin.*",
+            lambda t, b, h: writes.administration(ctx, t, b, h),
+            "supervisors and administrators",
+        ),
         (f"{p}.query.*", lambda t, b, h: reads.query(ctx, t, b, h), "monitors and above"),
         (f"{p}.cti.presence.*", lambda t, b, h: writes.presence(ctx, t, b), "the CTI system"),
     ]
     for subject, handle, title in families:
-        broker.subscriber(subject, queue=QUEUE_GROUP, title=title, max_workers=MAX_IN_FLIGHT,
-                          decoder=_whole_message)(_replying(ctx, handle, observe))
+        broker.subscriber(
+            subject,
+            queue=QUEUE_GROUP,
+            title=title,
+            max_workers=MAX_IN_FLIGHT,
+            decoder=_whole_message,
+        )(_replying(ctx, handle, observe))
     return broker

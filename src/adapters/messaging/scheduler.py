@@ -47,7 +47,9 @@ class Scheduler:
         ctx, now = self.ctx, self.ctx.clock()
         due = await ctx.read(ctx.queries.due_scheduled, now, self.batch)
         expired = await ctx.read(ctx.queries.expired, now, self.batch)
-        commands: list[c.Command] = [c.QueueDueCallback(caller=SCHEDULER, at=now, callback_id=i) for i in due]
+        commands: list[c.Command] = [
+            c.QueueDueCallback(caller=SCHEDULER, at=now, callback_id=i) for i in due
+        ]
         commands += [c.ExpireCallback(caller=SCHEDULER, at=now, callback_id=i) for i in expired]
         if not commands:
             return False
@@ -61,7 +63,12 @@ class Scheduler:
             else:
                 self.refused += 1
                 level = logging.DEBUG if outcome.error.code in _QUIET else logging.WARNING
-                log.log(level, "scheduler: %s refused: %s", type(command).__name__, outcome.error.message)
+                log.log(
+                    level,
+                    "scheduler: %s refused: %s",
+                    type(command).__name__,
+                    outcome.error.message,
+                )
         positions = [o.log_position for o in outcomes if o.log_position]
         if positions:
             await ctx.caught_up(max(positions))

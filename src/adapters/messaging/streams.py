@@ -26,26 +26,49 @@ def stream_name(base: str, prefix: str) -> str:
     return f"{base}_{re.sub(r'[^A-Za-z0-9]+', '_', prefix).upper()}"
 
 
-def configs(prefix: str, *, replicas: int = 1, duplicate_window: float = HOUR) -> list[StreamConfig]:
+def configs(
+    prefix: str, *, replicas: int = 1, duplicate_window: float = HOUR
+) -> list[StreamConfig]:
     """Request/reply subjects are never in a stream: its publish ack would answer them."""
     common = {"storage": StorageType.FILE, "num_replicas": replicas, "discard": DiscardPolicy.OLD}
     return [
         # A submitted request is never dropped: no age or size limit; acknowledged
         # messages leave the work queue.
-        StreamConfig(name=stream_name(INTAKE, prefix), subjects=[f"{prefix}.intake.submit"], retention=RetentionPolicy.WORK_QUEUE,
-                     duplicate_window=duplicate_window, description="callback requests submitted durably",
-                     **common),
-        StreamConfig(name=stream_name(EVENTS, prefix), subjects=[f"{prefix}.events.>"], retention=RetentionPolicy.LIMITS,
-                     duplicate_window=max(duplicate_window, HOUR), allow_direct=True,
-                     description="every domain event, in log order", **common),
-        StreamConfig(name=stream_name(DEAD_LETTERS, prefix), subjects=[f"{prefix}.dead.>"], retention=RetentionPolicy.LIMITS,
-                     duplicate_window=duplicate_window, description="submitted requests that kept failing",
-                     **common),
+        StreamConfig(
+            name=stream_name(INTAKE, prefix),
+            subjects=[f"{prefix}.intake.submit"],
+            retention=RetentionPolicy.WORK_QUEUE,
+            duplicate_window=duplicate_window,
+            description="callback requests submitted durably",
+            **common,
+        ),
+        StreamConfig(
+            name=stream_name(EVENTS, prefix),
+            subjects=[f"{prefix}.events.>"],
+            retention=RetentionPolicy.LIMITS,
+            duplicate_window=max(duplicate_window, HOUR),
+            allow_direct=True,
+            description="every domain event, in log order",
+            **common,
+        ),
+        StreamConfig(
+            name=stream_name(DEAD_LETTERS, prefix),
+            subjects=[f"{prefix}.dead.>"],
+            retention=RetentionPolicy.LIMITS,
+            duplicate_window=duplicate_window,
+            description="submitted requests that kept failing",
+            **common,
+        ),
     ]
 
 
-async def ensure_streams(js: JetStreamContext, prefix: str = "callbacks", *, replicas: int = 1,
-                         duplicate_window: float = HOUR) -> None:
+async def ensure_streams(
+    js: JetStreamContext,
+    prefix: str = "callbacks",
+    *,
+    replicas: int = 1,
+    duplicate_window: float = HOUR,
+) -> None:
     """Creates the streams, or updates them to these settings (never recreates)."""
     for config in configs(prefix, replicas=replicas, duplicate_window=duplicate_window):
         try:

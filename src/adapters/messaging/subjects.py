@@ -8,8 +8,16 @@ from callback_domain.errors import InvalidRequestError
 
 AGENT_VERBS = ("schedule", "dial", "dial-result", "complete", "finish", "list", "pending")
 ADMIN_VERBS = ("create", "assign", "unassign", "reschedule", "cancel", "recreate", "agent-upsert")
-QUERY_NAMES = ("health", "get", "list", "search", "history", "assignment-summary", "agent-counts",
-               "treatment-rate")
+QUERY_NAMES = (
+    "health",
+    "get",
+    "list",
+    "search",
+    "history",
+    "assignment-summary",
+    "agent-counts",
+    "treatment-rate",
+)
 INTAKE_VERBS = ("request", "cancel", "abandon")  # request/reply; `submit` goes through JetStream
 
 
@@ -41,7 +49,7 @@ class Subjects:
 
     def tail(self, subject: str) -> list[str]:
         """The tokens after the prefix: `callbacks.agent.kim.dial` → [agent, kim, dial]."""
-        return subject[len(self.prefix) + 1:].split(".")
+        return subject[len(self.prefix) + 1 :].split(".")
 
 
 def verb(subject_tail: list[str], index: int, known: tuple[str, ...]) -> str:

@@ -35,11 +35,13 @@ async def accepted_reply(ctx: ServiceContext, outcome: Outcome) -> dict[str, Any
     refused request raises its error."""
     outcome.unwrap()
     (answer,) = await accepted_replies(ctx, [outcome])
-    assert answer is not None  # noqa: S101 - an accepted outcome has a reply
+    assert answer is not None
     return answer
 
 
-async def accepted_replies(ctx: ServiceContext, outcomes: Sequence[Outcome]) -> list[dict[str, Any] | None]:
+async def accepted_replies(
+    ctx: ServiceContext, outcomes: Sequence[Outcome]
+) -> list[dict[str, Any] | None]:
     """The replies of accepted requests (None for a refused outcome), with their places
     in line when QUEUED: one wait for the views, then one read shared with whatever
     other requests ask meanwhile (`PlaceLookups`). If that read fails, the replies go
@@ -52,23 +54,33 @@ async def accepted_replies(ctx: ServiceContext, outcomes: Sequence[Outcome]) -> 
         # The line as of these requests: the views have (almost always) applied them
         # within milliseconds; past a short wait the answer is an estimate anyway.
         try:
-            await ctx.caught_up(max(outcomes[n].log_position or 0 for n, _ in queued), timeout=PLACE_WAIT)
+            await ctx.caught_up(
+                max(outcomes[n].log_position or 0 for n, _ in queued), timeout=PLACE_WAIT
+            )
             if ctx.places is None:
                 ctx.places = PlaceLookups(ctx)
-            found = await ctx.places.places([(v.route, v.queue_since, v.callback_id) for _, v in queued])
+            found = await ctx.places.places(
+                [(v.route, v.queue_since, v.callback_id) for _, v in queued]
+            )
             places = {n: place for (n, _), place in zip(queued, found, strict=True)}
-        except Exception as e:  # noqa: BLE001 - the callbacks are recorded; only the estimates are missing
+        except Exception as e:
             log.warning("places in line unavailable (%s); replying without them", type(e).__name__)
     answers: list[dict[str, Any] | None] = [None] * len(outcomes)
     for n, value in ok:
         position, wait = places.get(n, (None, None))
-        answers[n] = replies.intake_reply(value, position_in_queue=position, estimated_wait_seconds=wait,
-                                          log_position=outcomes[n].log_position)
+        answers[n] = replies.intake_reply(
+            value,
+            position_in_queue=position,
+            estimated_wait_seconds=wait,
+            log_position=outcomes[n].log_position,
+        )
     return answers
 
 
 async def request(ctx: ServiceContext, caller: Caller, payload: Any) -> dict[str, Any]:
-    correlate(getattr(payload, "request_id", None))  # the client's idempotency key names the request in the logs
+    correlate(
+        getattr(payload, "request_id", None)
+    )  # the client's idempotency key names the request in the logs
     return await accepted_reply(ctx, await ctx.command(payload.to_command(caller, ctx.clock())))
 
 
@@ -77,17 +89,23 @@ def _callback_id(payload: Any) -> Any:
     return payload.callback_id or Callback.create_id(payload.request_id)
 
 
-async def intake(ctx: ServiceContext, tail: list[str], body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
+async def intake(
+    ctx: ServiceContext, tail: list[str], body: bytes, headers: Mapping[str, str]
+) -> dict[str, Any]:
     name = verb(tail, 1, INTAKE_VERBS)
     caller = identity.ivr(headers, f"nats:intake.{name}")
     if name == "request":
         return await request(ctx, caller, envelope.parse(i.IntakeRequest, body))
     if name == "cancel":
         p = envelope.parse(i.IntakeCancel, body)
-        outcome = await ctx.command(c.CancelCallbacks(caller=caller, at=ctx.clock(), callback_ids=(_callback_id(p),)))
+        outcome = await ctx.command(
+            c.CancelCallbacks(caller=caller, at=ctx.clock(), callback_ids=(_callback_id(p),))
+        )
         return replies.cancel_reply(outcome.unwrap(), log_position=outcome.log_position)
     p = envelope.parse(i.IntakeAbandon, body)
-    outcome = await ctx.command(c.AbandonCallback(caller=caller, at=ctx.clock(), callback_id=_callback_id(p)))
+    outcome = await ctx.command(
+        c.AbandonCallback(caller=caller, at=ctx.clock(), callback_id=_callback_id(p))
+    )
     return replies.completion_reply(outcome.unwrap(), log_position=outcome.log_position)
 
 
@@ -124,8 +142,9 @@ _ADMIN_COMMANDS: dict[str, tuple[type[Any], Any]] = {
 }
 
 
-async def administration(ctx: ServiceContext, tail: list[str], body: bytes,
-                         headers: Mapping[str, str]) -> dict[str, Any]:
+async def administration(
+    ctx: ServiceContext, tail: list[str], body: bytes, headers: Mapping[str, str]
+) -> dict[str, Any]:
     name = verb(tail, 1, ADMIN_VERBS)
     actor = (headers.get(identity.ACTOR_HEADER) or "").strip()
     is_agent = bool(actor) and (await ctx.read(ctx.service.get_agent, actor)) is not None
@@ -144,26 +163,35 @@ async def cancel(ctx: ServiceContext, caller: Caller, payload: a.CancelPayload) 
     if payload.callback_ids is not None:
         outcome = await ctx.command(payload.to_command(caller, ctx.clock()))
         return replies.cancel_reply(outcome.unwrap(), log_position=outcome.log_position)
-    await ctx.caught_up(ctx.service.recorder.max_notification_id())  # include what was just recorded
-    rows = await ctx.read(lambda: [r.callback_id for r in ctx.queries.iter_rows(payload.range_filters())])
+    await ctx.caught_up(
+        ctx.service.recorder.max_notification_id()
+    )  # include what was just recorded
+    rows = await ctx.read(
+        lambda: [r.callback_id for r in ctx.queries.iter_rows(payload.range_filters())]
+    )
     if not rows:
         return replies.cancel_reply(CancelResult(cancelled=(), skipped=()), log_position=None)
     cancelled: list[Any] = []
     skipped: list[Any] = []
     position = None
     for start in range(0, len(rows), MAX_BULK):
-        outcome = await ctx.command(payload.to_command(caller, ctx.clock(), selected=rows[start:start + MAX_BULK]))
+        outcome = await ctx.command(
+            payload.to_command(caller, ctx.clock(), selected=rows[start : start + MAX_BULK])
+        )
         result = outcome.unwrap()
         cancelled.extend(result.cancelled)
         skipped.extend(result.skipped)
         position = outcome.log_position
-    return replies.cancel_reply(CancelResult(cancelled=tuple(cancelled), skipped=tuple(skipped)),
-                                log_position=position)
+    return replies.cancel_reply(
+        CancelResult(cancelled=tuple(cancelled), skipped=tuple(skipped)), log_position=position
+    )
 
 
 async def presence(ctx: ServiceContext, tail: list[str], body: bytes) -> dict[str, Any]:
     """`cti.presence.{agent_id}`: the CTI system reports an agent logged in or out."""
     agent_id = tail[2] if len(tail) > 2 else ""
     p = envelope.parse(g.PresencePayload, body)
-    outcome = await ctx.command(p.to_command(agent_id, identity.cti("nats:cti.presence"), ctx.clock()))
+    outcome = await ctx.command(
+        p.to_command(agent_id, identity.cti("nats:cti.presence"), ctx.clock())
+    )
     return replies.agent_saved_reply(outcome.unwrap(), log_position=outcome.log_position)

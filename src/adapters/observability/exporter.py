@@ -23,12 +23,14 @@ log = logging.getLogger(__name__)
 
 
 class MetricsExporter:
-    def __init__(self, registry: Registry, host: str, port: int, health: HealthCheck | None = None) -> None:
+    def __init__(
+        self, registry: Registry, host: str, port: int, health: HealthCheck | None = None
+    ) -> None:
         self.registry = registry
         exporter = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 if path == "/metrics":
                     self._send(200, CONTENT_TYPE, exporter.registry.render().encode())
@@ -46,12 +48,14 @@ class MetricsExporter:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 log.debug("metrics: " + format, *args)
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, name="metrics", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name="metrics", daemon=True
+        )
 
     @property
     def port(self) -> int:

@@ -16,7 +16,9 @@ async def _quiet(_: Exception) -> None:
     """nats-py would log each failed connection attempt; the verdict says it once."""
 
 
-async def check(servers: list[str], prefix: str, timeout: float = 5.0, **auth: str) -> tuple[bool, str]:
+async def check(
+    servers: list[str], prefix: str, timeout: float = 5.0, **auth: str
+) -> tuple[bool, str]:
     """(ready?, what to print): asks `{prefix}.query.health` once, within `timeout`."""
     try:
         return await asyncio.wait_for(_ask(servers, prefix, timeout, auth), timeout=timeout)
@@ -24,16 +26,25 @@ async def check(servers: list[str], prefix: str, timeout: float = 5.0, **auth: s
         return False, f"no answer from {prefix}.query.health within {timeout:g} s"
 
 
-async def _ask(servers: list[str], prefix: str, timeout: float, auth: dict[str, str]) -> tuple[bool, str]:
+async def _ask(
+    servers: list[str], prefix: str, timeout: float, auth: dict[str, str]
+) -> tuple[bool, str]:
     try:
-        nc = await nats.connect(servers=servers, name="callbacks-health", connect_timeout=max(0.5, timeout / 2),
-                                allow_reconnect=False, max_reconnect_attempts=1, reconnect_time_wait=0.1,
-                                error_cb=_quiet, **auth)  # 0 attempts would loop forever in nats-py
-    except Exception as e:  # noqa: BLE001 - any failure to connect is "not ready"
+        nc = await nats.connect(
+            servers=servers,
+            name="callbacks-health",
+            connect_timeout=max(0.5, timeout / 2),
+            allow_reconnect=False,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.1,
+            error_cb=_quiet,
+            **auth,
+        )  # 0 attempts would loop forever in nats-py
+    except Exception as e:
         return False, f"cannot connect to NATS: {type(e).__name__}: {e}"
     try:
         reply = await nc.request(f"{prefix}.query.health", b"{}", timeout=timeout)
-    except Exception as e:  # noqa: BLE001 - no responders, timeout, permissions
+    except Exception as e:
         return False, f"{prefix}.query.health: {type(e).__name__}: {e}".rstrip(": ")
     finally:
         await nc.close()
@@ -49,7 +60,7 @@ async def _ask(servers: list[str], prefix: str, timeout: float, auth: dict[str, 
 def check_process(url: str, timeout: float = 5.0) -> tuple[bool, str]:
     """(ready?, what to print): one process's `GET /health` (see process_health.py)."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - our own http URL
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return True, response.read().decode()
     except urllib.error.HTTPError as e:  # 503: the body says which check failed
         return False, e.read().decode() or f"{url}: HTTP {e.code}"

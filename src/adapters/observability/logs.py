@@ -17,7 +17,11 @@ MSG_ID_HEADER = "Nats-Msg-Id"
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 # LogRecord's own attributes: anything else on a record came in through `extra=`.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 
 
 def correlate(*candidates: str | None) -> str | None:

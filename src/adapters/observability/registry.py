@@ -80,7 +80,9 @@ class Histogram(_Metric):
 
     kind = "histogram"
 
-    def __init__(self, name: str, help_text: str, buckets: Sequence[float], labels: Sequence[str] = ()) -> None:
+    def __init__(
+        self, name: str, help_text: str, buckets: Sequence[float], labels: Sequence[str] = ()
+    ) -> None:
         super().__init__(name, help_text, labels)
         self.buckets = (*sorted(buckets), math.inf)
         self._series: dict[Labels, list[float]] = {}  # bucket counts..., sum, count
@@ -113,15 +115,20 @@ class Observed(_Metric):
     A read that fails (the database is down) leaves the metric out of that scrape.
     """
 
-    def __init__(self, name: str, help_text: str, read: Callable[[], Iterable[Sample] | float | None],
-                 kind: str = "gauge") -> None:
+    def __init__(
+        self,
+        name: str,
+        help_text: str,
+        read: Callable[[], Iterable[Sample] | float | None],
+        kind: str = "gauge",
+    ) -> None:
         super().__init__(name, help_text)
         self.read, self.kind = read, kind
 
     def lines(self) -> list[str]:
         try:
             value = self.read()
-        except Exception as e:  # noqa: BLE001 - a scrape never fails because one value did
+        except Exception as e:
             log.debug("metric %s not read: %s", self.name, e)
             return []
         if value is None:
@@ -144,11 +151,18 @@ class Registry:
     def counter(self, name: str, help_text: str, labels: Sequence[str] = ()) -> Counter:
         return self.add(Counter(name, help_text, labels))  # type: ignore[return-value]
 
-    def histogram(self, name: str, help_text: str, buckets: Sequence[float], labels: Sequence[str] = ()) -> Histogram:
+    def histogram(
+        self, name: str, help_text: str, buckets: Sequence[float], labels: Sequence[str] = ()
+    ) -> Histogram:
         return self.add(Histogram(name, help_text, buckets, labels))  # type: ignore[return-value]
 
-    def observed(self, name: str, help_text: str, read: Callable[[], Iterable[Sample] | float | None],
-                 kind: str = "gauge") -> Observed:
+    def observed(
+        self,
+        name: str,
+        help_text: str,
+        read: Callable[[], Iterable[Sample] | float | None],
+        kind: str = "gauge",
+    ) -> Observed:
         return self.add(Observed(name, help_text, read, kind))  # type: ignore[return-value]
 
     def render(self) -> str:

@@ -74,7 +74,9 @@ class PostgresWaker:
         delay = 0.5
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.db.conninfo(), autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(
+                    self.db.conninfo(), autocommit=True, connect_timeout=5
+                ) as conn:
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
                     delay = 0.5
                     while not self._stop.is_set():

@@ -59,11 +59,25 @@ class Dialect:
 
 SQLITE = Dialect(
     "sqlite",
-    {"uuid": "TEXT", "ts": "TEXT", "text": "TEXT", "int": "INTEGER", "bigint": "INTEGER",
-     "bool": "INTEGER", "json": "TEXT"},
+    {
+        "uuid": "TEXT",
+        "ts": "TEXT",
+        "text": "TEXT",
+        "int": "INTEGER",
+        "bigint": "INTEGER",
+        "bool": "INTEGER",
+        "json": "TEXT",
+    },
 )
 POSTGRES = Dialect(
     "postgres",
-    {"uuid": "uuid", "ts": "timestamptz", "text": "text", "int": "integer", "bigint": "bigint",
-     "bool": "boolean", "json": "text"},
+    {
+        "uuid": "uuid",
+        "ts": "timestamptz",
+        "text": "text",
+        "int": "integer",
+        "bigint": "bigint",
+        "bool": "boolean",
+        "json": "text",
+    },
 )

@@ -6,7 +6,15 @@ import re
 from typing import TYPE_CHECKING
 
 from adapters.views.schema import VIEWS
-from adapters.views.store import BUILDING, LIVE, RETIRED, SNAPSHOT, Generation, ViewStore, snapshot_tag
+from adapters.views.store import (
+    BUILDING,
+    LIVE,
+    RETIRED,
+    SNAPSHOT,
+    Generation,
+    ViewStore,
+    snapshot_tag,
+)
 from callback_domain.errors import InvalidRequestError
 
 if TYPE_CHECKING:
@@ -51,8 +59,14 @@ def rebuild(
                 store.drop(old)
         building = [g for g in store.generations(view) if g.kind == LIVE and g.status == BUILDING]
         generations.append(
-            building[0] if building else store.create_generation(
-                view, kind=LIVE, tag=store.next_tag(view), status=BUILDING, timezone=timezone,
+            building[0]
+            if building
+            else store.create_generation(
+                view,
+                kind=LIVE,
+                tag=store.next_tag(view),
+                status=BUILDING,
+                timezone=timezone,
                 indexes=False,
             )
         )
@@ -76,13 +90,21 @@ def snapshot(
     """Builds the views of the log up to `until_position` under a name, kept as is."""
     if not _SNAPSHOT_NAME.match(name):
         raise InvalidRequestError.single("snapshot", "must be 1 to 40 of a-z, 0-9 and _")
-    existing = [g for g in store.generations() if g.kind == SNAPSHOT and g.tag == snapshot_tag(name)]
+    existing = [
+        g for g in store.generations() if g.kind == SNAPSHOT and g.tag == snapshot_tag(name)
+    ]
     for old in existing:
         store.drop(old)
     generations = [
         store.create_generation(
-            view, kind=SNAPSHOT, tag=snapshot_tag(name), status=BUILDING, timezone=timezone,
-            until_position=until_position, as_of=as_of, indexes=False,
+            view,
+            kind=SNAPSHOT,
+            tag=snapshot_tag(name),
+            status=BUILDING,
+            timezone=timezone,
+            until_position=until_position,
+            as_of=as_of,
+            indexes=False,
         )
         for view in views
     ]

@@ -29,7 +29,9 @@ CONFLICT = -1  # run_batch: another follower applied this batch first
 
 def projections_for(timezone: ZoneInfo) -> dict[str, Projection[Any]]:
     found: list[Projection[Any]] = [
-        CallbackListProjection(timezone), AgentCountsProjection(), HistoryProjection(),
+        CallbackListProjection(timezone),
+        AgentCountsProjection(),
+        HistoryProjection(),
         LogTimesProjection(),
     ]
     return {p.name: p for p in found}
@@ -73,8 +75,13 @@ class ProjectionRunner:
     def wake(self) -> None:
         self._wake.set()
 
-    def run_batch(self, generations: Sequence[Generation], *, until: int | None = None,
-                  batch_size: int | None = None) -> int:
+    def run_batch(
+        self,
+        generations: Sequence[Generation],
+        *,
+        until: int | None = None,
+        batch_size: int | None = None,
+    ) -> int:
         """Applies the next batch to the generations furthest behind.
 
         Returns how many events it applied: 0 when there is nothing to do, CONFLICT
@@ -88,7 +95,10 @@ class ProjectionRunner:
             return 0
         group = [g for g in generations if positions[g.key] == start]
         notifications = self.recorder.select_notifications(
-            start=start + 1, limit=batch_size or self.batch_size, stop=until, inclusive_of_start=True
+            start=start + 1,
+            limit=batch_size or self.batch_size,
+            stop=until,
+            inclusive_of_start=True,
         )
         if not notifications:
             return 0
@@ -97,7 +107,9 @@ class ProjectionRunner:
         batches = []
         for generation in group:
             projection = self.projections[generation.view]
-            batch: ViewBatch[Any] = ViewBatch(rows=self.store.load(generation, projection.keys(items)))
+            batch: ViewBatch[Any] = ViewBatch(
+                rows=self.store.load(generation, projection.keys(items))
+            )
             for item in items:
                 projection.apply(batch, item)
             batches.append((generation, batch))
@@ -147,7 +159,7 @@ class ProjectionRunner:
             try:
                 done = self.run_batch(list(self.store.active().values()))
                 backoff = 0.5
-            except Exception as e:  # noqa: BLE001 - reported and retried, never skipped
+            except Exception as e:
                 self.status.errors += 1
                 self.status.last_error = f"{type(e).__name__}: {e}"
                 log.exception("projection batch failed; retrying in %.1fs", backoff)

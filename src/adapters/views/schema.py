@@ -14,7 +14,12 @@ from projections.log_times import LogTime
 if TYPE_CHECKING:
     from adapters.views.dialect import Dialect
 
-CALLBACK_LIST, AGENT_COUNTS, HISTORY, LOG_TIMES = "callback_list", "agent_counts", "history", "log_times"
+CALLBACK_LIST, AGENT_COUNTS, HISTORY, LOG_TIMES = (
+    "callback_list",
+    "agent_counts",
+    "history",
+    "log_times",
+)
 TABLE_PREFIX = "callbacks_views"
 
 
@@ -35,8 +40,11 @@ class Table:
 
     def __post_init__(self) -> None:
         hints = {f.name: str(f.type) for f in fields(self.row_type)}
-        special = tuple((i, kind) for i, (column, kind) in enumerate(self.columns.items())
-                        if kind == "json" or "tuple" in hints.get(column, "tuple"))
+        special = tuple(
+            (i, kind)
+            for i, (column, kind) in enumerate(self.columns.items())
+            if kind == "json" or "tuple" in hints.get(column, "tuple")
+        )
         object.__setattr__(self, "_special", special)
 
     def name(self, tag: str) -> str:
@@ -49,20 +57,26 @@ class Table:
         if not self.counted:
             return []
         cols = ", ".join(f"{c} TEXT NOT NULL" for c in self.counted)
-        return [f"CREATE TABLE IF NOT EXISTS {qualified(self.counts_name(tag), schema)} "
-                f"({cols}, n BIGINT NOT NULL, PRIMARY KEY ({', '.join(self.counted)}))"]
+        return [
+            f"CREATE TABLE IF NOT EXISTS {qualified(self.counts_name(tag), schema)} "
+            f"({cols}, n BIGINT NOT NULL, PRIMARY KEY ({', '.join(self.counted)}))"
+        ]
 
     def count_key(self, row: Any) -> tuple[str, ...]:
         return tuple(getattr(row, c) or "" for c in self.counted)
 
-    def create(self, dialect: Dialect, tag: str, schema: str | None, *, indexes: bool = True) -> list[str]:
+    def create(
+        self, dialect: Dialect, tag: str, schema: str | None, *, indexes: bool = True
+    ) -> list[str]:
         """The table; with `indexes=False` only its primary key (a rebuild adds the
         others once it is filled: building an index at the end is far cheaper than
         keeping it up to date row by row)."""
         table = qualified(self.name(tag), schema)
         cols = ", ".join(f"{c} {dialect.types[t]}" for c, t in self.columns.items())
-        statements = [f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(self.key)}))",
-                      *self.create_counts(tag, schema)]
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(self.key)}))",
+            *self.create_counts(tag, schema),
+        ]
         if indexes:
             statements += self.create_indexes(tag, schema)
         return statements
@@ -115,13 +129,26 @@ _TS = "ts"
 CALLBACK_TABLE = Table(
     CALLBACK_LIST,
     CallbackRow,
-    _columns(CallbackRow, {
-        "callback_id": "uuid", "recreated_from": "uuid", "requested_at": _TS,
-        "desired_time": _TS, "queue_since": _TS, "due_at": _TS, "overdue_at": _TS,
-        "expires_at": _TS, "assigned_at": _TS, "first_assigned_at": _TS, "completed_at": _TS,
-        "attempts": "int", "history_length": "int", "position": "bigint",
-        "assignment_cancelled": "bool",
-    }),
+    _columns(
+        CallbackRow,
+        {
+            "callback_id": "uuid",
+            "recreated_from": "uuid",
+            "requested_at": _TS,
+            "desired_time": _TS,
+            "queue_since": _TS,
+            "due_at": _TS,
+            "overdue_at": _TS,
+            "expires_at": _TS,
+            "assigned_at": _TS,
+            "first_assigned_at": _TS,
+            "completed_at": _TS,
+            "attempts": "int",
+            "history_length": "int",
+            "position": "bigint",
+            "assignment_cancelled": "bool",
+        },
+    ),
     key=("callback_id",),
     indexes=(
         ("requested_at", "callback_id"),
@@ -144,21 +171,37 @@ CALLBACK_TABLE = Table(
     counted=("route", "state", "status", "team", "assigner_team", "assigner"),
 )
 AGENT_TABLE = Table(
-    AGENT_COUNTS, AgentRow,
-    _columns(AgentRow, {"teams": "json", "permissions": "json", "logged_in": "bool",
-                        "incomplete": "int", "position": "bigint"}),
+    AGENT_COUNTS,
+    AgentRow,
+    _columns(
+        AgentRow,
+        {
+            "teams": "json",
+            "permissions": "json",
+            "logged_in": "bool",
+            "incomplete": "int",
+            "position": "bigint",
+        },
+    ),
     key=("agent_id",),
 )
 HISTORY_TABLE = Table(
-    HISTORY, HistoryRow,
-    _columns(HistoryRow, {"callback_id": "uuid", "version": "int", "position": "bigint",
-                          "at": _TS, "data": "json"}),
+    HISTORY,
+    HistoryRow,
+    _columns(
+        HistoryRow,
+        {"callback_id": "uuid", "version": "int", "position": "bigint", "at": _TS, "data": "json"},
+    ),
     key=("callback_id", "version"),
     appended=True,
 )
 LOG_TIMES_TABLE = Table(
-    LOG_TIMES, LogTime, {"position": "bigint", "at": _TS}, key=("position",),
-    indexes=(("at", "position"),), appended=True,
+    LOG_TIMES,
+    LogTime,
+    {"position": "bigint", "at": _TS},
+    key=("position",),
+    indexes=(("at", "position"),),
+    appended=True,
 )
 TABLES = {t.view: t for t in (CALLBACK_TABLE, AGENT_TABLE, HISTORY_TABLE, LOG_TIMES_TABLE)}
 VIEWS = tuple(TABLES)

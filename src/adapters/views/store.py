@@ -13,7 +13,6 @@ from eventsourcing.persistence import Tracking
 from adapters.database import created_concurrently
 from adapters.views.schema import TABLE_PREFIX, TABLES, VIEWS, qualified
 
-
 if TYPE_CHECKING:
     from collections.abc import Hashable, Iterable, Iterator, Sequence
 
@@ -60,7 +59,9 @@ class ViewStore:
         with self.datastore.transaction(commit=commit) as cursor:
             yield cursor
 
-    def run(self, cursor: Any, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def run(
+        self, cursor: Any, sql: str, params: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         cursor.execute(self.dialect.sql(sql), params or {})
         if getattr(cursor, "sqlite_cursor", cursor).description is None:
             return []
@@ -89,10 +90,13 @@ class ViewStore:
 
     def create_registry(self) -> None:
         with self.tx(commit=True) as cur:
-            self.run(cur, f"CREATE TABLE IF NOT EXISTS {self.registry} ("
-                     "view TEXT NOT NULL, tag TEXT NOT NULL, kind TEXT NOT NULL, "
-                     "status TEXT NOT NULL, timezone TEXT NOT NULL, until_position BIGINT, "
-                     "as_of TEXT, created_at TEXT NOT NULL, PRIMARY KEY (view, tag))")
+            self.run(
+                cur,
+                f"CREATE TABLE IF NOT EXISTS {self.registry} ("
+                "view TEXT NOT NULL, tag TEXT NOT NULL, kind TEXT NOT NULL, "
+                "status TEXT NOT NULL, timezone TEXT NOT NULL, until_position BIGINT, "
+                "as_of TEXT, created_at TEXT NOT NULL, PRIMARY KEY (view, tag))",
+            )
 
     def generations(self, view: str | None = None, *, cursor: Any = None) -> list[Generation]:
         """`cursor`: read within that transaction (a query then needs one round trip less)."""
@@ -105,33 +109,57 @@ class ViewStore:
         return [Generation(**r) for r in rows]
 
     def active(self, *, cursor: Any = None) -> dict[str, Generation]:
-        return {g.view: g for g in self.generations(cursor=cursor) if g.kind == LIVE and g.status == ACTIVE}
+        return {
+            g.view: g
+            for g in self.generations(cursor=cursor)
+            if g.kind == LIVE and g.status == ACTIVE
+        }
 
     def snapshot(self, name: str, *, cursor: Any = None) -> dict[str, Generation]:
-        found = {g.view: g for g in self.generations(cursor=cursor)
-                 if g.kind == SNAPSHOT and g.tag == snapshot_tag(name)}
+        found = {
+            g.view: g
+            for g in self.generations(cursor=cursor)
+            if g.kind == SNAPSHOT and g.tag == snapshot_tag(name)
+        }
         if not found:
             msg = f"no snapshot named {name!r}; see `callbacks projections status`"
             raise LookupError(msg)
         return found
 
     def create_generation(
-        self, view: str, *, kind: str, tag: str, status: str, timezone: str,
-        until_position: int | None = None, as_of: str | None = None, indexes: bool = True,
+        self,
+        view: str,
+        *,
+        kind: str,
+        tag: str,
+        status: str,
+        timezone: str,
+        until_position: int | None = None,
+        as_of: str | None = None,
+        indexes: bool = True,
     ) -> Generation:
         """A new generation's tables; `indexes=False` leaves the secondary indexes to
         `finish` (a rebuild fills the table first, then indexes it once)."""
         generation = Generation(
-            view=view, tag=tag, kind=kind, status=status, timezone=timezone,
-            until_position=until_position, as_of=as_of,
+            view=view,
+            tag=tag,
+            kind=kind,
+            status=status,
+            timezone=timezone,
+            until_position=until_position,
+            as_of=as_of,
             created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
         )
         with self.tx(commit=True) as cur:
             for statement in TABLES[view].create(self.dialect, tag, self.schema, indexes=indexes):
                 self.run(cur, statement)
-            self.run(cur, f"INSERT INTO {self.registry} (view, tag, kind, status, timezone, "
-                     "until_position, as_of, created_at) VALUES (:view, :tag, :kind, :status, "
-                     ":timezone, :until_position, :as_of, :created_at)", _params(generation))
+            self.run(
+                cur,
+                f"INSERT INTO {self.registry} (view, tag, kind, status, timezone, "
+                "until_position, as_of, created_at) VALUES (:view, :tag, :kind, :status, "
+                ":timezone, :until_position, :as_of, :created_at)",
+                _params(generation),
+            )
         return generation
 
     def finish(self, generations: Sequence[Generation]) -> None:
@@ -144,7 +172,9 @@ class ViewStore:
                     self.run(cur, statement)
             if self.dialect.name == "postgres":
                 # Appended views are read by key or position: statistics are enough.
-                self._vacuum(self.table(generation.view, generation.tag), analyze_only=table.appended)
+                self._vacuum(
+                    self.table(generation.view, generation.tag), analyze_only=table.appended
+                )
 
     def _vacuum(self, table: str, *, analyze_only: bool) -> None:
         """VACUUM (ANALYZE): planner statistics, and the visibility map that lets
@@ -186,13 +216,16 @@ class ViewStore:
         table = TABLES[generation.view]
         if not table.counted:
             return
-        rows, counts = self.table(generation.view, generation.tag), self.counts_table(generation.view, generation.tag)
+        rows, counts = (
+            self.table(generation.view, generation.tag),
+            self.counts_table(generation.view, generation.tag),
+        )
         with self.tx(commit=True) as cur:
             if self.dialect.name == "postgres":
                 self.run(cur, f"LOCK TABLE {rows} IN SHARE ROW EXCLUSIVE MODE")
             for statement in table.create_counts(generation.tag, self.schema):
                 self.run(cur, statement)
-            if not self.run(cur, f"SELECT 1 AS x FROM {counts} LIMIT 1"):  # noqa: S608
+            if not self.run(cur, f"SELECT 1 AS x FROM {counts} LIMIT 1"):
                 self.recount(cur, generation)
 
     def recount(self, cur: Any, generation: Generation) -> None:
@@ -200,21 +233,33 @@ class ViewStore:
         table = TABLES[generation.view]
         counts = self.counts_table(generation.view, generation.tag)
         keys = ", ".join(f"COALESCE({c}, '')" for c in table.counted)
-        self.run(cur, f"DELETE FROM {counts}")  # noqa: S608
-        self.run(cur, f"INSERT INTO {counts} ({', '.join(table.counted)}, n) "  # noqa: S608
-                 f"SELECT {keys}, count(*) FROM {self.table(generation.view, generation.tag)} GROUP BY {keys}")
+        self.run(cur, f"DELETE FROM {counts}")
+        self.run(
+            cur,
+            f"INSERT INTO {counts} ({', '.join(table.counted)}, n) "
+            f"SELECT {keys}, count(*) FROM {self.table(generation.view, generation.tag)} GROUP BY {keys}",
+        )
 
     def drop(self, generation: Generation) -> None:
         with self.tx(commit=True) as cur:
             self.run(cur, f"DROP TABLE IF EXISTS {self.table(generation.view, generation.tag)}")
             if TABLES[generation.view].counted:
-                self.run(cur, f"DROP TABLE IF EXISTS {self.counts_table(generation.view, generation.tag)}")
-            self.run(cur, f"DELETE FROM {self.registry} WHERE view = :view AND tag = :tag",
-                     {"view": generation.view, "tag": generation.tag})
+                self.run(
+                    cur,
+                    f"DROP TABLE IF EXISTS {self.counts_table(generation.view, generation.tag)}",
+                )
+            self.run(
+                cur,
+                f"DELETE FROM {self.registry} WHERE view = :view AND tag = :tag",
+                {"view": generation.view, "tag": generation.tag},
+            )
             # Its position too: a snapshot made again under the same name starts from 0.
             tracking = qualified(self.tracking_table_name, self.schema)  # type: ignore[attr-defined]
-            self.run(cur, f"DELETE FROM {tracking} WHERE application_name = :key",  # noqa: S608
-                     {"key": generation.key})
+            self.run(
+                cur,
+                f"DELETE FROM {tracking} WHERE application_name = :key",
+                {"key": generation.key},
+            )
 
     def position(self, generation: Generation) -> int:
         return self.max_tracking_id(generation.key) or 0  # type: ignore[attr-defined,no-any-return]
@@ -222,14 +267,18 @@ class ViewStore:
     def positions(self, generations: Sequence[Generation]) -> dict[str, int]:
         """Each generation's position by key: on PostgreSQL in one query (the live loop
         asks before every batch), elsewhere one by one."""
-        if self.dialect.name != "postgres" or len(generations) < 2:  # noqa: PLR2004
+        if self.dialect.name != "postgres" or len(generations) < 2:
             return {g.key: self.position(g) for g in generations}
         table = qualified(self.tracking_table_name, self.schema)  # type: ignore[attr-defined]
         params: dict[str, Any] = {}
         where = self.in_list("application_name", [g.key for g in generations], params, "text")
         with self.tx(commit=False) as cur:
-            rows = self.run(cur, f"SELECT application_name AS k, max(notification_id) AS n FROM {table} "  # noqa: S608
-                            f"WHERE {where} GROUP BY application_name", params)
+            rows = self.run(
+                cur,
+                f"SELECT application_name AS k, max(notification_id) AS n FROM {table} "
+                f"WHERE {where} GROUP BY application_name",
+                params,
+            )
         found = {r["k"]: r["n"] for r in rows}
         return {g.key: int(found.get(g.key) or 0) for g in generations}
 
@@ -245,8 +294,14 @@ class ViewStore:
         with self.tx(commit=False) as cur:
             for i in range(0, len(wanted), _CHUNK):
                 params: dict[str, Any] = {}
-                where = self.in_list(key_column, wanted[i:i + _CHUNK], params, table.columns[key_column])
-                for record in self.run(cur, f"SELECT * FROM {self.table(generation.view, generation.tag)} WHERE {where}", params):
+                where = self.in_list(
+                    key_column, wanted[i : i + _CHUNK], params, table.columns[key_column]
+                )
+                for record in self.run(
+                    cur,
+                    f"SELECT * FROM {self.table(generation.view, generation.tag)} WHERE {where}",
+                    params,
+                ):
                     row = table.from_record(record, self.dialect)
                     found[getattr(row, key_column)] = row
         return found
@@ -268,12 +323,26 @@ class ViewStore:
         with self.tx(commit=True) as cur:
             for generation in generations:
                 if generation.kind == LIVE:
-                    self.run(cur, f"UPDATE {self.registry} SET status = :retired WHERE view = :view "
-                             "AND kind = :live AND status = :active",
-                             {"retired": RETIRED, "view": generation.view, "live": LIVE, "active": ACTIVE})
-                self.run(cur, f"UPDATE {self.registry} SET status = :status WHERE view = :view AND tag = :tag",
-                         {"status": ACTIVE if generation.kind == LIVE else READY,
-                          "view": generation.view, "tag": generation.tag})
+                    self.run(
+                        cur,
+                        f"UPDATE {self.registry} SET status = :retired WHERE view = :view "
+                        "AND kind = :live AND status = :active",
+                        {
+                            "retired": RETIRED,
+                            "view": generation.view,
+                            "live": LIVE,
+                            "active": ACTIVE,
+                        },
+                    )
+                self.run(
+                    cur,
+                    f"UPDATE {self.registry} SET status = :status WHERE view = :view AND tag = :tag",
+                    {
+                        "status": ACTIVE if generation.kind == LIVE else READY,
+                        "view": generation.view,
+                        "tag": generation.tag,
+                    },
+                )
 
     def _write_rows(self, cur: Any, generation: Generation, batch: ViewBatch[Any]) -> None:
         table = TABLES[generation.view]
@@ -309,13 +378,18 @@ class ViewStore:
             return
         names = [*table.counted, "n"]
         counts = self.counts_table(generation.view, generation.tag)
-        statement = (f"INSERT INTO {counts} ({', '.join(names)}) VALUES ({', '.join(':' + c for c in names)}) "
-                     f"ON CONFLICT ({', '.join(table.counted)}) DO UPDATE SET n = {counts}.n + excluded.n")
-        cur.executemany(self.dialect.sql(statement),
-                        [dict(zip(names, [*(str(v) for v in k), n], strict=True)) for k, n in groups])
+        statement = (
+            f"INSERT INTO {counts} ({', '.join(names)}) VALUES ({', '.join(':' + c for c in names)}) "
+            f"ON CONFLICT ({', '.join(table.counted)}) DO UPDATE SET n = {counts}.n + excluded.n"
+        )
+        cur.executemany(
+            self.dialect.sql(statement),
+            [dict(zip(names, [*(str(v) for v in k), n], strict=True)) for k, n in groups],
+        )
 
-    def _copy_rows(self, cur: Any, table: Any, target: str, columns: list[str], rows: list[Any],
-                   upsert: str) -> None:
+    def _copy_rows(
+        self, cur: Any, table: Any, target: str, columns: list[str], rows: list[Any], upsert: str
+    ) -> None:
         """PostgreSQL: COPY, the fastest way in. Appended rows go straight into the
         table; upserted rows into a session-local staging table first, then into the
         table with ONE `INSERT ... SELECT ... ON CONFLICT` (keys are unique per batch)."""
@@ -323,7 +397,9 @@ class ViewStore:
         into = target
         if upsert:
             into = f'"{TABLE_PREFIX}_stage_{table.view}"'
-            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {into} (LIKE {target}) ON COMMIT DELETE ROWS")
+            cur.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {into} (LIKE {target}) ON COMMIT DELETE ROWS"
+            )
         with cur.copy(f"COPY {into} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(table.values(row, self.dialect))
@@ -336,6 +412,13 @@ def snapshot_tag(name: str) -> str:
 
 
 def _params(g: Generation) -> dict[str, Any]:
-    return {"view": g.view, "tag": g.tag, "kind": g.kind, "status": g.status,
-            "timezone": g.timezone, "until_position": g.until_position, "as_of": g.as_of,
-            "created_at": g.created_at}
+    return {
+        "view": g.view,
+        "tag": g.tag,
+        "kind": g.kind,
+        "status": g.status,
+        "timezone": g.timezone,
+        "until_position": g.until_position,
+        "as_of": g.as_of,
+        "created_at": g.created_at,
+    }

@@ -30,7 +30,5 @@ def authorize_caller(ws: Workspace, caller: Caller, action: Action) -> Agent | N
         raise ForbiddenError(f"agent '{caller.actor}' is not in the agent directory")
     needed = _NEEDED[caller.role]
     if not agent.may(needed):
-        raise ForbiddenError(
-            f"agent '{caller.actor}' lacks the '{needed.value}' permission"
-        )
+        raise ForbiddenError(f"agent '{caller.actor}' lacks the '{needed.value}' permission")
     return agent

@@ -184,4 +184,3 @@ def unassign(cmd: UnassignCallbacks, ws: Workspace, _policies: Policies) -> Bulk
         else:
             results.append(ItemResult(callback_id=callback_id, agent_id=agent_id))
     return BulkResult(results=tuple(results))
-

@@ -31,7 +31,7 @@ def upsert_agent(cmd: UpsertAgent, ws: Workspace, _p: Policies) -> AgentSaved:
         except ValueError:
             v.refuse(f"permissions.{i}", "must be 'call' or 'assign'")
     v.raise_if_any()
-    assert agent_id is not None and name is not None  # noqa: S101 - validated above
+    assert agent_id is not None and name is not None
     agent = ws.agent(agent_id)
     if agent is None:
         ws.add(

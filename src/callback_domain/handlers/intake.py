@@ -55,7 +55,7 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     v = Validator()
     request_id = v.text("request_id", cmd.request_id, max_length=MAX_ID_LENGTH)
     v.raise_if_any()
-    assert request_id is not None  # noqa: S101 - validated above
+    assert request_id is not None
     # The same request id is the same callback, even if the first one was accepted
     # under rules (e.g. "not in the past") that a late redelivery would now fail.
     existing = ws.find_callback(Callback.create_id(request_id))
@@ -93,13 +93,16 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
         if target is None or not target.may(Permission.CALL):
             v.refuse("routing.agent", f"no agent '{routing_agent}' who may take callbacks")
     v.raise_if_any()
-    assert phone is not None and route is not None  # noqa: S101 - validated above
+    assert phone is not None and route is not None
 
     duplicate = _open_duplicate(ws, phone, route, policy)
     if isinstance(duplicate, Callback):
         if not _visible_to(cmd.caller, duplicate):
-            v.refuse("phone", "already has an open callback on this route, held by someone else "
-                              "(duplicate check); ask a supervisor")
+            v.refuse(
+                "phone",
+                "already has an open callback on this route, held by someone else "
+                "(duplicate check); ask a supervisor",
+            )
             v.raise_if_any()
         return accepted(duplicate, duplicate=True)
     callback = Callback.request(
@@ -162,13 +165,19 @@ def route_to_agent(ws: Workspace, callback: Callback, *, by: Caller, at: datetim
     if agent is None or not agent.may(Permission.CALL):
         return  # the agent left the directory: the callback waits in the queue
     _, released = held_now(ws, agent)
-    give(ws, callback, agent, method=AssignMethod.ROUTED, assigner_teams=(), released=released,
-         by=by, at=at)
+    give(
+        ws,
+        callback,
+        agent,
+        method=AssignMethod.ROUTED,
+        assigner_teams=(),
+        released=released,
+        by=by,
+        at=at,
+    )
 
 
-def _open_duplicate(
-    ws: Workspace, phone: str, route: str, policy: Policy
-) -> Callback | list[UUID]:
+def _open_duplicate(ws: Workspace, phone: str, route: str, policy: Policy) -> Callback | list[UUID]:
     """The oldest open callback if the line is full, else the line's closed ones."""
     line = ws.get(PhoneLine, PhoneLine.create_id(phone, route))
     if line is None:
@@ -189,6 +198,10 @@ def _open(ws: Workspace, callback: Callback, *, closed: list[UUID], at: datetime
     ws.add(callback)
     line = ws.get(PhoneLine, PhoneLine.create_id(callback.phone, callback.route))
     if line is None:
-        ws.add(PhoneLine.start(phone=callback.phone, route=callback.route, callback_id=callback.id, at=at))
+        ws.add(
+            PhoneLine.start(
+                phone=callback.phone, route=callback.route, callback_id=callback.id, at=at
+            )
+        )
     else:
         line.open(callback.id, closed=closed, at=at)

@@ -61,7 +61,7 @@ def reschedule(cmd: RescheduleCallback, ws: Workspace, _p: Policies) -> Callback
         "desired_time", cmd.desired_time, at=cmd.at, policy=callback.policy
     )
     v.raise_if_any()
-    assert desired_time is not None  # noqa: S101 - validated above
+    assert desired_time is not None
     callback.reschedule(desired_time, by=cmd.caller, at=cmd.at)
     return changed(callback)
 
@@ -135,7 +135,9 @@ def cancel(cmd: CancelCallbacks, ws: Workspace, _p: Policies) -> CancelResult:
             callback.cancel(reason, by=cmd.caller, at=cmd.at)
         except CallbackError as e:
             skipped.append(
-                Skipped(callback_id=callback_id, state=callback.state, reason=e.code, message=e.message)
+                Skipped(
+                    callback_id=callback_id, state=callback.state, reason=e.code, message=e.message
+                )
             )
         else:
             cancelled.append(callback_id)

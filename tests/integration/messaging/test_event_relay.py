@@ -37,7 +37,9 @@ def tracking(service: CallbackService, database_url: str) -> Iterator[TrackingRe
     """The relay's positions, in the read store (after `service`: it prepares the database)."""
     db = Database.parse(database_url)
     factory = open_read_factory(db, pool_size=2)
-    yield tracking_recorder(factory, SQLiteTrackingRecorder if db.kind == SQLITE else PostgresTrackingRecorder)
+    yield tracking_recorder(
+        factory, SQLiteTrackingRecorder if db.kind == SQLITE else PostgresTrackingRecorder
+    )
     factory.close()
 
 
@@ -71,8 +73,11 @@ def log_records(service: CallbackService) -> list[EventRecord]:
 async def stream_messages(js: JetStreamContext, prefix: str) -> list[RawStreamMsg]:
     name = stream_name(EVENTS, prefix)
     info = await js.stream_info(name)
-    return [await js.get_msg(name, seq) for seq in range(info.state.first_seq, info.state.last_seq + 1)
-            if info.state.messages]
+    return [
+        await js.get_msg(name, seq)
+        for seq in range(info.state.first_seq, info.state.last_seq + 1)
+        if info.state.messages
+    ]
 
 
 def expected_subject(prefix: str, record: EventRecord) -> str:
@@ -83,7 +88,9 @@ def expected_subject(prefix: str, record: EventRecord) -> str:
     return f"{prefix}.events.line.{record.aggregate_id}.{record.type}"
 
 
-async def assert_stream_holds_the_log_once(js: JetStreamContext, prefix: str, service: CallbackService) -> None:
+async def assert_stream_holds_the_log_once(
+    js: JetStreamContext, prefix: str, service: CallbackService
+) -> None:
     records = log_records(service)
     messages = await stream_messages(js, prefix)
     assert len(messages) == len(records)
@@ -105,7 +112,11 @@ async def eventually(check: Callable[[], Awaitable[bool] | bool], timeout: float
 
 class TestPublishing:
     async def test_publishes_every_event_once_in_log_order_with_subject_header_and_body(
-        self, service: CallbackService, tracking: TrackingRecorder, js: JetStreamContext, stream_prefix: str
+        self,
+        service: CallbackService,
+        tracking: TrackingRecorder,
+        js: JetStreamContext,
+        stream_prefix: str,
     ) -> None:
         history(service)
         head = service.recorder.max_notification_id()
@@ -117,19 +128,25 @@ class TestPublishing:
         assert await sut.run_once() == 0
         await assert_stream_holds_the_log_once(js, stream_prefix, service)
         assert {r.aggregate for r in log_records(service)} == {"Agent", "Callback", "PhoneLine"}
-        assert [json.loads(m.data or b"")["position"] for m in await stream_messages(js, stream_prefix)] == list(
-            range(1, head + 1)
-        )
+        assert [
+            json.loads(m.data or b"")["position"] for m in await stream_messages(js, stream_prefix)
+        ] == list(range(1, head + 1))
         assert sut.stats.published == head
         assert sut.stats.position == head
         assert sut.lag() == 0
         assert tracking.max_tracking_id("relay") == head
 
     async def test_small_batches_and_later_events_continue_the_same_stream(
-        self, service: CallbackService, tracking: TrackingRecorder, js: JetStreamContext, stream_prefix: str
+        self,
+        service: CallbackService,
+        tracking: TrackingRecorder,
+        js: JetStreamContext,
+        stream_prefix: str,
     ) -> None:
         history(service)
-        sut = EventRelay(service=service, tracking=tracking, js=js, prefix=stream_prefix, batch_size=4)
+        sut = EventRelay(
+            service=service, tracking=tracking, js=js, prefix=stream_prefix, batch_size=4
+        )
         while await sut.run_once():
             pass
         assigned(service, "a-2")
@@ -142,9 +159,15 @@ class TestPublishing:
         await assert_stream_holds_the_log_once(js, stream_prefix, service)
 
     async def test_wake_publishes_at_once_without_waiting_for_the_poll(
-        self, service: CallbackService, tracking: TrackingRecorder, js: JetStreamContext, stream_prefix: str
+        self,
+        service: CallbackService,
+        tracking: TrackingRecorder,
+        js: JetStreamContext,
+        stream_prefix: str,
     ) -> None:
-        sut = EventRelay(service=service, tracking=tracking, js=js, prefix=stream_prefix, poll_interval=60)
+        sut = EventRelay(
+            service=service, tracking=tracking, js=js, prefix=stream_prefix, poll_interval=60
+        )
         stop = asyncio.Event()
         task = asyncio.create_task(sut.run(stop))
         try:
@@ -164,12 +187,20 @@ class TestPublishing:
 
 class TestRecovery:
     async def test_a_crash_between_publish_and_record_leaves_each_event_once_after_restart(
-        self, service: CallbackService, tracking: TrackingRecorder, js: JetStreamContext, stream_prefix: str
+        self,
+        service: CallbackService,
+        tracking: TrackingRecorder,
+        js: JetStreamContext,
+        stream_prefix: str,
     ) -> None:
         history(service)
         head = service.recorder.max_notification_id()
-        crashed = EventRelay(service=service, tracking=CrashingTracking(tracking),  # type: ignore[arg-type]
-                             js=js, prefix=stream_prefix)
+        crashed = EventRelay(
+            service=service,
+            tracking=CrashingTracking(tracking),  # type: ignore[arg-type]
+            js=js,
+            prefix=stream_prefix,
+        )
         with pytest.raises(RuntimeError, match="crashed before recording"):
             await crashed.run_once()
         assert len(await stream_messages(js, stream_prefix)) == head
@@ -184,7 +215,11 @@ class TestRecovery:
         assert restarted.lag() == 0
 
     async def test_a_stale_relay_republishing_a_batch_adds_nothing_and_catches_up(
-        self, service: CallbackService, tracking: TrackingRecorder, js: JetStreamContext, stream_prefix: str
+        self,
+        service: CallbackService,
+        tracking: TrackingRecorder,
+        js: JetStreamContext,
+        stream_prefix: str,
     ) -> None:
         first = EventRelay(service=service, tracking=tracking, js=js, prefix=stream_prefix)
         stale = EventRelay(service=service, tracking=tracking, js=js, prefix=stream_prefix)
@@ -206,7 +241,11 @@ class TestRecovery:
         await assert_stream_holds_the_log_once(js, stream_prefix, service)
 
     async def test_records_nothing_while_the_stream_is_down_and_catches_up_when_it_is_back(
-        self, service: CallbackService, tracking: TrackingRecorder, js: JetStreamContext, stream_prefix: str
+        self,
+        service: CallbackService,
+        tracking: TrackingRecorder,
+        js: JetStreamContext,
+        stream_prefix: str,
     ) -> None:
         history(service)
         head = service.recorder.max_notification_id()
@@ -231,7 +270,11 @@ class TestRecovery:
 
 class TestNotifier:
     async def test_publishes_the_notifiers_messages_after_the_stream_acknowledged_the_batch(
-        self, service: CallbackService, tracking: TrackingRecorder, js: JetStreamContext, nc: Client,
+        self,
+        service: CallbackService,
+        tracking: TrackingRecorder,
+        js: JetStreamContext,
+        nc: Client,
         stream_prefix: str,
     ) -> None:
         history(service)
@@ -240,7 +283,9 @@ class TestNotifier:
 
         async def notifier(records: list[EventRecord]) -> list[tuple[str, bytes]]:
             in_stream_when_notified.append(len(await stream_messages(js, stream_prefix)))
-            return [(f"{stream_prefix}.notify.test", json.dumps([r.position for r in records]).encode())]
+            return [
+                (f"{stream_prefix}.notify.test", json.dumps([r.position for r in records]).encode())
+            ]
 
         received: list[list[int]] = []
 
@@ -248,7 +293,14 @@ class TestNotifier:
             received.append(json.loads(message.data))
 
         sub = await nc.subscribe(f"{stream_prefix}.notify.>", cb=collect)
-        sut = EventRelay(service=service, tracking=tracking, js=js, prefix=stream_prefix, notifier=notifier, nc=nc)
+        sut = EventRelay(
+            service=service,
+            tracking=tracking,
+            js=js,
+            prefix=stream_prefix,
+            notifier=notifier,
+            nc=nc,
+        )
 
         await sut.run_once()
 
@@ -259,7 +311,11 @@ class TestNotifier:
         assert tracking.max_tracking_id(NOTIFY_KEY) == head
 
     async def test_a_notifier_failure_repeats_the_notifications_but_not_the_events(
-        self, service: CallbackService, tracking: TrackingRecorder, js: JetStreamContext, nc: Client,
+        self,
+        service: CallbackService,
+        tracking: TrackingRecorder,
+        js: JetStreamContext,
+        nc: Client,
         stream_prefix: str,
     ) -> None:
         history(service)
@@ -275,10 +331,17 @@ class TestNotifier:
             return []
 
         with pytest.raises(RuntimeError, match="views are down"):
-            await EventRelay(service=service, tracking=tracking, js=js, prefix=stream_prefix,
-                             notifier=failing, nc=nc).run_once()
-        restarted = EventRelay(service=service, tracking=tracking, js=js, prefix=stream_prefix,
-                               notifier=working, nc=nc)
+            await EventRelay(
+                service=service,
+                tracking=tracking,
+                js=js,
+                prefix=stream_prefix,
+                notifier=failing,
+                nc=nc,
+            ).run_once()
+        restarted = EventRelay(
+            service=service, tracking=tracking, js=js, prefix=stream_prefix, notifier=working, nc=nc
+        )
 
         await restarted.run_once()
 
@@ -291,5 +354,3 @@ class TestNotifier:
 async def drain(relay: EventRelay) -> Any:
     while n := await relay.run_once():
         yield n
-
-

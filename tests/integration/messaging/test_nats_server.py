@@ -64,9 +64,11 @@ def wait_until_gone(pid: int, timeout: float = 10.0) -> bool:
 @contextlib.contextmanager
 def killed_parent(data_dir: Path, port: int, mode: str) -> Iterator[int]:
     """Starts a server from a child process, SIGKILLs that process; yields the server's pid."""
-    parent = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+    parent = subprocess.Popen(
         [sys.executable, "-c", PARENT, str(data_dir), str(port), mode],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     server_pid = 0
     try:
@@ -77,7 +79,9 @@ def killed_parent(data_dir: Path, port: int, mode: str) -> Iterator[int]:
                 pytest.fail("the parent process did not start its server within 20 s")
         line = parent.stdout.readline().strip()
         if not line.isdigit():
-            pytest.fail(f"the parent process failed: {line} {parent.stderr.read() if parent.stderr else ''}")
+            pytest.fail(
+                f"the parent process failed: {line} {parent.stderr.read() if parent.stderr else ''}"
+            )
         server_pid = int(line)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(10)
@@ -99,7 +103,9 @@ class TestLocating:
 
         assert binary.name == "nats-server"
         assert os.access(binary, os.X_OK)
-        version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=10, check=True)
+        version = subprocess.run(
+            [str(binary), "--version"], capture_output=True, text=True, timeout=10, check=True
+        )
         assert "nats-server" in version.stdout
 
 
@@ -157,7 +163,9 @@ class TestRunning:
         assert f"127.0.0.1:{port}" in str(failure.value)
         assert sut.process is None or sut.process.poll() is not None
 
-    def test_refuses_a_data_directory_that_a_live_server_of_a_live_process_uses(self, tmp_path: Path) -> None:
+    def test_refuses_a_data_directory_that_a_live_server_of_a_live_process_uses(
+        self, tmp_path: Path
+    ) -> None:
         with EmbeddedNatsServer(tmp_path, port=0) as running:
             with pytest.raises(NatsServerError, match="another `callbacks serve`"):
                 EmbeddedNatsServer(tmp_path, port=0).start()
@@ -165,7 +173,9 @@ class TestRunning:
 
 
 class TestKilledParent:
-    def test_the_server_dies_with_a_sigkilled_parent_and_its_port_is_free_again(self, tmp_path: Path) -> None:
+    def test_the_server_dies_with_a_sigkilled_parent_and_its_port_is_free_again(
+        self, tmp_path: Path
+    ) -> None:
         port = free_port()
 
         with killed_parent(tmp_path, port, "normal") as server_pid:
@@ -185,13 +195,17 @@ class TestKilledParent:
                 assert sut.process is not None and sut.process.pid != server_pid
 
 
-def test_a_taken_port_is_refused_with_a_clear_reason(nats_server: EmbeddedNatsServer, tmp_path: Path) -> None:
+def test_a_taken_port_is_refused_with_a_clear_reason(
+    nats_server: EmbeddedNatsServer, tmp_path: Path
+) -> None:
     """Another server on the port must not pass for ours (it answers INFO too)."""
     with pytest.raises(NatsServerError, match=f"port {nats_server.port} .* is taken"):
         EmbeddedNatsServer(tmp_path / "nats", port=nats_server.port).start()
 
 
-def test_a_taken_default_port_falls_back_to_a_free_one(nats_server: EmbeddedNatsServer, tmp_path: Path) -> None:
+def test_a_taken_default_port_falls_back_to_a_free_one(
+    nats_server: EmbeddedNatsServer, tmp_path: Path
+) -> None:
     with EmbeddedNatsServer(tmp_path / "nats", port=nats_server.port, port_fallback=True) as ours:
         assert ours.fell_back and ours.port not in (0, nats_server.port)
         pid_file_pid = int(ours.pid_file.read_text())

@@ -43,13 +43,23 @@ def request_subjects(prefix: str) -> list[str]:
 
 def record(aggregate: str, type_: str, **data: object) -> EventRecord:
     return EventRecord(
-        position=7, aggregate=aggregate, aggregate_id=uuid.UUID(int=42), version=3, type=type_,
-        at=datetime(2026, 11, 23, tzinfo=UTC), actor="a", role="admin", channel="test", data=data,
+        position=7,
+        aggregate=aggregate,
+        aggregate_id=uuid.UUID(int=42),
+        version=3,
+        type=type_,
+        at=datetime(2026, 11, 23, tzinfo=UTC),
+        actor="a",
+        role="admin",
+        channel="test",
+        data=data,
     )
 
 
 class TestEnsureStreams:
-    async def test_creates_the_three_streams_of_the_contract(self, js: JetStreamContext, stream_prefix: str) -> None:
+    async def test_creates_the_three_streams_of_the_contract(
+        self, js: JetStreamContext, stream_prefix: str
+    ) -> None:
         intake = (await js.stream_info(stream_name(INTAKE, stream_prefix))).config
         events = (await js.stream_info(stream_name(EVENTS, stream_prefix))).config
         dead = (await js.stream_info(stream_name(DEAD_LETTERS, stream_prefix))).config
@@ -76,7 +86,9 @@ class TestEnsureStreams:
         self, js: JetStreamContext, stream_prefix: str
     ) -> None:
         name = stream_name(EVENTS, stream_prefix)
-        await js.publish(f"{stream_prefix}.events.x.Requested", b"{}", headers={"Nats-Msg-Id": "x:1"})
+        await js.publish(
+            f"{stream_prefix}.events.x.Requested", b"{}", headers={"Nats-Msg-Id": "x:1"}
+        )
         before = await js.stream_info(name)
 
         await ensure_streams(js, stream_prefix)
@@ -90,8 +102,15 @@ class TestEnsureStreams:
     async def test_updates_an_existing_stream_in_place(self, js: JetStreamContext) -> None:
         prefix = f"t{uuid.uuid4().hex[:10]}"
         name = stream_name(EVENTS, prefix)
-        await js.add_stream(StreamConfig(name=name, subjects=[f"{prefix}.events.>"], storage=StorageType.FILE,
-                                         duplicate_window=120, description="an older deployment's"))
+        await js.add_stream(
+            StreamConfig(
+                name=name,
+                subjects=[f"{prefix}.events.>"],
+                storage=StorageType.FILE,
+                duplicate_window=120,
+                description="an older deployment's",
+            )
+        )
         await js.publish(f"{prefix}.events.x.Requested", b"{}", headers={"Nats-Msg-Id": "x:1"})
         created = (await js.stream_info(name)).created
         try:
@@ -108,7 +127,9 @@ class TestEnsureStreams:
 
 
 class TestRequestSubjects:
-    async def test_no_request_subject_is_captured_by_a_stream(self, js: JetStreamContext, stream_prefix: str) -> None:
+    async def test_no_request_subject_is_captured_by_a_stream(
+        self, js: JetStreamContext, stream_prefix: str
+    ) -> None:
         for subject in request_subjects(stream_prefix):
             with pytest.raises(NotFoundError):
                 await js.find_stream_name_by_subject(subject)
@@ -120,7 +141,9 @@ class TestRequestSubjects:
             with pytest.raises(NoRespondersError):
                 await nc.request(subject, b"{}", timeout=2)
 
-    async def test_intake_submit_is_the_durable_subject(self, js: JetStreamContext, stream_prefix: str) -> None:
+    async def test_intake_submit_is_the_durable_subject(
+        self, js: JetStreamContext, stream_prefix: str
+    ) -> None:
         found = await js.find_stream_name_by_subject(f"{stream_prefix}.intake.submit")
 
         assert found == stream_name(INTAKE, stream_prefix)

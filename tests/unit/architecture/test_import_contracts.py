@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_import_contracts_are_kept() -> None:
     lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
 
-    result = subprocess.run(  # noqa: S603 - our own tool, our own config
+    result = subprocess.run(
         [lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
     )
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from callback_domain import commands as c
 from callback_domain.equal_assignment import AgentLoad, plan_equal_assignment
 from callback_domain.values import AssignMethod
+
 if TYPE_CHECKING:
     from callback_domain.application import CallbackService
 
@@ -48,11 +49,15 @@ def test_agents_stay_level_or_get_closer(spec: list[tuple[int, int | None]], cou
     assert spread_after <= max(1, spread_before)
     # Nobody above the minimum got one while someone at the minimum waited.
     if count:
-        assert max(after.values()) <= max(max(a.incomplete for a in agents), min(after.values()) + 1)
+        assert max(after.values()) <= max(
+            max(a.incomplete for a in agents), min(after.values()) + 1
+        )
 
 
 @given(spec=loads)
-def test_each_callback_goes_to_the_least_loaded_then_least_recent(spec: list[tuple[int, int | None]]) -> None:
+def test_each_callback_goes_to_the_least_loaded_then_least_recent(
+    spec: list[tuple[int, int | None]],
+) -> None:
     agents = agents_from(spec)
     ((_, chosen),) = plan_equal_assignment([uuid4()], agents)
 
@@ -72,8 +77,15 @@ class TestThroughTheService:
         assigned(sut, "kim")
         batch = tuple(queued(sut) for _ in range(4))
 
-        result = sut.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=batch,
-                                               agent_ids=("kim", "lee"), method=AssignMethod.EQUAL))
+        result = sut.execute(
+            c.AssignCallbacks(
+                caller=SUPERVISOR,
+                at=T0,
+                callback_ids=batch,
+                agent_ids=("kim", "lee"),
+                method=AssignMethod.EQUAL,
+            )
+        )
 
         given_to = [i.agent_id for i in result.results]
         assert given_to.count("lee") == 3 and given_to.count("kim") == 1
@@ -84,8 +96,15 @@ class TestThroughTheService:
         sut.execute(c.FinishCallback(caller=agent("kim"), at=T0, callback_id=done))
         batch = (queued(sut, at=T0), queued(sut, at=T0 + timedelta(minutes=1)))  # oldest first
 
-        result = sut.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0 + timedelta(minutes=2), callback_ids=batch,
-                                               agent_ids=("kim", "lee"), method=AssignMethod.EQUAL))
+        result = sut.execute(
+            c.AssignCallbacks(
+                caller=SUPERVISOR,
+                at=T0 + timedelta(minutes=2),
+                callback_ids=batch,
+                agent_ids=("kim", "lee"),
+                method=AssignMethod.EQUAL,
+            )
+        )
 
         # kim holds nothing now, but was assigned more recently than lee (never).
         assert [i.agent_id for i in result.results] == ["lee", "kim"]
@@ -95,9 +114,15 @@ class TestThroughTheService:
         newer = queued(sut, at=T0 + timedelta(minutes=5))
         older = queued(sut, at=T0)
 
-        result = sut.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0 + timedelta(minutes=6),
-                                               callback_ids=(newer, older), agent_ids=("kim", "lee"),
-                                               method=AssignMethod.EQUAL))
+        result = sut.execute(
+            c.AssignCallbacks(
+                caller=SUPERVISOR,
+                at=T0 + timedelta(minutes=6),
+                callback_ids=(newer, older),
+                agent_ids=("kim", "lee"),
+                method=AssignMethod.EQUAL,
+            )
+        )
 
         assert {i.callback_id: i.agent_id for i in result.results} == {older: "kim", newer: "lee"}
 
@@ -106,8 +131,15 @@ class TestThroughTheService:
         sut.execute(c.SetPresence(caller=SYSTEM, at=T0, agent_id="lee", logged_in=True))
         batch = tuple(queued(sut) for _ in range(3))
 
-        result = sut.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=batch,
-                                               agent_ids=("kim", "lee"), method=AssignMethod.EQUAL,
-                                               only_logged_in=True))
+        result = sut.execute(
+            c.AssignCallbacks(
+                caller=SUPERVISOR,
+                at=T0,
+                callback_ids=batch,
+                agent_ids=("kim", "lee"),
+                method=AssignMethod.EQUAL,
+                only_logged_in=True,
+            )
+        )
 
         assert {i.agent_id for i in result.results} == {"lee"}

@@ -26,10 +26,16 @@ class TestIdempotency:
 
         again = sut.execute(replace(first, at=T0 + timedelta(days=40)))
 
-        assert (again.callback_id, again.duplicate, created.duplicate) == (created.callback_id, True, False)
+        assert (again.callback_id, again.duplicate, created.duplicate) == (
+            created.callback_id,
+            True,
+            False,
+        )
         assert sut.recorder.max_notification_id() == before
 
-    def test_a_replay_is_answered_even_if_it_would_now_be_refused(self, sut: CallbackService) -> None:
+    def test_a_replay_is_answered_even_if_it_would_now_be_refused(
+        self, sut: CallbackService
+    ) -> None:
         scheduled = request(desired_time=T0 + timedelta(hours=1))
         created = sut.execute(scheduled)
 
@@ -65,7 +71,9 @@ class TestDuplicateCheck:
     def test_the_limit_and_the_switch_come_from_the_route_policy(self) -> None:
         sut = CallbackService(
             env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-            policies=Policies(by_route={"vip": Policy(duplicate_limit=2), "free": Policy(duplicate_check=False)}),
+            policies=Policies(
+                by_route={"vip": Policy(duplicate_limit=2), "free": Policy(duplicate_check=False)}
+            ),
         )
         vip = [sut.execute(request(phone="0212345678", route="vip")) for _ in range(3)]
         free = [sut.execute(request(phone="0212345678", route="free")) for _ in range(3)]
@@ -77,12 +85,18 @@ class TestDuplicateCheck:
 
 
 class TestRouting:
-    def test_a_callback_routed_to_an_agent_goes_to_them_when_due(self, sut: CallbackService) -> None:
+    def test_a_callback_routed_to_an_agent_goes_to_them_when_due(
+        self, sut: CallbackService
+    ) -> None:
         add_agents(sut, "kim")
         reply = sut.execute(request(routing_agent="kim", desired_time=T0 + timedelta(hours=1)))
         assert reply.state == "SCHEDULED"
 
-        sut.execute(c.QueueDueCallback(caller=SYSTEM, at=T0 + timedelta(hours=1), callback_id=reply.callback_id))
+        sut.execute(
+            c.QueueDueCallback(
+                caller=SYSTEM, at=T0 + timedelta(hours=1), callback_id=reply.callback_id
+            )
+        )
 
         cb = sut.get_callback(reply.callback_id)
         assert (cb.state, cb.agent_id, cb.assign_method) == ("ROUTING", "kim", "ROUTED")
@@ -97,7 +111,9 @@ class TestRouting:
     def test_a_callback_is_not_queued_before_it_is_due(self, sut: CallbackService) -> None:
         reply = sut.execute(request(desired_time=T0 + timedelta(hours=1)))
 
-        outcome = sut.execute_batch([c.QueueDueCallback(caller=SYSTEM, at=T0, callback_id=reply.callback_id)])[0]
+        outcome = sut.execute_batch(
+            [c.QueueDueCallback(caller=SYSTEM, at=T0, callback_id=reply.callback_id)]
+        )[0]
 
         assert outcome.error is not None and outcome.error.code == "invalid_request"
 
@@ -111,12 +127,21 @@ class TestRecreate:
     def test_makes_a_new_callback_that_keeps_the_callers_place(self, sut: CallbackService) -> None:
         old = self._cancelled(sut)
 
-        made = sut.execute(c.RecreateCallback(caller=ADMIN, at=T0 + timedelta(hours=3), callback_id=old))
+        made = sut.execute(
+            c.RecreateCallback(caller=ADMIN, at=T0 + timedelta(hours=3), callback_id=old)
+        )
 
         new, before = sut.get_callback(made.callback_id), sut.get_callback(old)
-        assert (made.recreated_from, new.recreated_from, before.recreated_as) == (old, old, (new.id,))
+        assert (made.recreated_from, new.recreated_from, before.recreated_as) == (
+            old,
+            old,
+            (new.id,),
+        )
         assert (new.state, new.queue_since, before.state, before.reason) == (
-            "QUEUED", T0, "COMPLETED", "CANCELLED_BY_ADMIN"
+            "QUEUED",
+            T0,
+            "COMPLETED",
+            "CANCELLED_BY_ADMIN",
         )
 
     def test_answers_with_the_open_one_rather_than_a_second(self, sut: CallbackService) -> None:
@@ -133,13 +158,24 @@ class TestRecreate:
 
 
 class TestAuditTrail:
-    def test_every_event_records_actor_role_channel_and_the_given_time(self, sut: CallbackService) -> None:
+    def test_every_event_records_actor_role_channel_and_the_given_time(
+        self, sut: CallbackService
+    ) -> None:
         add_agents(sut, "kim")
         callback_id = queued(sut)
         steps = [
-            c.AssignCallbacks(caller=SUPERVISOR, at=T0 + timedelta(minutes=1), callback_ids=(callback_id,), agent_ids=("kim",)),
-            c.DialCallback(caller=agent("kim"), at=T0 + timedelta(minutes=2), callback_id=callback_id),
-            c.CompleteCallback(caller=agent("kim"), at=T0 + timedelta(minutes=3), callback_id=callback_id),
+            c.AssignCallbacks(
+                caller=SUPERVISOR,
+                at=T0 + timedelta(minutes=1),
+                callback_ids=(callback_id,),
+                agent_ids=("kim",),
+            ),
+            c.DialCallback(
+                caller=agent("kim"), at=T0 + timedelta(minutes=2), callback_id=callback_id
+            ),
+            c.CompleteCallback(
+                caller=agent("kim"), at=T0 + timedelta(minutes=3), callback_id=callback_id
+            ),
         ]
         for step in steps:
             sut.execute(step)
@@ -169,5 +205,10 @@ def test_an_agent_scheduling_never_learns_another_agents_callback(sut: CallbackS
     assert [d.field for d in same_phone.value.errors] == ["phone"]
     assert str(lees.callback_id) not in same_id.value.message + same_phone.value.message
     assert sut.recorder.max_notification_id() == events  # nothing recorded
-    again = sut.execute(request(caller=agent("lee"), request_id=lees.request_id, phone="0212345678"))
-    assert (again.callback_id, again.duplicate) == (lees.callback_id, True)  # the owner still gets it
+    again = sut.execute(
+        request(caller=agent("lee"), request_id=lees.request_id, phone="0212345678")
+    )
+    assert (again.callback_id, again.duplicate) == (
+        lees.callback_id,
+        True,
+    )  # the owner still gets it

@@ -44,8 +44,18 @@ EXPECTED: dict[tuple[str, str], str] = {
 }
 STATES = ["SCHEDULED", "QUEUED", "ROUTING", "PROCESSING", "PROCESSING_LAST_ATTEMPT", "COMPLETED"]
 COMMANDS = [
-    "reschedule", "queue", "assign", "unassign", "dial", "dial_result",
-    "complete", "finish", "cancel", "abandon", "expire", "recreate",
+    "reschedule",
+    "queue",
+    "assign",
+    "unassign",
+    "dial",
+    "dial_result",
+    "complete",
+    "finish",
+    "cancel",
+    "abandon",
+    "expire",
+    "recreate",
 ]
 KIM = agent("kim")
 
@@ -58,13 +68,19 @@ def in_state(sut: CallbackService, state: str) -> UUID:
     callback_id = sut.execute(request()).callback_id
     if state == "QUEUED":
         return callback_id
-    sut.execute(c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=(callback_id,), agent_ids=("kim",)))
+    sut.execute(
+        c.AssignCallbacks(caller=SUPERVISOR, at=T0, callback_ids=(callback_id,), agent_ids=("kim",))
+    )
     if state == "ROUTING":
         return callback_id
     sut.execute(c.DialCallback(caller=KIM, at=T0, callback_id=callback_id))
     if state == "PROCESSING_LAST_ATTEMPT":
         for _ in range(2):
-            sut.execute(c.RecordDialResult(caller=KIM, at=T0, callback_id=callback_id, outcome=DialOutcome.BUSY))
+            sut.execute(
+                c.RecordDialResult(
+                    caller=KIM, at=T0, callback_id=callback_id, outcome=DialOutcome.BUSY
+                )
+            )
             sut.execute(c.DialCallback(caller=KIM, at=T0, callback_id=callback_id))
     if state in ("PROCESSING", "PROCESSING_LAST_ATTEMPT"):
         return callback_id
@@ -76,12 +92,20 @@ def send(sut: CallbackService, command: str, callback_id: UUID) -> Any:
     soon, much_later = T0 + timedelta(hours=2), T0 + timedelta(days=60)
     one = {"callback_id": callback_id}
     made = {
-        "reschedule": lambda: c.RescheduleCallback(caller=ADMIN, at=soon, desired_time=soon + timedelta(hours=1), **one),
+        "reschedule": lambda: c.RescheduleCallback(
+            caller=ADMIN, at=soon, desired_time=soon + timedelta(hours=1), **one
+        ),
         "queue": lambda: c.QueueDueCallback(caller=SYSTEM, at=soon, **one),
-        "assign": lambda: c.AssignCallbacks(caller=SUPERVISOR, at=soon, callback_ids=(callback_id,), agent_ids=("kim",)),
-        "unassign": lambda: c.UnassignCallbacks(caller=SUPERVISOR, at=soon, callback_ids=(callback_id,)),
+        "assign": lambda: c.AssignCallbacks(
+            caller=SUPERVISOR, at=soon, callback_ids=(callback_id,), agent_ids=("kim",)
+        ),
+        "unassign": lambda: c.UnassignCallbacks(
+            caller=SUPERVISOR, at=soon, callback_ids=(callback_id,)
+        ),
         "dial": lambda: c.DialCallback(caller=KIM, at=soon, **one),
-        "dial_result": lambda: c.RecordDialResult(caller=KIM, at=soon, outcome=DialOutcome.NO_ANSWER, **one),
+        "dial_result": lambda: c.RecordDialResult(
+            caller=KIM, at=soon, outcome=DialOutcome.NO_ANSWER, **one
+        ),
         "complete": lambda: c.CompleteCallback(caller=KIM, at=soon, **one),
         "finish": lambda: c.FinishCallback(caller=KIM, at=soon, **one),
         "cancel": lambda: c.CancelCallbacks(caller=ADMIN, at=soon, callback_ids=(callback_id,)),

@@ -77,18 +77,34 @@ class CallbackLifecycle(RuleBasedStateMachine):
         assert isinstance(got, kind), f"expected {kind.__name__}, got {got!r}"
 
     def open_on_line(self, phone: str, route: str) -> list[UUID]:
-        found = [i for i, m in self.model.items() if (m.phone, m.route) == (phone, route) and m.state in OPEN]
+        found = [
+            i
+            for i, m in self.model.items()
+            if (m.phone, m.route) == (phone, route) and m.state in OPEN
+        ]
         return sorted(found, key=lambda i: self.model[i].queue_since)  # stable: first opened
 
     # Rules ---------------------------------------------------------------------
 
-    @rule(target=callbacks, phone=st.sampled_from(PHONES), route=st.sampled_from(ROUTES),
-          minutes_ahead=st.none() | st.integers(0, 180))
+    @rule(
+        target=callbacks,
+        phone=st.sampled_from(PHONES),
+        route=st.sampled_from(ROUTES),
+        minutes_ahead=st.none() | st.integers(0, 180),
+    )
     def request(self, phone: str, route: str, minutes_ahead: int | None) -> UUID:
         desired = None if minutes_ahead is None else self.now + timedelta(minutes=minutes_ahead)
         request_id = random_ref()
-        got = self.send(c.RequestCallback(caller=IVR, at=self.now, request_id=request_id,
-                                          phone=phone, route=route, desired_time=desired))
+        got = self.send(
+            c.RequestCallback(
+                caller=IVR,
+                at=self.now,
+                request_id=request_id,
+                phone=phone,
+                route=route,
+                desired_time=desired,
+            )
+        )
         existing = self.open_on_line(phone.replace(" ", "").replace("-", ""), route)
         if existing:
             assert got.duplicate and got.callback_id == existing[0]
@@ -96,8 +112,12 @@ class CallbackLifecycle(RuleBasedStateMachine):
         due_now = desired is None or desired <= self.now + WINDOW
         assert not got.duplicate
         self.model[got.callback_id] = Model(
-            request_id=request_id, phone=phone.replace(" ", "").replace("-", ""), route=route,
-            queue_since=self.now, due=desired or self.now, desired=desired,
+            request_id=request_id,
+            phone=phone.replace(" ", "").replace("-", ""),
+            route=route,
+            queue_since=self.now,
+            due=desired or self.now,
+            desired=desired,
             state="QUEUED" if due_now else "SCHEDULED",
         )
         return got.callback_id
@@ -105,8 +125,15 @@ class CallbackLifecycle(RuleBasedStateMachine):
     @rule(callback=callbacks)
     def replay_the_same_request_id(self, callback: UUID) -> None:
         m = self.model[callback]
-        got = self.send(c.RequestCallback(caller=IVR, at=self.now, request_id=m.request_id,
-                                          phone="+1 555 000 0000", route="other"))
+        got = self.send(
+            c.RequestCallback(
+                caller=IVR,
+                at=self.now,
+                request_id=m.request_id,
+                phone="+1 555 000 0000",
+                route="other",
+            )
+        )
         assert got.duplicate and got.callback_id == callback
 
     @rule(minutes=st.integers(1, 600) | st.sampled_from([60 * 24 * 15]))
@@ -128,8 +155,11 @@ class CallbackLifecycle(RuleBasedStateMachine):
     def reschedule(self, callback: UUID, hours: int) -> None:
         m = self.model[callback]
         desired = self.now + timedelta(hours=hours)
-        got = self.send(c.RescheduleCallback(caller=ADMIN, at=self.now, callback_id=callback,
-                                             desired_time=desired))
+        got = self.send(
+            c.RescheduleCallback(
+                caller=ADMIN, at=self.now, callback_id=callback, desired_time=desired
+            )
+        )
         if m.state != "SCHEDULED":
             self.expect_refusal(got, InvalidTransitionError)
         else:
@@ -138,8 +168,11 @@ class CallbackLifecycle(RuleBasedStateMachine):
     @rule(callback=callbacks, who=st.sampled_from(AGENTS))
     def assign_manually(self, callback: UUID, who: str) -> None:
         m = self.model[callback]
-        got = self.send(c.AssignCallbacks(caller=SUPERVISOR, at=self.now, callback_ids=(callback,),
-                                          agent_ids=(who,)))
+        got = self.send(
+            c.AssignCallbacks(
+                caller=SUPERVISOR, at=self.now, callback_ids=(callback,), agent_ids=(who,)
+            )
+        )
         (item,) = got.results
         if m.state != "QUEUED":
             self.expect_refusal(item.error, InvalidTransitionError)
@@ -147,11 +180,20 @@ class CallbackLifecycle(RuleBasedStateMachine):
             assert item.ok and item.agent_id == who
             m.state, m.agent = "ROUTING", who
 
-    @rule(chosen=st.lists(callbacks, min_size=1, max_size=5, unique=True),
-          who=st.lists(st.sampled_from(AGENTS), min_size=1, max_size=3, unique=True))
+    @rule(
+        chosen=st.lists(callbacks, min_size=1, max_size=5, unique=True),
+        who=st.lists(st.sampled_from(AGENTS), min_size=1, max_size=3, unique=True),
+    )
     def assign_equally(self, chosen: list[UUID], who: list[str]) -> None:
-        got = self.send(c.AssignCallbacks(caller=SUPERVISOR, at=self.now, callback_ids=tuple(chosen),
-                                          agent_ids=tuple(who), method=AssignMethod.EQUAL))
+        got = self.send(
+            c.AssignCallbacks(
+                caller=SUPERVISOR,
+                at=self.now,
+                callback_ids=tuple(chosen),
+                agent_ids=tuple(who),
+                method=AssignMethod.EQUAL,
+            )
+        )
         for item in got.results:
             m = self.model[item.callback_id]
             if m.state != "QUEUED":
@@ -163,14 +205,18 @@ class CallbackLifecycle(RuleBasedStateMachine):
     @rule(callback=callbacks)
     def unassign(self, callback: UUID) -> None:
         m = self.model[callback]
-        got = self.send(c.UnassignCallbacks(caller=SUPERVISOR, at=self.now, callback_ids=(callback,)))
+        got = self.send(
+            c.UnassignCallbacks(caller=SUPERVISOR, at=self.now, callback_ids=(callback,))
+        )
         (item,) = got.results
         if m.state != "ROUTING":
             self.expect_refusal(item.error, InvalidTransitionError)
         else:
             m.state, m.agent = "QUEUED", None
 
-    def agent_work(self, callback: UUID, who: str, allowed: tuple[str, ...], command: c.Command) -> bool:
+    def agent_work(
+        self, callback: UUID, who: str, allowed: tuple[str, ...], command: c.Command
+    ) -> bool:
         """Sends an agent's command; True if the model says it goes through."""
         m = self.model[callback]
         got = self.send(command)
@@ -190,11 +236,17 @@ class CallbackLifecycle(RuleBasedStateMachine):
             m = self.model[callback]
             m.state, m.attempts = "PROCESSING", m.attempts + 1
 
-    @rule(callback=callbacks, outcome=st.sampled_from(list(DialOutcome)), holder=st.booleans(),
-          who=st.sampled_from(AGENTS))
+    @rule(
+        callback=callbacks,
+        outcome=st.sampled_from(list(DialOutcome)),
+        holder=st.booleans(),
+        who=st.sampled_from(AGENTS),
+    )
     def dial_result(self, callback: UUID, outcome: DialOutcome, holder: bool, who: str) -> None:
         who = (self.model[callback].agent or who) if holder else who
-        cmd = c.RecordDialResult(caller=agent(who), at=self.now, callback_id=callback, outcome=outcome)
+        cmd = c.RecordDialResult(
+            caller=agent(who), at=self.now, callback_id=callback, outcome=outcome
+        )
         if self.agent_work(callback, who, ("PROCESSING",), cmd):
             m = self.model[callback]
             if m.attempts >= MAX_ATTEMPTS:
@@ -215,16 +267,24 @@ class CallbackLifecycle(RuleBasedStateMachine):
             m = self.model[callback]
             m.state, m.reason = "COMPLETED", "FINISHED" if finish else "AGENT"
 
-    @rule(chosen=st.lists(callbacks, min_size=1, max_size=4, unique=True), by_customer=st.booleans())
+    @rule(
+        chosen=st.lists(callbacks, min_size=1, max_size=4, unique=True), by_customer=st.booleans()
+    )
     def cancel(self, chosen: list[UUID], by_customer: bool) -> None:
-        got = self.send(c.CancelCallbacks(caller=IVR if by_customer else ADMIN, at=self.now,
-                                          callback_ids=tuple(chosen)))
+        got = self.send(
+            c.CancelCallbacks(
+                caller=IVR if by_customer else ADMIN, at=self.now, callback_ids=tuple(chosen)
+            )
+        )
         skipped = {s.callback_id for s in got.skipped}
         for callback in chosen:
             m = self.model[callback]
             if m.state in ("SCHEDULED", "QUEUED", "ROUTING"):
                 assert callback in got.cancelled
-                m.state, m.reason = "COMPLETED", "CANCELLED" if by_customer else "CANCELLED_BY_ADMIN"
+                m.state, m.reason = (
+                    "COMPLETED",
+                    "CANCELLED" if by_customer else "CANCELLED_BY_ADMIN",
+                )
             else:
                 assert callback in skipped
 
@@ -262,9 +322,13 @@ class CallbackLifecycle(RuleBasedStateMachine):
         ahead = m.desired is not None and m.desired > self.now + WINDOW
         m.recreations += 1
         self.model[got.callback_id] = Model(
-            request_id=f"{m.request_id}#recreated-{m.recreations}", phone=m.phone, route=m.route,
-            queue_since=m.queue_since, due=m.desired if ahead and m.desired else self.now,
-            desired=m.desired if ahead else None, state="SCHEDULED" if ahead else "QUEUED",
+            request_id=f"{m.request_id}#recreated-{m.recreations}",
+            phone=m.phone,
+            route=m.route,
+            queue_since=m.queue_since,
+            due=m.desired if ahead and m.desired else self.now,
+            desired=m.desired if ahead else None,
+            state="SCHEDULED" if ahead else "QUEUED",
         )
         return got.callback_id
 
@@ -274,7 +338,9 @@ class CallbackLifecycle(RuleBasedStateMachine):
     def states_and_reasons_match_the_model(self) -> None:
         for callback_id, m in self.model.items():
             cb = self.sut.get_callback(callback_id)
-            assert (cb.state, cb.reason, cb.attempts) == (m.state, m.reason, m.attempts), callback_id
+            assert (cb.state, cb.reason, cb.attempts) == (m.state, m.reason, m.attempts), (
+                callback_id
+            )
             if m.state in ("ROUTING", "PROCESSING"):
                 assert cb.agent_id == m.agent
 
@@ -302,4 +368,3 @@ class CallbackLifecycle(RuleBasedStateMachine):
 
 
 TestCallbackLifecycle = CallbackLifecycle.TestCase
-

@@ -36,19 +36,29 @@ def command_for(action: Action, sut: CallbackService, by: Caller) -> c.Command |
         return c.CompleteCallback(callback_id=held, **one)
     scheduled = sut.execute(request(desired_time=T0 + timedelta(minutes=30))).callback_id
     made: dict[Action, Any] = {
-        Action.REQUEST: lambda: request(caller=by, at=SOON, routing_agent="kim" if by.role is Role.AGENT else None),
-        Action.RESCHEDULE: lambda: c.RescheduleCallback(callback_id=scheduled, desired_time=SOON + timedelta(hours=1), **one),
+        Action.REQUEST: lambda: request(
+            caller=by, at=SOON, routing_agent="kim" if by.role is Role.AGENT else None
+        ),
+        Action.RESCHEDULE: lambda: c.RescheduleCallback(
+            callback_id=scheduled, desired_time=SOON + timedelta(hours=1), **one
+        ),
         Action.QUEUE: lambda: c.QueueDueCallback(callback_id=scheduled, **one),
-        Action.ASSIGN: lambda: c.AssignCallbacks(callback_ids=(queued(sut),), agent_ids=("kim",), **one),
+        Action.ASSIGN: lambda: c.AssignCallbacks(
+            callback_ids=(queued(sut),), agent_ids=("kim",), **one
+        ),
         Action.UNASSIGN: lambda: c.UnassignCallbacks(callback_ids=(held,), **one),
         Action.FINISH: lambda: c.FinishCallback(callback_id=held, **one),
         Action.CANCEL: lambda: c.CancelCallbacks(callback_ids=(held,), **one),
         Action.ABANDON: lambda: c.AbandonCallback(callback_id=queued(sut), **one),
-        Action.EXPIRE: lambda: c.ExpireCallback(callback_id=queued(sut), caller=by, at=T0 + timedelta(days=20)),
+        Action.EXPIRE: lambda: c.ExpireCallback(
+            callback_id=queued(sut), caller=by, at=T0 + timedelta(days=20)
+        ),
         Action.RECREATE: lambda: c.RecreateCallback(callback_id=_completed(sut), **one),
         Action.UPSERT_AGENT: lambda: c.UpsertAgent(agent_id="new-agent", name="New", **one),
         Action.SET_PRESENCE: lambda: c.SetPresence(agent_id="kim", logged_in=True, **one),
-        Action.RECORD_POLICIES: lambda: c.RecordPolicies(policies=Policies(default=Policy(max_attempts=5)), **one),
+        Action.RECORD_POLICIES: lambda: c.RecordPolicies(
+            policies=Policies(default=Policy(max_attempts=5)), **one
+        ),
     }
     return made[action]() if action in made else None
 
@@ -98,11 +108,19 @@ class TestAgents:
         add_agents(sut, "kim", "boss-kim")
 
         with pytest.raises(ForbiddenError, match="'assign' permission"):
-            sut.execute(c.AssignCallbacks(caller=caller_for(Role.ASSIGNER), at=T0,
-                                          callback_ids=(queued(sut),), agent_ids=("kim",)))
+            sut.execute(
+                c.AssignCallbacks(
+                    caller=caller_for(Role.ASSIGNER),
+                    at=T0,
+                    callback_ids=(queued(sut),),
+                    agent_ids=("kim",),
+                )
+            )
 
     @pytest.mark.parametrize("verb", ["dial", "finish"])
-    def test_an_agent_acts_only_on_callbacks_assigned_to_them(self, sut: CallbackService, verb: str) -> None:
+    def test_an_agent_acts_only_on_callbacks_assigned_to_them(
+        self, sut: CallbackService, verb: str
+    ) -> None:
         add_agents(sut, "kim", "lee")
         theirs = assigned(sut, "lee")
         before = sut.recorder.max_notification_id()
@@ -119,8 +137,14 @@ class TestAgents:
         sut.execute(c.DialCallback(caller=lee, at=T0, callback_id=theirs))
 
         with pytest.raises(ForbiddenError):
-            sut.execute(c.RecordDialResult(caller=caller_for(Role.AGENT), at=T0, callback_id=theirs,
-                                           outcome=DialOutcome.BUSY))
+            sut.execute(
+                c.RecordDialResult(
+                    caller=caller_for(Role.AGENT),
+                    at=T0,
+                    callback_id=theirs,
+                    outcome=DialOutcome.BUSY,
+                )
+            )
 
     def test_an_agent_schedules_only_for_themselves(self, sut: CallbackService) -> None:
         add_agents(sut, "kim", "lee")
@@ -128,14 +152,21 @@ class TestAgents:
         with pytest.raises(CallbackError) as refused:
             sut.execute(request(caller=caller_for(Role.AGENT), routing_agent="lee"))
         assert refused.value.details == [
-            {"field": "routing.agent", "message": "an agent may schedule callbacks only for themselves"}
+            {
+                "field": "routing.agent",
+                "message": "an agent may schedule callbacks only for themselves",
+            }
         ]
 
-    def test_a_supervisor_cancel_is_by_admin_and_an_ivr_cancel_by_the_customer(self, sut: CallbackService) -> None:
+    def test_a_supervisor_cancel_is_by_admin_and_an_ivr_cancel_by_the_customer(
+        self, sut: CallbackService
+    ) -> None:
         by_admin, by_customer = queued(sut), queued(sut)
 
         sut.execute(c.CancelCallbacks(caller=SUPERVISOR, at=T0, callback_ids=(by_admin,)))
-        sut.execute(c.CancelCallbacks(caller=caller_for(Role.IVR), at=T0, callback_ids=(by_customer,)))
+        sut.execute(
+            c.CancelCallbacks(caller=caller_for(Role.IVR), at=T0, callback_ids=(by_customer,))
+        )
 
         assert sut.get_callback(by_admin).reason == "CANCELLED_BY_ADMIN"
         assert sut.get_callback(by_customer).reason == "CANCELLED"

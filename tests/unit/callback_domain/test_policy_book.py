@@ -15,7 +15,9 @@ from tests.factories import ADMIN, IVR, SYSTEM, T0
 
 
 def record(sut: CallbackService, policies: Policies, at_minutes: int = 0) -> bool:
-    return sut.execute(c.RecordPolicies(caller=SYSTEM, at=T0 + timedelta(minutes=at_minutes), policies=policies)).changed
+    return sut.execute(
+        c.RecordPolicies(caller=SYSTEM, at=T0 + timedelta(minutes=at_minutes), policies=policies)
+    ).changed
 
 
 def test_policies_are_recorded_once_per_change(sut: CallbackService) -> None:
@@ -27,7 +29,11 @@ def test_policies_are_recorded_once_per_change(sut: CallbackService) -> None:
     events = list(sut.events.get(POLICY_BOOK_ID))
     assert [type(e).__name__ for e in events] == ["PoliciesSet", "PoliciesChanged"]
     assert events[0].by_route == {"vip": {**Policy().as_dict(), "max_attempts": 5}}
-    assert (events[1].default["expiry_days"], events[1].by_route, events[1].actor) == (7, {}, SYSTEM.actor)
+    assert (events[1].default["expiry_days"], events[1].by_route, events[1].actor) == (
+        7,
+        {},
+        SYSTEM.actor,
+    )
     book = sut.repository.get(POLICY_BOOK_ID)
     assert isinstance(book, PolicyBook) and book.policies["default"]["expiry_days"] == 7
 

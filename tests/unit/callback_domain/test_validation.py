@@ -34,13 +34,25 @@ class TestPhone:
             ("+123456789012345", "+123456789012345"),
         ],
     )
-    def test_accepts_and_normalises_separators(self, sut: CallbackService, given: str, stored: str) -> None:
+    def test_accepts_and_normalises_separators(
+        self, sut: CallbackService, given: str, stored: str
+    ) -> None:
         callback_id = sut.execute(request(phone=given)).callback_id
 
         assert sut.get_callback(callback_id).phone == stored
 
     @pytest.mark.parametrize(
-        "given", ["123456", "1234567890123456", "", "   ", "+82 10 CALL ME", "++821012345678", "82#10", "٠١٢٣٤٥٦٧"]
+        "given",
+        [
+            "123456",
+            "1234567890123456",
+            "",
+            "   ",
+            "+82 10 CALL ME",
+            "++821012345678",
+            "82#10",
+            "٠١٢٣٤٥٦٧",
+        ],
     )
     def test_refuses_malformed_numbers(self, sut: CallbackService, given: str) -> None:
         assert refused_fields(sut, phone=given) == {"phone"}
@@ -60,7 +72,7 @@ class TestRoute:
 
 class TestDesiredTime:
     def test_requires_an_offset(self, sut: CallbackService) -> None:
-        naive = datetime(2026, 11, 23, 14, 30)  # noqa: DTZ001 - the point of the test
+        naive = datetime(2026, 11, 23, 14, 30)
 
         assert refused_fields(sut, desired_time=naive) == {"desired_time"}
 
@@ -73,7 +85,9 @@ class TestDesiredTime:
         assert reply.state == "QUEUED"
 
     def test_refuses_more_than_30_days_ahead(self, sut: CallbackService) -> None:
-        assert refused_fields(sut, desired_time=T0 + timedelta(days=30, seconds=1)) == {"desired_time"}
+        assert refused_fields(sut, desired_time=T0 + timedelta(days=30, seconds=1)) == {
+            "desired_time"
+        }
         sut.execute(request(desired_time=T0 + timedelta(days=30)))
 
     def test_scheduled_requires_a_desired_time(self, sut: CallbackService) -> None:
@@ -88,7 +102,10 @@ class TestDesiredTime:
     def test_within_the_window_is_queued_at_once(self, sut: CallbackService) -> None:
         reply = sut.execute(request(desired_time=T0 + timedelta(minutes=2)))
 
-        assert (reply.state, sut.get_callback(reply.callback_id).callback_type) == ("QUEUED", "SCHEDULED")
+        assert (reply.state, sut.get_callback(reply.callback_id).callback_type) == (
+            "QUEUED",
+            "SCHEDULED",
+        )
 
     def test_beyond_the_window_is_scheduled(self, sut: CallbackService) -> None:
         reply = sut.execute(request(desired_time=T0 + timedelta(minutes=2, seconds=1)))
@@ -118,7 +135,11 @@ class TestOtherFields:
 
     def test_every_refused_field_is_named_at_once(self, sut: CallbackService) -> None:
         fields = refused_fields(
-            sut, phone="12", route="", remark="x" * 600, customer_timezone="Nowhere/City",
+            sut,
+            phone="12",
+            route="",
+            remark="x" * 600,
+            customer_timezone="Nowhere/City",
             desired_time=T0 - timedelta(days=1),
         )
         assert fields == {"phone", "route", "remark", "customer_timezone", "desired_time"}

@@ -20,8 +20,18 @@ from adapters.messaging.messages.base import (
 from adapters.views.queries import ListFilters
 from callback_domain.lifecycle import CallbackState, NhnStatus
 
-_FILTER_NAMES = ("from_", "to", "route", "status", "state", "phone", "agent", "agent_team",
-                 "assigner", "assigner_team")
+_FILTER_NAMES = (
+    "from_",
+    "to",
+    "route",
+    "status",
+    "state",
+    "phone",
+    "agent",
+    "agent_team",
+    "assigner",
+    "assigner_team",
+)
 
 
 class CommonFilters(Payload):

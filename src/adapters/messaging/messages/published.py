@@ -20,7 +20,9 @@ class AgentNotification(BaseModel):
 
     type: Literal["assigned", "unassigned", "completed"]
     callback: CallbackItem = Field(description="the callback as the list shows it after the change")
-    pending_count: int | None = Field(description="callbacks the agent now holds in ROUTING or PROCESSING")
+    pending_count: int | None = Field(
+        description="callbacks the agent now holds in ROUTING or PROCESSING"
+    )
     log_position: int
 
 

@@ -95,9 +95,7 @@ class TreatmentRateQuery(Query):
         if self.to < self.from_:
             raise PydanticCustomError("range", "must not be before from", {"field": "to"})
         if self.by == "day" and (self.to - self.from_).days >= MAX_RATE_DAYS:
-            message = (
-                f"must be within {MAX_RATE_DAYS} days of from, both included; or use by=month"
-            )
+            message = f"must be within {MAX_RATE_DAYS} days of from, both included; or use by=month"
             raise PydanticCustomError("range", message, {"field": "to"})
         months = (self.to.year - self.from_.year) * 12 + self.to.month - self.from_.month
         if months >= MAX_RATE_MONTHS:

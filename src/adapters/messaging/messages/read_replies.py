@@ -42,7 +42,9 @@ class CallbackItem(BaseModel):
     overdue: bool = Field(description="SCHEDULED and past its desired time plus the window")
 
 
-ReadPosition = Annotated[int, Field(description="the log position the read models had reached for this answer")]
+ReadPosition = Annotated[
+    int, Field(description="the log position the read models had reached for this answer")
+]
 
 
 class CallbackDetail(CallbackItem):

@@ -128,42 +128,50 @@ def intake_reply(
     estimated_wait_seconds: int | None,
     log_position: int | None,
 ) -> dict[str, Any]:
-    return _data(IntakeReply(
-        callback_id=accepted.callback_id,
-        state=accepted.state,
-        status=accepted.status,
-        position_in_queue=position_in_queue,
-        estimated_wait_seconds=estimated_wait_seconds,
-        duplicate=accepted.duplicate,
-        log_position=log_position,
-    ))
+    return _data(
+        IntakeReply(
+            callback_id=accepted.callback_id,
+            state=accepted.state,
+            status=accepted.status,
+            position_in_queue=position_in_queue,
+            estimated_wait_seconds=estimated_wait_seconds,
+            duplicate=accepted.duplicate,
+            log_position=log_position,
+        )
+    )
 
 
 def attempts_reply(changed: CallbackChanged, *, log_position: int | None) -> dict[str, Any]:
-    return _data(AttemptsReply(
-        callback_id=changed.callback_id,
-        state=changed.state,
-        attempts=changed.attempts,
-        log_position=log_position,
-    ))
+    return _data(
+        AttemptsReply(
+            callback_id=changed.callback_id,
+            state=changed.state,
+            attempts=changed.attempts,
+            log_position=log_position,
+        )
+    )
 
 
 def completion_reply(changed: CallbackChanged, *, log_position: int | None) -> dict[str, Any]:
-    return _data(CompletionReply(
-        callback_id=changed.callback_id,
-        state=changed.state,
-        reason=changed.reason,
-        log_position=log_position,
-    ))
+    return _data(
+        CompletionReply(
+            callback_id=changed.callback_id,
+            state=changed.state,
+            reason=changed.reason,
+            log_position=log_position,
+        )
+    )
 
 
 def reschedule_reply(changed: CallbackChanged, *, log_position: int | None) -> dict[str, Any]:
-    return _data(RescheduleReply(
-        callback_id=changed.callback_id,
-        state=changed.state,
-        desired_time=changed.desired_time,
-        log_position=log_position,
-    ))
+    return _data(
+        RescheduleReply(
+            callback_id=changed.callback_id,
+            state=changed.state,
+            desired_time=changed.desired_time,
+            log_position=log_position,
+        )
+    )
 
 
 def _item(result: ItemResult) -> ItemReply:
@@ -178,7 +186,8 @@ def bulk_reply(result: BulkResult, *, log_position: int | None) -> dict[str, Any
     reply = _data(BulkReply(results=[_item(r) for r in result.results], log_position=log_position))
     # An item carries `agent_id` or `error`, never a null in place of the other.
     reply["results"] = [
-        {key: value for key, value in item.items() if value is not None} for item in reply["results"]
+        {key: value for key, value in item.items() if value is not None}
+        for item in reply["results"]
     ]
     return reply
 
@@ -188,24 +197,28 @@ def cancel_reply(result: CancelResult, *, log_position: int | None) -> dict[str,
         SkippedItem(callback_id=s.callback_id, state=s.state, reason=s.reason, message=s.message)
         for s in result.skipped
     ]
-    return _data(CancelReply(
-        cancelled=list(result.cancelled), skipped=skipped, log_position=log_position
-    ))
+    return _data(
+        CancelReply(cancelled=list(result.cancelled), skipped=skipped, log_position=log_position)
+    )
 
 
 def recreate_reply(recreated: CallbackRecreated, *, log_position: int | None) -> dict[str, Any]:
-    return _data(RecreateReply(
-        callback_id=recreated.callback_id,
-        recreated_from=recreated.recreated_from,
-        duplicate=recreated.duplicate,
-        log_position=log_position,
-    ))
+    return _data(
+        RecreateReply(
+            callback_id=recreated.callback_id,
+            recreated_from=recreated.recreated_from,
+            duplicate=recreated.duplicate,
+            log_position=log_position,
+        )
+    )
 
 
 def agent_saved_reply(saved: AgentSaved, *, log_position: int | None) -> dict[str, Any]:
-    return _data(AgentSavedReply(
-        agent_id=saved.agent_id,
-        created=saved.created,
-        changed=saved.changed,
-        log_position=log_position,
-    ))
+    return _data(
+        AgentSavedReply(
+            agent_id=saved.agent_id,
+            created=saved.created,
+            changed=saved.changed,
+            log_position=log_position,
+        )
+    )

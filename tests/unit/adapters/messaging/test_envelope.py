@@ -16,7 +16,9 @@ ID = UUID("0b3c6d2e-5f0a-4c1e-9a57-2f8d1e4b7c90")
 
 
 def test_ok_wraps_data_in_compact_utf8_json() -> None:
-    assert ok({"remark": "청구서", "n": 1}) == '{"ok":true,"data":{"remark":"청구서","n":1}}'.encode()
+    assert (
+        ok({"remark": "청구서", "n": 1}) == '{"ok":true,"data":{"remark":"청구서","n":1}}'.encode()
+    )
 
 
 def test_ok_converts_ids_and_times() -> None:
@@ -43,10 +45,14 @@ def test_error_carries_code_message_and_details() -> None:
 
     raw = error("invalid_request", "invalid request: phone: is required", [detail])
 
-    assert json.loads(raw) == {"ok": False, "error": {
-        "code": "invalid_request", "message": "invalid request: phone: is required",
-        "details": [detail],
-    }}
+    assert json.loads(raw) == {
+        "ok": False,
+        "error": {
+            "code": "invalid_request",
+            "message": "invalid request: phone: is required",
+            "details": [detail],
+        },
+    }
 
 
 def test_error_details_default_to_an_empty_list() -> None:
@@ -61,4 +67,6 @@ def test_error_reply_maps_a_refusal() -> None:
 
 def test_both_replies_match_the_envelope_model() -> None:
     assert isinstance(Envelope.model_validate_json(ok({"a": 1})).root, OkReply)
-    assert isinstance(Envelope.model_validate_json(error_reply(RuntimeError("boom"))).root, ErrorReply)
+    assert isinstance(
+        Envelope.model_validate_json(error_reply(RuntimeError("boom"))).root, ErrorReply
+    )

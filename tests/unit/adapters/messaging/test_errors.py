@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 
 @pytest.mark.parametrize(
     ("exc", "code"),
-    [(ForbiddenError(role="MONITOR", actor="wallboard", action="cancel callbacks"), "forbidden"),
-     (ConflictError(), "conflict"),
-     (StorageUnavailableError(), "unavailable"),
-     (InvalidTransitionError(state="PROCESSING", command="cancel"), "invalid_transition")],
+    [
+        (ForbiddenError(role="MONITOR", actor="wallboard", action="cancel callbacks"), "forbidden"),
+        (ConflictError(), "conflict"),
+        (StorageUnavailableError(), "unavailable"),
+        (InvalidTransitionError(state="PROCESSING", command="cancel"), "invalid_transition"),
+    ],
 )
 def test_a_refusal_keeps_its_own_code_message_and_details(exc: Exception, code: str) -> None:
     assert error_of(exc) == (code, exc.message, exc.details)  # type: ignore[attr-defined]

@@ -61,9 +61,16 @@ INTAKE = {
     "origin_interaction_id": "call-991",
 }
 FILTERS = {
-    "from": "2026-11-01T00:00:00+09:00", "to": "2026-12-01T00:00:00+09:00", "route": "billing",
-    "status": "UNPROCESSED", "state": "ROUTING", "phone": "010-1234-5678", "agent": "a-17",
-    "agent_team": "team-a", "assigner": "sv-1", "assigner_team": "team-s",
+    "from": "2026-11-01T00:00:00+09:00",
+    "to": "2026-12-01T00:00:00+09:00",
+    "route": "billing",
+    "status": "UNPROCESSED",
+    "state": "ROUTING",
+    "phone": "010-1234-5678",
+    "agent": "a-17",
+    "agent_team": "team-a",
+    "assigner": "sv-1",
+    "assigner_team": "team-s",
 }
 CONTRACT_EXAMPLES: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (IntakeRequest, INTAKE),
@@ -78,16 +85,30 @@ CONTRACT_EXAMPLES: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (FinishPayload, {"callback_id": ID}),
     (AgentListQuery, {k: v for k, v in FILTERS.items() if k != "agent"}),
     (PendingQuery, {}),
-    (AssignPayload, {"callback_ids": [ID, ID2], "agent_ids": ["a-17", "a-18"], "method": "EQUAL",
-                     "only_logged_in": False}),
+    (
+        AssignPayload,
+        {
+            "callback_ids": [ID, ID2],
+            "agent_ids": ["a-17", "a-18"],
+            "method": "EQUAL",
+            "only_logged_in": False,
+        },
+    ),
     (UnassignPayload, {"callback_ids": [ID]}),
     (ReschedulePayload, {"callback_id": ID, "desired_time": "2026-11-24T10:00:00+09:00"}),
     (CancelPayload, {"callback_ids": [ID]}),
-    (CancelPayload, {"all_in_range": {"from": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z"},
-                     "filters": {"route": "billing", "state": "QUEUED"}}),
+    (
+        CancelPayload,
+        {
+            "all_in_range": {"from": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z"},
+            "filters": {"route": "billing", "state": "QUEUED"},
+        },
+    ),
     (RecreatePayload, {"callback_id": ID}),
-    (AgentUpsertPayload, {"agent_id": "a-17", "name": "Kim", "teams": ["team-a"],
-                          "permissions": ["call", "assign"]}),
+    (
+        AgentUpsertPayload,
+        {"agent_id": "a-17", "name": "Kim", "teams": ["team-a"], "permissions": ["call", "assign"]},
+    ),
     (HealthQuery, {}),
     (GetQuery, {"callback_id": ID}),
     (ListQuery, {**FILTERS, "page_size": 250, "cursor": "abc", "min_position": 42}),
@@ -98,8 +119,16 @@ CONTRACT_EXAMPLES: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (AssignmentSummaryQuery, FILTERS),
     (AgentCountsQuery, {"agent_ids": ["a-17"]}),
     (AgentCountsQuery, {}),
-    (TreatmentRateQuery, {"from": "2026-11-01", "to": "2026-11-30", "by": "day", "route": "billing",
-                          "agent": "a-17"}),
+    (
+        TreatmentRateQuery,
+        {
+            "from": "2026-11-01",
+            "to": "2026-11-30",
+            "by": "day",
+            "route": "billing",
+            "agent": "a-17",
+        },
+    ),
     (TreatmentRateQuery, {"from": "2026-01-01", "to": "2026-12-31", "by": "month"}),
     (PresencePayload, {"logged_in": True}),
 ]
@@ -117,8 +146,19 @@ def test_accepts_the_contracts_example(model: type[BaseModel], document: dict[st
 
 
 @pytest.mark.parametrize(
-    "model", [HealthQuery, GetQuery, ListQuery, SearchQuery, HistoryQuery, AssignmentSummaryQuery,
-              AgentCountsQuery, TreatmentRateQuery, AgentListQuery, PendingQuery],
+    "model",
+    [
+        HealthQuery,
+        GetQuery,
+        ListQuery,
+        SearchQuery,
+        HistoryQuery,
+        AssignmentSummaryQuery,
+        AgentCountsQuery,
+        TreatmentRateQuery,
+        AgentListQuery,
+        PendingQuery,
+    ],
 )
 def test_every_query_accepts_min_position(model: type[BaseModel]) -> None:
     document = next(d for m, d in CONTRACT_EXAMPLES if m is model)
@@ -153,10 +193,17 @@ class TestIntakeConversion:
         command = parse(IntakeRequest, body(INTAKE)).to_command(IVR, T0)
 
         assert command == c.RequestCallback(
-            caller=IVR, at=T0, request_id="ivr-7f3a-000123", phone="+82 10-1234-5678",
-            route="billing", callback_type=CallbackType.IMMEDIATE,
-            desired_time=datetime(2026, 11, 23, 14, 30, tzinfo=KST), customer_timezone="Asia/Seoul",
-            routing_agent="a-17", routing_team=None, remark="wants to talk about invoice",
+            caller=IVR,
+            at=T0,
+            request_id="ivr-7f3a-000123",
+            phone="+82 10-1234-5678",
+            route="billing",
+            callback_type=CallbackType.IMMEDIATE,
+            desired_time=datetime(2026, 11, 23, 14, 30, tzinfo=KST),
+            customer_timezone="Asia/Seoul",
+            routing_agent="a-17",
+            routing_team=None,
+            remark="wants to talk about invoice",
             origin_interaction_id="call-991",
         )
 
@@ -165,7 +212,11 @@ class TestIntakeConversion:
 
         command = parse(IntakeRequest, body(document)).to_command(IVR, T0)
 
-        assert (command.callback_type, command.routing_agent, command.routing_team) == (None, None, "t")
+        assert (command.callback_type, command.routing_agent, command.routing_team) == (
+            None,
+            None,
+            "t",
+        )
 
     def test_times_carry_a_standard_library_offset(self) -> None:
         command = parse(IntakeRequest, body(INTAKE)).to_command(IVR, T0)
@@ -181,8 +232,12 @@ class TestCommandConversion:
         command = parse(AssignPayload, body(document)).to_command(SUPERVISOR, T0)
 
         assert command == c.AssignCallbacks(
-            caller=SUPERVISOR, at=T0, callback_ids=(UUID(ID), UUID(ID2)), agent_ids=("a-1",),
-            method=AssignMethod.MANUAL, only_logged_in=True,
+            caller=SUPERVISOR,
+            at=T0,
+            callback_ids=(UUID(ID), UUID(ID2)),
+            agent_ids=("a-1",),
+            method=AssignMethod.MANUAL,
+            only_logged_in=True,
         )
         assert isinstance(command.method, AssignMethod)
 
@@ -193,8 +248,12 @@ class TestCommandConversion:
 
     @pytest.mark.parametrize(
         ("model", "command_cls"),
-        [(DialPayload, c.DialCallback), (CompletePayload, c.CompleteCallback),
-         (FinishPayload, c.FinishCallback), (RecreatePayload, c.RecreateCallback)],
+        [
+            (DialPayload, c.DialCallback),
+            (CompletePayload, c.CompleteCallback),
+            (FinishPayload, c.FinishCallback),
+            (RecreatePayload, c.RecreateCallback),
+        ],
     )
     def test_one_callback_verbs(self, model: Any, command_cls: Any) -> None:
         command = parse(model, body({"callback_id": ID})).to_command(agent("a-1"), T0)
@@ -216,7 +275,9 @@ class TestCommandConversion:
         command = parse(ReschedulePayload, body(document)).to_command(ADMIN, T0)
 
         assert command == c.RescheduleCallback(
-            caller=ADMIN, at=T0, callback_id=UUID(ID),
+            caller=ADMIN,
+            at=T0,
+            callback_id=UUID(ID),
             desired_time=datetime(2026, 11, 24, 10, tzinfo=KST),
         )
 
@@ -236,8 +297,10 @@ class TestCommandConversion:
         assert command.callback_ids == (UUID(ID2),)
 
     def test_cancel_by_range_gives_the_list_filters(self) -> None:
-        document = {"all_in_range": {"from": "2026-11-01T00:00:00+09:00", "to": "2026-11-02T00:00:00Z"},
-                    "filters": {"route": "billing", "status": "REGISTERED", "agent": "a-1"}}
+        document = {
+            "all_in_range": {"from": "2026-11-01T00:00:00+09:00", "to": "2026-11-02T00:00:00Z"},
+            "filters": {"route": "billing", "status": "REGISTERED", "agent": "a-1"},
+        }
 
         filters = parse(CancelPayload, body(document)).range_filters()
 
@@ -246,17 +309,28 @@ class TestCommandConversion:
         assert type(filters.status) is str
 
     def test_agent_upsert(self) -> None:
-        document = {"agent_id": "a-1", "name": "Kim", "teams": ["t1", "t2"], "permissions": ["assign"]}
+        document = {
+            "agent_id": "a-1",
+            "name": "Kim",
+            "teams": ["t1", "t2"],
+            "permissions": ["assign"],
+        }
 
         command = parse(AgentUpsertPayload, body(document)).to_command(ADMIN, T0)
 
         assert command == c.UpsertAgent(
-            caller=ADMIN, at=T0, agent_id="a-1", name="Kim", teams=("t1", "t2"),
+            caller=ADMIN,
+            at=T0,
+            agent_id="a-1",
+            name="Kim",
+            teams=("t1", "t2"),
             permissions=(Permission.ASSIGN,),
         )
 
     def test_agent_upsert_defaults_to_the_call_permission(self) -> None:
-        command = parse(AgentUpsertPayload, body({"agent_id": "a-1", "name": "Kim"})).to_command(ADMIN, T0)
+        command = parse(AgentUpsertPayload, body({"agent_id": "a-1", "name": "Kim"})).to_command(
+            ADMIN, T0
+        )
 
         assert (command.teams, command.permissions) == ((), (Permission.CALL,))
 

@@ -25,8 +25,9 @@ class FakeContext:
     def clock(self) -> datetime:
         return NOW
 
-    def places_in_line(self, items: list[Any], now: datetime, *,
-                       from_the_back: bool = False) -> list[tuple[int, int | None]]:
+    def places_in_line(
+        self, items: list[Any], now: datetime, *, from_the_back: bool = False
+    ) -> list[tuple[int, int | None]]:
         assert from_the_back  # replies to requests count from the back of the line
         self.batches.append(len(items))
         if self.fail:
@@ -43,7 +44,9 @@ def test_requests_of_one_moment_share_one_read_and_each_gets_its_own_answer() ->
 
     async def main() -> list[Any]:
         lookups = PlaceLookups(ctx)  # type: ignore[arg-type]
-        answers = await asyncio.gather(*(lookups.places([("billing", NOW, uuid4())]) for _ in range(50)))
+        answers = await asyncio.gather(
+            *(lookups.places([("billing", NOW, uuid4())]) for _ in range(50))
+        )
         return [one for (one,) in answers]
 
     answers = asyncio.run(main())

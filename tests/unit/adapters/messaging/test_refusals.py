@@ -53,7 +53,9 @@ class TestUnknownFields:
     def test_names_a_misspelt_field(self) -> None:
         fields = refusal(IntakeRequest, {**INTAKE, "remarks": "typo"})
 
-        assert fields == {"remarks": "is not a field of this request; check its spelling or remove it"}
+        assert fields == {
+            "remarks": "is not a field of this request; check its spelling or remove it"
+        }
 
     def test_names_an_unknown_nested_field(self) -> None:
         fields = refusal(IntakeRequest, {**INTAKE, "routing": {"agnet": "a-1"}})
@@ -70,14 +72,18 @@ class TestUnknownFields:
 class TestTypes:
     @pytest.mark.parametrize("value", ["yes", "true", 1, None])
     def test_a_bool_must_be_a_json_bool(self, value: Any) -> None:
-        assert refusal(PresencePayload, {"logged_in": value}) == {"logged_in": "must be true or false"}
+        assert refusal(PresencePayload, {"logged_in": value}) == {
+            "logged_in": "must be true or false"
+        }
 
     @pytest.mark.parametrize("value", ["50", 50.0, True])
     def test_a_number_must_be_a_json_integer(self, value: Any) -> None:
         assert refusal(ListQuery, {"page_size": value}) == {"page_size": "must be a whole number"}
 
     def test_a_string_must_be_a_json_string(self) -> None:
-        assert refusal(IntakeRequest, {**INTAKE, "phone": 821012345678}) == {"phone": "must be a string"}
+        assert refusal(IntakeRequest, {**INTAKE, "phone": 821012345678}) == {
+            "phone": "must be a string"
+        }
 
     def test_a_callback_id_must_be_a_uuid(self) -> None:
         fields = refusal(UnassignPayload, {"callback_ids": [ID, ID, ID, "c-17"]})
@@ -91,7 +97,9 @@ class TestTypes:
         assert fields == {"outcome": "must be 'NO_ANSWER', 'BUSY', 'ANSWERING_MACHINE' or 'FAILED'"}
 
     def test_routed_is_not_an_assign_method_on_the_wire(self) -> None:
-        fields = refusal(AssignPayload, {"callback_ids": [ID], "agent_ids": ["a"], "method": "ROUTED"})
+        fields = refusal(
+            AssignPayload, {"callback_ids": [ID], "agent_ids": ["a"], "method": "ROUTED"}
+        )
 
         assert fields == {"method": "must be 'MANUAL' or 'EQUAL'"}
 
@@ -99,7 +107,9 @@ class TestTypes:
         assert refusal(UnassignPayload, {"callback_ids": ID}) == {"callback_ids": "must be a list"}
 
     def test_routing_must_be_an_object(self) -> None:
-        assert refusal(IntakeRequest, {**INTAKE, "routing": "a-17"}) == {"routing": "must be an object"}
+        assert refusal(IntakeRequest, {**INTAKE, "routing": "a-17"}) == {
+            "routing": "must be an object"
+        }
 
     def test_names_every_refused_field_at_once(self) -> None:
         fields = refusal(ListQuery, {"page_size": 0, "status": "DONE", "cursor": 5})
@@ -110,7 +120,8 @@ class TestTypes:
 class TestRequiredFields:
     def test_names_each_missing_field(self) -> None:
         assert refusal(IntakeRequest, {"route": "billing"}) == {
-            "request_id": "is required", "phone": "is required"
+            "request_id": "is required",
+            "phone": "is required",
         }
 
     def test_names_a_missing_nested_field(self) -> None:
@@ -121,7 +132,9 @@ class TestRequiredFields:
 
 class TestTimes:
     def test_refuses_a_time_without_offset(self) -> None:
-        fields = refusal(ReschedulePayload, {"callback_id": ID, "desired_time": "2026-11-24T10:00:00"})
+        fields = refusal(
+            ReschedulePayload, {"callback_id": ID, "desired_time": "2026-11-24T10:00:00"}
+        )
 
         assert fields == {"desired_time": "must carry a UTC offset, e.g. 2026-11-23T14:30:00+09:00"}
 
@@ -142,19 +155,29 @@ class TestTimes:
         assert fields == {"from": "must be a date, e.g. 2026-11-23"}
 
     def test_treatment_rate_refuses_a_range_that_ends_before_it_starts(self) -> None:
-        assert set(refusal(TreatmentRateQuery, {"from": "2026-11-30", "to": "2026-11-01"})) == {"to"}
+        assert set(refusal(TreatmentRateQuery, {"from": "2026-11-30", "to": "2026-11-01"})) == {
+            "to"
+        }
 
     def test_treatment_rate_by_day_spans_at_most_366_days(self) -> None:
         parse(TreatmentRateQuery, b'{"from": "2024-01-01", "to": "2024-12-31"}')
 
-        assert set(refusal(TreatmentRateQuery, {"from": "2024-01-01", "to": "2025-01-01"})) == {"to"}
+        assert set(refusal(TreatmentRateQuery, {"from": "2024-01-01", "to": "2025-01-01"})) == {
+            "to"
+        }
 
 
 class TestSizes:
     @pytest.mark.parametrize(
         ("field", "limit"),
-        [("request_id", 200), ("phone", 64), ("route", 100), ("remark", 500),
-         ("origin_interaction_id", 200), ("customer_timezone", 64)],
+        [
+            ("request_id", 200),
+            ("phone", 64),
+            ("route", 100),
+            ("remark", 500),
+            ("origin_interaction_id", 200),
+            ("customer_timezone", 64),
+        ],
     )
     def test_bounds_each_intake_string(self, field: str, limit: int) -> None:
         parse(IntakeRequest, json.dumps({**INTAKE, field: "x" * limit}).encode())
@@ -164,26 +187,34 @@ class TestSizes:
         assert fields == {field: f"must be at most {limit} characters"}
 
     def test_bounds_agent_and_team_ids(self) -> None:
-        fields = refusal(AgentUpsertPayload, {"agent_id": "a" * 65, "name": "n", "teams": ["t" * 65]})
+        fields = refusal(
+            AgentUpsertPayload, {"agent_id": "a" * 65, "name": "n", "teams": ["t" * 65]}
+        )
 
         assert set(fields) == {"agent_id", "teams.0"}
 
     @pytest.mark.parametrize(
         ("model", "document", "field", "limit"),
-        [(UnassignPayload, {"callback_ids": [ID] * 1001}, "callback_ids", 1000),
-         (AssignPayload, {"callback_ids": [ID], "agent_ids": ["a"] * 501}, "agent_ids", 500),
-         (AgentCountsQuery, {"agent_ids": ["a"] * 501}, "agent_ids", 500),
-         (AgentUpsertPayload, {"agent_id": "a", "name": "n", "teams": ["t"] * 51}, "teams", 50)],
+        [
+            (UnassignPayload, {"callback_ids": [ID] * 1001}, "callback_ids", 1000),
+            (AssignPayload, {"callback_ids": [ID], "agent_ids": ["a"] * 501}, "agent_ids", 500),
+            (AgentCountsQuery, {"agent_ids": ["a"] * 501}, "agent_ids", 500),
+            (AgentUpsertPayload, {"agent_id": "a", "name": "n", "teams": ["t"] * 51}, "teams", 50),
+        ],
     )
     def test_bounds_each_list(self, model: Any, document: Any, field: str, limit: int) -> None:
         assert refusal(model, document) == {field: f"may hold at most {limit} items"}
 
-    @pytest.mark.parametrize(("size", "message"), [(0, "must be at least 1"), (251, "must be at most 250")])
+    @pytest.mark.parametrize(
+        ("size", "message"), [(0, "must be at least 1"), (251, "must be at most 250")]
+    )
     def test_bounds_the_page_size(self, size: int, message: str) -> None:
         assert refusal(ListQuery, {"page_size": size}) == {"page_size": message}
 
     def test_bounds_the_cursor(self) -> None:
-        assert refusal(ListQuery, {"cursor": "c" * 501}) == {"cursor": "must be at most 500 characters"}
+        assert refusal(ListQuery, {"cursor": "c" * 501}) == {
+            "cursor": "must be at most 500 characters"
+        }
 
     def test_refuses_a_negative_min_position(self) -> None:
         assert refusal(ListQuery, {"min_position": -1}) == {"min_position": "must be at least 0"}
@@ -197,10 +228,17 @@ class TestExactlyOne:
 
     @pytest.mark.parametrize(
         ("document", "field"),
-        [({}, "callback_ids"),
-         ({"callback_ids": [ID], "all_in_range": {"from": "2026-11-01T00:00:00Z",
-                                                  "to": "2026-11-02T00:00:00Z"}}, "all_in_range"),
-         ({"callback_ids": [ID], "filters": {"route": "billing"}}, "filters")],
+        [
+            ({}, "callback_ids"),
+            (
+                {
+                    "callback_ids": [ID],
+                    "all_in_range": {"from": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z"},
+                },
+                "all_in_range",
+            ),
+            ({"callback_ids": [ID], "filters": {"route": "billing"}}, "filters"),
+        ],
     )
     def test_cancel_takes_ids_or_a_range(self, document: Any, field: str) -> None:
         assert set(refusal(CancelPayload, document)) == {field}
@@ -224,15 +262,17 @@ class TestExactlyOne:
 class TestBodies:
     @pytest.mark.parametrize(
         ("raw", "message"),
-        [(b"\xff\xfe{}", "must be UTF-8 text"),
-         (b"{", "must be JSON"),
-         (b"not json", "must be JSON"),
-         (b'{"a": NaN}', "must be JSON (NaN is not a JSON number)"),
-         (b'{"a": "\\ud800"}', "must be JSON"),
-         (b"[]", "must be a JSON object"),
-         (b'"text"', "must be a JSON object"),
-         (b"null", "must be a JSON object"),
-         (b'{"route": "a", "route": "b"}', "must not repeat the key 'route' in one object")],
+        [
+            (b"\xff\xfe{}", "must be UTF-8 text"),
+            (b"{", "must be JSON"),
+            (b"not json", "must be JSON"),
+            (b'{"a": NaN}', "must be JSON (NaN is not a JSON number)"),
+            (b'{"a": "\\ud800"}', "must be JSON"),
+            (b"[]", "must be a JSON object"),
+            (b'"text"', "must be a JSON object"),
+            (b"null", "must be a JSON object"),
+            (b'{"route": "a", "route": "b"}', "must not repeat the key 'route' in one object"),
+        ],
     )
     def test_refuses_a_body_that_is_not_one_json_object(self, raw: bytes, message: str) -> None:
         fields = refusal(ListQuery, raw)
@@ -255,4 +295,6 @@ class TestBodies:
     def test_refuses_a_body_over_one_mebibyte_before_reading_it(self) -> None:
         raw = json.dumps({"remark": "x" * MAX_BODY_BYTES}).encode()
 
-        assert refusal(IntakeRequest, raw) == {"(body)": f"must be at most {MAX_BODY_BYTES} bytes (1 MiB)"}
+        assert refusal(IntakeRequest, raw) == {
+            "(body)": f"must be at most {MAX_BODY_BYTES} bytes (1 MiB)"
+        }

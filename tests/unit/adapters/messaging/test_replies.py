@@ -45,8 +45,13 @@ KST = timezone(timedelta(hours=9))
 
 def changed(**overrides: object) -> CallbackChanged:
     fields: dict[str, object] = {
-        "callback_id": A, "state": CallbackState.ROUTING, "status": NhnStatus.UNPROCESSED,
-        "reason": None, "attempts": 1, "agent_id": "a-1", "desired_time": None,
+        "callback_id": A,
+        "state": CallbackState.ROUTING,
+        "status": NhnStatus.UNPROCESSED,
+        "reason": None,
+        "attempts": 1,
+        "agent_id": "a-1",
+        "desired_time": None,
     }
     fields.update(overrides)
     return CallbackChanged(**fields)  # type: ignore[arg-type]
@@ -54,25 +59,42 @@ def changed(**overrides: object) -> CallbackChanged:
 
 def test_intake_reply() -> None:
     accepted = CallbackAccepted(
-        callback_id=A, request_id="r-1", route="billing", state=CallbackState.QUEUED,
-        status=NhnStatus.REGISTERED, duplicate=False, queue_since=T0,
+        callback_id=A,
+        request_id="r-1",
+        route="billing",
+        state=CallbackState.QUEUED,
+        status=NhnStatus.REGISTERED,
+        duplicate=False,
+        queue_since=T0,
     )
 
     data = intake_reply(accepted, position_in_queue=4, estimated_wait_seconds=720, log_position=9)
 
     assert data == {
-        "callback_id": str(A), "state": "QUEUED", "status": "REGISTERED", "position_in_queue": 4,
-        "estimated_wait_seconds": 720, "duplicate": False, "log_position": 9,
+        "callback_id": str(A),
+        "state": "QUEUED",
+        "status": "REGISTERED",
+        "position_in_queue": 4,
+        "estimated_wait_seconds": 720,
+        "duplicate": False,
+        "log_position": 9,
     }
 
 
 def test_intake_reply_keeps_unknown_waits_as_null() -> None:
     accepted = CallbackAccepted(
-        callback_id=A, request_id="r-1", route="billing", state=CallbackState.SCHEDULED,
-        status=NhnStatus.REGISTERED, duplicate=True, queue_since=T0,
+        callback_id=A,
+        request_id="r-1",
+        route="billing",
+        state=CallbackState.SCHEDULED,
+        status=NhnStatus.REGISTERED,
+        duplicate=True,
+        queue_since=T0,
     )
 
-    data = intake_reply(accepted, position_in_queue=None, estimated_wait_seconds=None, log_position=None)
+    data = intake_reply(
+        accepted, position_in_queue=None, estimated_wait_seconds=None, log_position=None
+    )
 
     assert data["position_in_queue"] is None
     assert data["estimated_wait_seconds"] is None
@@ -81,7 +103,10 @@ def test_intake_reply_keeps_unknown_waits_as_null() -> None:
 
 def test_attempts_reply() -> None:
     assert attempts_reply(changed(), log_position=3) == {
-        "callback_id": str(A), "state": "ROUTING", "attempts": 1, "log_position": 3
+        "callback_id": str(A),
+        "state": "ROUTING",
+        "attempts": 1,
+        "log_position": 3,
     }
 
 
@@ -89,48 +114,77 @@ def test_completion_reply() -> None:
     done = changed(state=CallbackState.COMPLETED, reason=CompletionReason.FINISHED)
 
     assert completion_reply(done, log_position=3) == {
-        "callback_id": str(A), "state": "COMPLETED", "reason": "FINISHED", "log_position": 3
+        "callback_id": str(A),
+        "state": "COMPLETED",
+        "reason": "FINISHED",
+        "log_position": 3,
     }
 
 
 def test_reschedule_reply_keeps_the_offset() -> None:
-    moved = changed(state=CallbackState.SCHEDULED, desired_time=datetime(2026, 11, 24, 10, tzinfo=KST))
+    moved = changed(
+        state=CallbackState.SCHEDULED, desired_time=datetime(2026, 11, 24, 10, tzinfo=KST)
+    )
 
     assert reschedule_reply(moved, log_position=3) == {
-        "callback_id": str(A), "state": "SCHEDULED", "desired_time": "2026-11-24T10:00:00+09:00",
+        "callback_id": str(A),
+        "state": "SCHEDULED",
+        "desired_time": "2026-11-24T10:00:00+09:00",
         "log_position": 3,
     }
 
 
 def test_bulk_reply_gives_an_agent_or_an_error_per_callback() -> None:
     refused = InvalidTransitionError(state="COMPLETED", command="assign")
-    result = BulkResult(results=(ItemResult(callback_id=A, agent_id="a-1"),
-                                 ItemResult(callback_id=B, error=refused)))
+    result = BulkResult(
+        results=(
+            ItemResult(callback_id=A, agent_id="a-1"),
+            ItemResult(callback_id=B, error=refused),
+        )
+    )
 
     data = bulk_reply(result, log_position=5)
 
     assert data == {
         "results": [
             {"callback_id": str(A), "ok": True, "agent_id": "a-1"},
-            {"callback_id": str(B), "ok": False, "error": {
-                "code": "invalid_transition", "message": "a COMPLETED callback cannot be sent 'assign'",
-                "details": [{"state": "COMPLETED", "command": "assign"}],
-            }},
+            {
+                "callback_id": str(B),
+                "ok": False,
+                "error": {
+                    "code": "invalid_transition",
+                    "message": "a COMPLETED callback cannot be sent 'assign'",
+                    "details": [{"state": "COMPLETED", "command": "assign"}],
+                },
+            },
         ],
         "log_position": 5,
     }
 
 
 def test_cancel_reply() -> None:
-    result = CancelResult(cancelled=(A,), skipped=(
-        Skipped(callback_id=B, state=CallbackState.PROCESSING, reason="invalid_transition",
-                message="a PROCESSING callback cannot be sent 'cancel'"),
-    ))
+    result = CancelResult(
+        cancelled=(A,),
+        skipped=(
+            Skipped(
+                callback_id=B,
+                state=CallbackState.PROCESSING,
+                reason="invalid_transition",
+                message="a PROCESSING callback cannot be sent 'cancel'",
+            ),
+        ),
+    )
 
     assert cancel_reply(result, log_position=8) == {
         "cancelled": [str(A)],
-        "skipped": [{"callback_id": str(B), "state": "PROCESSING", "reason": "invalid_transition",
-                     "message": "a PROCESSING callback cannot be sent 'cancel'"}],
+        "skipped": [
+            {
+                "callback_id": str(B),
+                "state": "PROCESSING",
+                "reason": "invalid_transition",
+                "message": "a PROCESSING callback cannot be sent 'cancel'",
+            }
+        ],
         "log_position": 8,
     }
 
@@ -139,7 +193,10 @@ def test_recreate_reply() -> None:
     recreated = CallbackRecreated(callback_id=B, recreated_from=A, duplicate=False)
 
     assert recreate_reply(recreated, log_position=2) == {
-        "callback_id": str(B), "recreated_from": str(A), "duplicate": False, "log_position": 2
+        "callback_id": str(B),
+        "recreated_from": str(A),
+        "duplicate": False,
+        "log_position": 2,
     }
 
 
@@ -147,7 +204,10 @@ def test_agent_saved_reply() -> None:
     saved = AgentSaved(agent_id="a-1", created=True, changed=True)
 
     assert agent_saved_reply(saved, log_position=1) == {
-        "agent_id": "a-1", "created": True, "changed": True, "log_position": 1
+        "agent_id": "a-1",
+        "created": True,
+        "changed": True,
+        "log_position": 1,
     }
 
 
@@ -156,8 +216,16 @@ class TestThroughTheService:
         raw = b'{"request_id": "ivr-1", "phone": "+82 10-1234-5678", "route": "billing"}'
 
         accepted = sut.execute(parse(IntakeRequest, raw).to_command(IVR, T0))
-        reply = json.loads(ok(intake_reply(accepted, position_in_queue=1, estimated_wait_seconds=None,
-                                           log_position=sut.recorder.max_notification_id())))
+        reply = json.loads(
+            ok(
+                intake_reply(
+                    accepted,
+                    position_in_queue=1,
+                    estimated_wait_seconds=None,
+                    log_position=sut.recorder.max_notification_id(),
+                )
+            )
+        )
 
         assert reply["ok"] is True
         assert reply["data"]["state"] == "QUEUED"
@@ -166,11 +234,17 @@ class TestThroughTheService:
     def test_a_parsed_assignment_answers_per_callback(self, sut: CallbackService) -> None:
         add_agents(sut, "a-1")
         callback_id = queued(sut)
-        raw = json.dumps({"callback_ids": [str(callback_id), str(A)], "agent_ids": ["a-1"]}).encode()
+        raw = json.dumps(
+            {"callback_ids": [str(callback_id), str(A)], "agent_ids": ["a-1"]}
+        ).encode()
 
         result = sut.execute(parse(AssignPayload, raw).to_command(SUPERVISOR, T0))
         data = bulk_reply(result, log_position=None)
 
-        assert data["results"][0] == {"callback_id": str(callback_id), "ok": True, "agent_id": "a-1"}
+        assert data["results"][0] == {
+            "callback_id": str(callback_id),
+            "ok": True,
+            "agent_id": "a-1",
+        }
         assert data["results"][1]["ok"] is False
         assert data["results"][1]["error"]["code"] == "not_found"

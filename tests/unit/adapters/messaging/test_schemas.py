@@ -15,7 +15,9 @@ FIX = "run `.venv/bin/python scripts/export_schemas.py` to regenerate schemas/js
 
 
 def export_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("export_schemas", ROOT / "scripts" / "export_schemas.py")
+    spec = importlib.util.spec_from_file_location(
+        "export_schemas", ROOT / "scripts" / "export_schemas.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -30,7 +32,9 @@ def test_the_schema_files_match_the_models() -> None:
     missing, stale = sorted(wanted.keys() - found.keys()), sorted(found.keys() - wanted.keys())
     changed = sorted(n for n in wanted.keys() & found.keys() if wanted[n] != found[n])
 
-    assert not (missing or stale or changed), f"missing {missing}, stale {stale}, changed {changed}: {FIX}"
+    assert not (missing or stale or changed), (
+        f"missing {missing}, stale {stale}, changed {changed}: {FIX}"
+    )
 
 
 def test_every_subject_has_a_payload_schema_and_every_reply_a_data_schema() -> None:
@@ -78,13 +82,19 @@ def test_the_asyncapi_document_is_valid_asyncapi_3_and_every_ref_resolves() -> N
     import jsonschema
 
     document = json.loads((ROOT / "schemas" / "asyncapi.json").read_text(encoding="utf-8"))
-    meta = json.loads((ROOT / "tests" / "data" / "asyncapi-3.0.0.schema.json").read_text(encoding="utf-8"))
+    meta = json.loads(
+        (ROOT / "tests" / "data" / "asyncapi-3.0.0.schema.json").read_text(encoding="utf-8")
+    )
     errors = [e.message for e in jsonschema.Draft7Validator(meta).iter_errors(document)]
     assert not errors, errors[:5]
 
     for ref in _refs(document):
         target, _, pointer = ref.partition("#")
-        node = json.loads((ROOT / "schemas" / target).read_text(encoding="utf-8")) if target else document
+        node = (
+            json.loads((ROOT / "schemas" / target).read_text(encoding="utf-8"))
+            if target
+            else document
+        )
         for part in filter(None, pointer.split("/")):
             node = node[part]  # KeyError: a dangling reference
 
@@ -94,9 +104,15 @@ def test_every_subject_of_the_contract_is_a_channel() -> None:
     addresses = {c["address"] for c in document["channels"].values() if c["address"]}
 
     assert {
-        "callbacks.intake.request", "callbacks.intake.submit", "callbacks.agent.{agent_id}.dial",
-        "callbacks.admin.assign", "callbacks.query.treatment-rate", "callbacks.cti.presence.{agent_id}",
-        "callbacks.notify.agent.{agent_id}", "callbacks.notify.received", "callbacks.notify.intake",
+        "callbacks.intake.request",
+        "callbacks.intake.submit",
+        "callbacks.agent.{agent_id}.dial",
+        "callbacks.admin.assign",
+        "callbacks.query.treatment-rate",
+        "callbacks.cti.presence.{agent_id}",
+        "callbacks.notify.agent.{agent_id}",
+        "callbacks.notify.received",
+        "callbacks.notify.intake",
         "callbacks.events.{callback_id}.{event_name}",
     } <= addresses
 

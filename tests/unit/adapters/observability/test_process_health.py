@@ -31,17 +31,31 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
     running.close()
 
 
-def health(loop: asyncio.AbstractEventLoop, *, connected: bool = True, database: Any = None,
-           stopping: bool = False, timeout: float = 2.0) -> ProcessHealth:
+def health(
+    loop: asyncio.AbstractEventLoop,
+    *,
+    connected: bool = True,
+    database: Any = None,
+    stopping: bool = False,
+    timeout: float = 2.0,
+) -> ProcessHealth:
     async def nats_connected() -> bool:
         return connected
 
-    return ProcessHealth(loop, nats_connected=nats_connected, database=database or (lambda: 42),
-                         stopping=lambda: stopping, timeout=timeout)
+    return ProcessHealth(
+        loop,
+        nats_connected=nats_connected,
+        database=database or (lambda: 42),
+        stopping=lambda: stopping,
+        timeout=timeout,
+    )
 
 
 def test_ready_when_every_check_is_ok(loop: asyncio.AbstractEventLoop) -> None:
-    assert health(loop)() == (True, {"accepting": "ok", "event_loop": "ok", "nats": "ok", "database": "ok"})
+    assert health(loop)() == (
+        True,
+        {"accepting": "ok", "event_loop": "ok", "nats": "ok", "database": "ok"},
+    )
 
 
 def test_each_failing_check_says_what_failed(loop: asyncio.AbstractEventLoop) -> None:
@@ -49,7 +63,9 @@ def test_each_failing_check_says_what_failed(loop: asyncio.AbstractEventLoop) ->
         raise ConnectionError("database down")
 
     assert health(loop, connected=False)() == (
-        False, {"accepting": "ok", "event_loop": "ok", "nats": "disconnected", "database": "ok"})
+        False,
+        {"accepting": "ok", "event_loop": "ok", "nats": "disconnected", "database": "ok"},
+    )
     ready, checks = health(loop, database=down)()
     assert not ready and checks["database"] == "ConnectionError: database down"
     ready, checks = health(loop, stopping=True)()
@@ -90,13 +106,15 @@ def test_a_closed_loop_means_stopped() -> None:
 
 def get(url: str) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url, timeout=5) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
 
 
-@pytest.mark.parametrize(("ready", "status", "word"), [(True, 200, "ok"), (False, 503, "unavailable")])
+@pytest.mark.parametrize(
+    ("ready", "status", "word"), [(True, 200, "ok"), (False, 503, "unavailable")]
+)
 def test_health_on_the_metrics_port(ready: bool, status: int, word: str) -> None:
     checks = {"database": "ok" if ready else "no answer within 2 s"}
     exporter = MetricsExporter(Registry(), "127.0.0.1", 0, lambda: (ready, checks)).start()
