@@ -32,14 +32,14 @@ import pytest
 from psycopg import sql
 
 from adapters.bootstrap import build_read_side, build_service
+from adapters.commands.batcher import CommandBatcher
 from adapters.database import Database
-from adapters.messaging.batcher import CommandBatcher
 from adapters.messaging.context import ServiceContext
 from adapters.messaging.intake_consumer import IntakeConsumer
-from adapters.messaging.position_watch import PositionWatch
 from adapters.messaging.streams import DEAD_LETTERS, ensure_streams, stream_name
 from adapters.messaging.subjects import Subjects
 from adapters.settings import Settings
+from adapters.views.position_watch import PositionWatch
 from tests.reliability.harness import SUMMARY, callbacks_by_request, drained
 
 if TYPE_CHECKING:

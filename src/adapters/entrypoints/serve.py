@@ -15,18 +15,18 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
+from adapters.background.leases import FileLease, PostgresLease
+from adapters.background.scheduler import Scheduler
+from adapters.background.singletons import Singletons
 from adapters.bootstrap import build_read_side, build_service, record_policies
+from adapters.commands.batcher import CommandBatcher
 from adapters.database import SQLITE, Database
-from adapters.messaging.batcher import CommandBatcher
 from adapters.messaging.context import ServiceContext
 from adapters.messaging.event_relay import EventRelay
 from adapters.messaging.intake_consumer import IntakeConsumer
-from adapters.messaging.leases import FileLease, PostgresLease
 from adapters.messaging.nats_server import EmbeddedNatsServer, NatsServerError
 from adapters.messaging.notifications import Notifier
-from adapters.messaging.position_watch import PositionWatch
 from adapters.messaging.routes import build_broker
-from adapters.messaging.scheduler import Scheduler
 from adapters.messaging.streams import ensure_streams
 from adapters.messaging.subjects import Subjects
 from adapters.observability import logs
@@ -34,11 +34,11 @@ from adapters.observability.exporter import MetricsExporter
 from adapters.observability.process_health import ProcessHealth
 from adapters.observability.service_metrics import ServiceMetrics
 from adapters.read_store import open_read_factory, tracking_recorder
-from adapters.singletons import Singletons
 from adapters.views.backends import PostgresWaker, events_channel
+from adapters.views.position_watch import PositionWatch
 
 if TYPE_CHECKING:
-    from adapters.messaging.leases import Lease
+    from adapters.background.leases import Lease
     from adapters.settings import Settings
 
 log = logging.getLogger("callbacks.serve")

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
-from adapters.messaging.position_watch import PositionWatch
+from adapters.views.position_watch import PositionWatch
 from callback_domain.errors import StorageUnavailableError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from adapters.messaging.batcher import CommandBatcher
-    from adapters.messaging.places import PlaceLookups
+    from adapters.commands.batcher import CommandBatcher
     from adapters.messaging.subjects import Subjects
+    from adapters.views.places import PlaceLookups
     from adapters.views.queries import ViewQueries
     from callback_domain.application import CallbackService
     from callback_domain.commands import Command
@@ -47,7 +47,7 @@ class ServiceContext:
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="reader")
     )
     watch: PositionWatch | None = None
-    places: PlaceLookups | None = None  # made on first use (see messaging/places.py)
+    places: PlaceLookups | None = None  # made on first use (see views/places.py)
 
     async def command(self, command: Command) -> Outcome:
         return await self.batcher.submit(command)

@@ -10,9 +10,9 @@ from adapters.messaging.messages import admin as a
 from adapters.messaging.messages import agent as g
 from adapters.messaging.messages import envelope, replies
 from adapters.messaging.messages import intake as i
-from adapters.messaging.places import PlaceLookups
 from adapters.messaging.subjects import ADMIN_VERBS, AGENT_VERBS, INTAKE_VERBS, verb
 from adapters.observability.logs import correlate
+from adapters.views.places import PlaceLookups
 from callback_domain import commands as c
 from callback_domain.callback import Callback
 from callback_domain.handlers.assignment import MAX_BULK

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 
-from adapters.messaging.places import PlaceLookups
+from adapters.views.places import PlaceLookups
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from adapters.messaging.leases import Lease
+    from adapters.background.leases import Lease
     from adapters.views.runner import ProjectionRunner
 
 log = logging.getLogger(__name__)

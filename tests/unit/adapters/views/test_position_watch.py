@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from adapters.messaging.position_watch import PositionWatch
+from adapters.views.position_watch import PositionWatch
 
 
 def test_many_waiters_share_one_poll_of_the_views_position() -> None:

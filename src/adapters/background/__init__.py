@@ -1,0 +1,1 @@
+"""The leased background work that runs once per deployment: views, relay, scheduler."""

@@ -1,0 +1,1 @@
+"""Group commit: commands that arrive together are decided and saved together."""
