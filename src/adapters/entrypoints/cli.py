@@ -9,7 +9,7 @@ from pathlib import Path
 from uuid import UUID
 
 from adapters.bootstrap import build_service
-from adapters.entrypoints.mistakes import EXIT_MISTAKE, OperatorMistake
+from adapters.entrypoints.mistakes import EXIT_MISTAKE, OperatorError
 from adapters.entrypoints.views_cli import add_commands
 from adapters.settings import Settings
 from callback_domain.errors import CallbackError
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except OperatorMistake as e:
+    except OperatorError as e:
         print(f"callbacks: {e.line()}", file=sys.stderr)
         return EXIT_MISTAKE
     except (CallbackError, LookupError, ValueError) as e:

@@ -10,7 +10,7 @@ from __future__ import annotations
 EXIT_MISTAKE = 2
 
 
-class OperatorMistake(Exception):
+class OperatorError(Exception):
     """A setting or option the operator can correct."""
 
     def __init__(self, setting: str, problem: str, fix: str) -> None:
