@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -18,6 +18,14 @@ DEFAULT_PREFIX = "callbacks"
 HOUR = 3600.0
 
 
+class _CommonSettings(TypedDict):
+    """The settings every stream shares, typed so they unpack into StreamConfig."""
+
+    storage: StorageType
+    num_replicas: int
+    discard: DiscardPolicy
+
+
 def stream_name(base: str, prefix: str) -> str:
     """CONTRACT.md's names under the default prefix; under another prefix (another
     deployment or tenant on the same NATS) the prefix is appended, so they never mix."""
@@ -30,7 +38,11 @@ def configs(
     prefix: str, *, replicas: int = 1, duplicate_window: float = HOUR
 ) -> list[StreamConfig]:
     """Request/reply subjects are never in a stream: its publish ack would answer them."""
-    common = {"storage": StorageType.FILE, "num_replicas": replicas, "discard": DiscardPolicy.OLD}
+    common: _CommonSettings = {
+        "storage": StorageType.FILE,
+        "num_replicas": replicas,
+        "discard": DiscardPolicy.OLD,
+    }
     return [
         # A submitted request is never dropped: no age or size limit; acknowledged
         # messages leave the work queue.
