@@ -26,7 +26,9 @@ PUBLISHED_ADDRESS = {
     "events": "events.{callback_id}.{event_name}",
 }
 PUBLISHED_SUMMARY = {
-    "notify.agent": "To that agent's desktop: assigned / unassigned / completed, with pending_count.",
+    "notify.agent": (
+        "To that agent's desktop: assigned / unassigned / completed, with pending_count."
+    ),
     "notify.received": "To supervisors' screens: a new callback, summarised.",
     "notify.intake": "To submitters of intake.submit: the outcome of each submitted request.",
     "events": "Every domain event, in log order, durably on JetStream stream CALLBACK_EVENTS; "
@@ -106,7 +108,7 @@ def document() -> dict[str, Any]:
             "contentType": "application/json",
             "payload": {"$ref": f"json/{name}.v1.json"},
         }
-        if family == "admin" or family == "intake":
+        if family in {"admin", "intake"}:
             messages[request]["headers"] = CALLER_HEADERS
         channels[name] = _channel(
             addr, {"request": {"$ref": f"#/components/messages/{request}"}}, WHO[family]
@@ -163,7 +165,8 @@ def document() -> dict[str, Any]:
     channels["dead.intake"] = _channel(
         f"{PREFIX}.dead.intake",
         {"message": {"$ref": "#/components/messages/dead.intake"}},
-        "Submitted requests that kept failing, with the reason (JetStream stream CALLBACK_DEAD_LETTERS).",
+        "Submitted requests that kept failing, with the reason "
+        "(JetStream stream CALLBACK_DEAD_LETTERS).",
     )
     messages["dead.intake"] = {
         "name": "dead.intake",
@@ -194,9 +197,9 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "callbacks",
             "version": "1",
-            "description": "The wire contract of the callback service (CONTRACT.md). Every request gets "
-            "exactly one envelope reply. The subject prefix `callbacks` is configurable "
-            "(CALLBACKS_PREFIX).",
+            "description": "The wire contract of the callback service (CONTRACT.md). "
+            "Every request gets exactly one envelope reply. "
+            "The subject prefix `callbacks` is configurable (CALLBACKS_PREFIX).",
         },
         "defaultContentType": "application/json",
         "servers": {

@@ -43,7 +43,7 @@ def schema_url(base: str, schema: str) -> str:
 
 
 def conninfo(base: str) -> str:
-    from adapters.database import Database  # noqa: PLC0415 - after sys.path is set
+    from adapters.database import Database
 
     return Database.parse(base).conninfo()
 
@@ -142,7 +142,7 @@ _OUR_PACKAGES = ("adapters/", "callback_domain/", "projections/")
 
 def summarize_profile(raw: Path, top: int = 30) -> str:
     """py-spy's raw (collapsed) stacks → the functions with most samples, self and inclusive."""
-    import collections  # noqa: PLC0415
+    import collections
 
     own: collections.Counter[str] = collections.Counter()
     within: collections.Counter[str] = collections.Counter()

@@ -197,7 +197,8 @@ def _mark(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def report(r: dict[str, Any]) -> None:
+def _rows(r: dict[str, Any]) -> tuple[list[tuple[str, str, str]], float]:
+    """The report's table (measurement, value, notes), and the worst list p95 in ms."""
     tr, nv, sv = r["transport"], r["naive"], r["service"]
     rb, raw, ex, qs = r["rebuild"], r["raw"], r["export"], r["queries"]
     rows: list[tuple[str, str, str]] = []
@@ -224,13 +225,15 @@ def report(r: dict[str, Any]) -> None:
     add(
         "naive: one transaction per command",
         f"{nv['rate']:,.0f} req/s",
-        f"{nv['threads']} threads, p50 {nv['p50_ms']:.1f} ms, p99 {nv['p99_ms']:.1f} ms, errors {nv['errors']}",
+        f"{nv['threads']} threads, p50 {nv['p50_ms']:.1f} ms, p99 {nv['p99_ms']:.1f} ms, "
+        f"errors {nv['errors']}",
     )
     s, f, sub = sv["sustained"], sv["fixed"], sv["submit"]
     add(
         "service: intake.request, sustained",
         f"{s['rate']:,.0f} req/s",
-        f"{r['config']['clients']} clients, p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, errors {s['errors']}",
+        f"{r['config']['clients']} clients, p50 {s['p50_ms']:.1f} ms, "
+        f"p99 {s['p99_ms']:.1f} ms, errors {s['errors']}",
     )
     add(
         "service: intake.request at 1,000/s",
@@ -242,7 +245,8 @@ def report(r: dict[str, Any]) -> None:
         f"{sub['rate']:,.0f} req/s",
         f"{sub['count']:,} sent; all committed in {sub['seconds']:.1f} s, errors {sub['errors']}"
         if not sub["backlog"]
-        else f"{sub['count']:,} sent; {sub['backlog']:,} still queued after {sub['seconds']:.0f} s, errors {sub['errors']}",
+        else f"{sub['count']:,} sent; {sub['backlog']:,} still queued after "
+        f"{sub['seconds']:.0f} s, errors {sub['errors']}",
     )
     add(
         "service: resident memory",
@@ -269,8 +273,8 @@ def report(r: dict[str, Any]) -> None:
         add(
             "data: list view widened",
             f"{w['after']:,} callbacks",
-            f"{w['before']:,} projected + {w['copies']} copies of the completed, {w['span_days']}-day shifts; "
-            f"{w['seconds']:.0f} s",
+            f"{w['before']:,} projected + {w['copies']} copies of the completed, "
+            f"{w['span_days']}-day shifts; {w['seconds']:.0f} s",
         )
     add(
         "export: csv, every callback",
@@ -293,12 +297,19 @@ def report(r: dict[str, Any]) -> None:
             note += f", deep page at row {c['depth']:,}"
             worst = max(worst, c["deep"]["p95_ms"])
         add(f"query.list: {name}", text, note)
+    return rows, worst
 
+
+def report(r: dict[str, Any]) -> None:
+    tr, nv, sv = r["transport"], r["naive"], r["service"]
+    rb, raw, ex, qs = r["rebuild"], r["raw"], r["export"], r["queries"]
+    d, s, f, sub = r["data"], sv["sustained"], sv["fixed"], sv["submit"]
+    rows, worst = _rows(r)
     width = max(len(w) for w, _, _ in rows)
     vw = max(len(v) for _, v, _ in rows)
     print(
-        f"\nCallback service benchmark: {d['events']:,} events, {qs['callbacks']:,} callbacks in the list view, "
-        f"{r['total_seconds']:.0f} s in all\n"
+        f"\nCallback service benchmark: {d['events']:,} events, "
+        f"{qs['callbacks']:,} callbacks in the list view, {r['total_seconds']:.0f} s in all\n"
     )
     print(f"{'measurement':<{width}}  {'value':<{vw}}  notes")
     print("-" * (width + vw + 40))
@@ -333,6 +344,7 @@ def report(r: dict[str, Any]) -> None:
         print(f"  {_mark(ok)}  {what:<40} {value}")
     if r["config"]["quick"] or d["events"] < 1_000_000:
         print(
-            f"\n  note: {d['events']:,} events / {qs['callbacks']:,} callbacks; the targets are set at 1M"
+            f"\n  note: {d['events']:,} events / {qs['callbacks']:,} callbacks; "
+            "the targets are set at 1M"
         )
     r["targets"] = [{"target": w, "value": v, "pass": ok} for w, v, ok in targets]

@@ -315,7 +315,8 @@ def _summary(raw: Path) -> None:
         text = raw.with_suffix(".txt")
         text.write_text(summarize_profile(raw))
         log(
-            f"profile: {raw} (collapsed stacks; flamegraph.pl or speedscope read it), summary {text}"
+            f"profile: {raw} (collapsed stacks; flamegraph.pl or speedscope read it), "
+            f"summary {text}"
         )
 
 

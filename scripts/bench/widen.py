@@ -61,10 +61,8 @@ def widen(
         (source,) = store.run(cur, "SELECT count(*) AS n FROM widen_source")
         copies = max(0, math.ceil((target - before["n"]) / max(source["n"], 1)))
         for index in range(len(table.indexes)):  # rebuilt once at the end: far cheaper
-            store.run(
-                cur,
-                f"DROP INDEX IF EXISTS {qualified(f'{table.name(generation.tag)}_i{index}', store.schema)}",
-            )
+            name = qualified(f"{table.name(generation.tag)}_i{index}", store.schema)
+            store.run(cur, f"DROP INDEX IF EXISTS {name}")
         for k in range(1, copies + 1):
             store.run(cur, _copy_statement(rows, list(table.columns), k, k * span_days))
         store.recount(cur, generation)
