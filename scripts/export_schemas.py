@@ -19,8 +19,9 @@ if str(ROOT / "src") not in sys.path:  # run from a checkout without an install
 from adapters.messaging.messages.catalog import PAYLOADS, PUBLISHED, REPLIES  # noqa: E402
 from adapters.messaging.messages.envelope import Envelope  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from asyncapi import document as asyncapi_document  # noqa: E402
+if str(ROOT) not in sys.path:  # scripts/ is imported as a package from the checkout's root
+    sys.path.insert(0, str(ROOT))
+from scripts.asyncapi import document as asyncapi_document  # noqa: E402
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

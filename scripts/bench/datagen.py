@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import sql
 
 from adapters.bootstrap import build_service
@@ -88,7 +89,7 @@ class _Generator:
         heapq.heappush(self.heap, _Pending(at, self.seq, kind, payload))
 
     def agent_events(self) -> list[Any]:
-        found = []
+        found: list[Any] = []
         for i, agent_id in enumerate(AGENTS):
             agent = Agent.register(
                 agent_id,
@@ -127,7 +128,7 @@ class _Generator:
             at=at,
         )
         line = PhoneLine.start(phone=phone, route=route, callback_id=cb.id, at=at)
-        events = cb.collect_events() + line.collect_events()
+        events = [*cb.collect_events(), *line.collect_events()]
         for e in events:
             self.push(at, "event", e)
         if scheduled:
@@ -220,6 +221,8 @@ def load(
     callbacks = max(1, int(events / EVENTS_PER_CALLBACK))
     service = build_service(Settings.load(database_url=database_url))
     recorder, mapper = service.recorder, service.mapper
+    if not isinstance(recorder, PostgresApplicationRecorder):
+        raise TypeError(f"the bulk load writes to PostgreSQL, not {database_url}")
     table = sql.SQL("{}.{}").format(
         sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name)
     )
