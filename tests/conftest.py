@@ -51,14 +51,14 @@ def _postgres_answers() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_url() -> str:
     """A PostgreSQL URL; skips with the reason where none answers, never when CI=true."""
     reason = _postgres_answers()
     if reason is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true but {reason}")
         pytest.skip(reason)
-    yield POSTGRES_URL
+    return POSTGRES_URL
 
 
 @pytest.fixture

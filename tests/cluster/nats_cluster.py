@@ -58,7 +58,8 @@ class NatsCluster:
         config.write_text(
             f"server_name: {self.names[i]}\n"
             "include ./permissions.conf\n"
-            f"cluster {{\n  name: {CLUSTER}\n  listen: 127.0.0.1:{self.route_ports[i]}\n  routes: [{routes}]\n}}\n"
+            f"cluster {{\n  name: {CLUSTER}\n  listen: 127.0.0.1:{self.route_ports[i]}\n"
+            f"  routes: [{routes}]\n}}\n"
         )
         return config
 

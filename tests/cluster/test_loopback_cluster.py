@@ -9,6 +9,7 @@ surviving service must keep answering and take over the followers of the log.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 import urllib.request
@@ -141,7 +142,7 @@ class Load:
         acknowledged: how long that path was down after a kill (the load never pauses)."""
         times = sorted(t for r, t in self.acked.items() if r.startswith(kind) and start < t < end)
         points = [start, *times, end]
-        return round(max(b - a for a, b in zip(points, points[1:], strict=False)), 2)
+        return round(max(b - a for a, b in itertools.pairwise(points)), 2)
 
 
 async def test_killing_a_nats_node_and_a_service_mid_load_loses_nothing(
@@ -272,8 +273,9 @@ async def test_killing_a_nats_node_and_a_service_mid_load_loses_nothing(
         assert not duplicated, f"requests recorded twice: {duplicated[:10]}"
         assert after_kills > 0, "the surviving service answered nothing after the kills"
         assert len(load.acked) == load.sent, (
-            f"unacknowledged after retries: {load.failed}; failed attempts by (second after the node kill, "
-            f"kind, why): {load.timeline(node_killed_at)}; now {(await jsa.stream_info(INTAKE)).cluster}"
+            f"unacknowledged after retries: {load.failed}; failed attempts by "
+            f"(second after the node kill, kind, why): {load.timeline(node_killed_at)}; "
+            f"now {(await jsa.stream_info(INTAKE)).cluster}"
         )
         assert services[survivor].stop() == 0
     finally:

@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import nats
@@ -21,6 +20,7 @@ from tests.serve_support import service_environment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
     from nats.aio.client import Client
 
@@ -123,7 +123,7 @@ def launch(
         print(f"--- callbacks serve ({process.prefix}) ---\n{process.output()}")
 
 
-class Client_:
+class Client_:  # noqa: N801  (apart from nats' Client; the e2e tests import this name)
     """An integrator's NATS client: requests with the envelope unwrapped."""
 
     def __init__(self, nc: Client, prefix: str) -> None:

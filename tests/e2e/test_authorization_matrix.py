@@ -7,7 +7,7 @@ vocabulary), not from src/callback_domain/permissions.py:
 |---|---|
 | intake.request (+ the additions intake.cancel / intake.abandon) | IVR |
 | agent.{own id}.{verb}, every verb | AGENT (that agent only) |
-| admin.create, admin.assign, admin.unassign | ADMIN, SUPERVISOR, ASSIGNER ("agents with assign permission") |
+| admin.create, .assign, .unassign | ADMIN, SUPERVISOR, ASSIGNER (agents with assign permission) |
 | admin.reschedule, admin.cancel, admin.recreate | ADMIN, SUPERVISOR |
 | admin.agent-upsert | ADMIN |
 | query.{name}, every name | "monitors and above": ADMIN, SUPERVISOR, ASSIGNER, MONITOR |
@@ -440,7 +440,8 @@ def test_an_agent_never_changes_another_agents_callback(
                     problems.append(f"agent.{ME}.{verb} on {OTHER}'s callback: {reply}")
                 if after != before:
                     problems.append(
-                        f"agent.{ME}.{verb} on {OTHER}'s callback recorded {after - before} event(s)"
+                        f"agent.{ME}.{verb} on {OTHER}'s callback recorded "
+                        f"{after - before} event(s)"
                     )
             for callback_id, state in ((routing, "ROUTING"), (talking, "PROCESSING")):
                 seen = await s.ok(
@@ -512,7 +513,7 @@ def test_an_agent_schedules_only_for_themselves(
     assert after == before
 
 
-# ---------------------------------------------------------------- an agent and another agent's callbacks
+# ------------------------------------------------------ an agent and another agent's callbacks
 
 
 @pytest.mark.parametrize("key", ["request_id", "phone"])

@@ -164,6 +164,7 @@ async def test_every_event_is_on_the_stream_once_in_log_order_across_crashes(
         await asyncio.sleep(0.2)
 
     print(
-        f"\nevent stream after 4 SIGKILLs: {len(positions)} events, log head {health['log_position']}"
+        f"\nevent stream after 4 SIGKILLs: {len(positions)} events, "
+        f"log head {health['log_position']}"
     )
     assert positions == list(range(1, health["log_position"] + 1))

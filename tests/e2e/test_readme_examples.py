@@ -74,10 +74,9 @@ async def test_every_readme_example_works(
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0).isoformat()
     first_id: str | None = None
     last = 0
-    for subject, body, headers in readme_requests():
+    for subject, template, headers in readme_requests():
         tail = subject.split(".", 1)[1]
-        if first_id is not None:
-            body = body.replace("<callback_id>", first_id)
+        body = template if first_id is None else template.replace("<callback_id>", first_id)
         body = ISO_TIME.sub(tomorrow, body)
         reply: dict[str, Any] = await client.raw(tail, body.encode(), headers or None)
         if tail == "intake.submit":

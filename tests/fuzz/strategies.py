@@ -140,7 +140,10 @@ class Case:
 
     def short(self) -> str:
         body = self.body[:300] + (b"..." if len(self.body) > 300 else b"")
-        return f"{self.tail} [{self.mutation}] headers={self.headers} body({len(self.body)} B)={body!r}"
+        return (
+            f"{self.tail} [{self.mutation}] headers={self.headers} "
+            f"body({len(self.body)} B)={body!r}"
+        )
 
 
 # ---------------------------------------------------------------- the JSON Schemas
@@ -174,9 +177,9 @@ def non_null(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     node = resolve(node, root)
     if "anyOf" in node:
         for alt in node["anyOf"]:
-            alt = resolve(alt, root)
-            if alt.get("type") != "null":
-                return alt
+            resolved = resolve(alt, root)
+            if resolved.get("type") != "null":
+                return resolved
     return node
 
 
@@ -483,7 +486,7 @@ def mutate(
     node = non_null(resolve(root, root) if not path else _schema_at(root, path), root)
     props = node.get("properties", {})
     if kind == "extra_field":
-        extra = rng.choice(EXTRA_KEYS + [_rng_text(rng, rng.randrange(1, 8))])
+        extra = rng.choice([*EXTRA_KEYS, _rng_text(rng, rng.randrange(1, 8))])
         while extra in props:
             extra += "_x"
         target[extra] = _wrong_value(rng, rng.choice(JSON_TYPES))
@@ -582,7 +585,8 @@ BODY_MUTATIONS: dict[str, list[bytes]] = {
         b'{"a": 1, "a": 1}',
         b'{"routing": {"agent": "kim", "agent": "lee"}}',
     ],
-    # Deeper than ~900 levels: see test_fuzz_wire.test_very_deep_json_still_gets_a_reply (a known bug).
+    # Deeper than ~900 levels: see test_fuzz_wire.test_very_deep_json_still_gets_a_reply
+    # (a known bug).
     "deep_nesting": [_deep(d).encode() for d in (MAX_DEPTH + 1, MAX_DEPTH + 2, 100, 500)],
     "deep_array": [
         ('{"callback_ids":' + "[" * d + "]" * d + "}").encode() for d in (MAX_DEPTH + 1, 500)
@@ -739,7 +743,7 @@ def _headers_of(family: str) -> st.SearchStrategy[dict[str, str] | None]:
     )
 
 
-# ---------------------------------------------------------------- boundary requests (may be accepted)
+# ------------------------------------------------------ boundary requests (may be accepted)
 def edge(doc: dict[str, Any], root: dict[str, Any], rng: random.Random) -> str:
     """Moves one field of `doc` to an edge of its schema (the result may be valid)."""
     path, node = rng.choice(_sites(doc, root, root))

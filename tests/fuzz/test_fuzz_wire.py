@@ -26,7 +26,7 @@ from nats.errors import TimeoutError as NatsTimeout
 
 from tests.e2e.conftest import ServiceProcess
 from tests.e2e.reply_check import check_reply
-from tests.fuzz import strategies as S
+from tests.fuzz import strategies
 from tests.fuzz.report import REPORT
 
 if TYPE_CHECKING:
@@ -194,9 +194,9 @@ async def snapshot(wire: Wire) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- generation and sending
-def generate(strategy_of: Any, names: list[str], draws: int) -> list[S.Case]:
+def generate(strategy_of: Any, names: list[str], draws: int) -> list[strategies.Case]:
     """Runs hypothesis over each subject's strategy (generation only: nothing to shrink)."""
-    cases: list[S.Case] = []
+    cases: list[strategies.Case] = []
     for name in names:
 
         @settings(
@@ -207,11 +207,11 @@ def generate(strategy_of: Any, names: list[str], draws: int) -> list[S.Case]:
             suppress_health_check=list(HealthCheck),
         )
         @given(strategy_of(name))
-        def collect(batch: list[S.Case]) -> None:
+        def collect(batch: list[strategies.Case]) -> None:
             cases.extend(batch)
 
         collect()
-    unique: dict[tuple[str, bytes, str], S.Case] = {}
+    unique: dict[tuple[str, bytes, str], strategies.Case] = {}
     for case in cases:
         unique.setdefault((case.tail, case.body, json.dumps(case.headers, sort_keys=True)), case)
     return list(unique.values())
@@ -224,7 +224,7 @@ async def generate_and_send(
     draws: int,
     *,
     with_bodies: bool = False,
-) -> tuple[list[tuple[S.Case, dict[str, Any] | str]], list[S.Case], float]:
+) -> tuple[list[tuple[strategies.Case, dict[str, Any] | str]], list[strategies.Case], float]:
     """Generates every subject's payloads, then sends them (generating in a thread meanwhile
     was slower: the GIL). Returns the replies, the intake.submit cases (sent separately:
     JetStream) and the seconds spent generating."""
@@ -232,14 +232,14 @@ async def generate_and_send(
     cases = generate(strategy_of, names, draws)
     if with_bodies:
         for name in names:
-            cases += run_strategy(S.body_cases(name))
+            cases += run_strategy(strategies.body_cases(name))
     spent = time.monotonic() - started
     submitted = [c for c in cases if c.name == "intake.submit"]
     return await send_all(wire, [c for c in cases if c.name != "intake.submit"]), submitted, spent
 
 
-def run_strategy(strategy: SearchStrategy[list[S.Case]]) -> list[S.Case]:
-    found: list[S.Case] = []
+def run_strategy(strategy: SearchStrategy[list[strategies.Case]]) -> list[strategies.Case]:
+    found: list[strategies.Case] = []
 
     @settings(
         max_examples=1,
@@ -249,19 +249,21 @@ def run_strategy(strategy: SearchStrategy[list[S.Case]]) -> list[S.Case]:
         suppress_health_check=list(HealthCheck),
     )
     @given(strategy)
-    def collect(batch: list[S.Case]) -> None:
+    def collect(batch: list[strategies.Case]) -> None:
         found.extend(batch)
 
     collect()
     return found
 
 
-async def send_all(wire: Wire, cases: list[S.Case]) -> list[tuple[S.Case, dict[str, Any] | str]]:
+async def send_all(
+    wire: Wire, cases: list[strategies.Case]
+) -> list[tuple[strategies.Case, dict[str, Any] | str]]:
     small = [c for c in cases if len(c.body) <= BIG]
     big = [c for c in cases if len(c.body) > BIG]
-    results: list[tuple[S.Case, dict[str, Any] | str]] = []
+    results: list[tuple[strategies.Case, dict[str, Any] | str]] = []
 
-    async def one(case: S.Case) -> tuple[S.Case, dict[str, Any] | str]:
+    async def one(case: strategies.Case) -> tuple[strategies.Case, dict[str, Any] | str]:
         return case, await wire.reply(case.tail, case.body, case.headers)
 
     for lane, size in ((small, CONCURRENCY), (big, 6)):
@@ -270,8 +272,9 @@ async def send_all(wire: Wire, cases: list[S.Case]) -> list[tuple[S.Case, dict[s
     return results
 
 
-async def submit_all(nc: Client, prefix: str, cases: list[S.Case]) -> list[str]:
-    """intake.submit is JetStream: the publish ack is the receipt, the outcome comes on notify.intake."""
+async def submit_all(nc: Client, prefix: str, cases: list[strategies.Case]) -> list[str]:
+    """intake.submit is JetStream: the publish ack is the receipt, the outcome comes on
+    notify.intake."""
     js = nc.jetstream(timeout=10)
     outcomes: list[dict[str, Any]] = []
 
@@ -310,7 +313,7 @@ async def submit_all(nc: Client, prefix: str, cases: list[S.Case]) -> list[str]:
     return problems
 
 
-def check(results: list[tuple[S.Case, dict[str, Any] | str]], *, phase: str) -> list[str]:
+def check(results: list[tuple[strategies.Case, dict[str, Any] | str]], *, phase: str) -> list[str]:
     problems = []
     for case, reply in results:
         REPORT.sent(phase, case.name)
@@ -347,12 +350,12 @@ def test_every_invalid_payload_is_refused_with_a_documented_code_and_records_not
         nc, wire = await connect(service, nats_server.url)
         try:
             seeded = await seed(wire)
-            S.set_known_ids(seeded["ids"])
-            names = [n for n, _, _ in S.SUBJECTS]
+            strategies.set_known_ids(seeded["ids"])
+            names = [n for n, _, _ in strategies.SUBJECTS]
             before = await snapshot(wire)
             started = time.monotonic()
             results, submitted, generated = await generate_and_send(
-                wire, S.invalid_cases, names, INVALID_DRAWS, with_bodies=True
+                wire, strategies.invalid_cases, names, INVALID_DRAWS, with_bodies=True
             )
             problems = check(results, phase="invalid")
             problems += await submit_all(nc, service.prefix, submitted)
@@ -385,12 +388,12 @@ def test_boundary_payloads_are_answered_with_an_envelope_and_a_documented_code(
     async def main() -> list[str]:
         nc, wire = await connect(service, nats_server.url)
         try:
-            if not S.KNOWN_IDS:
-                S.set_known_ids((await seed(wire))["ids"])
-            names = [n for n, _, _ in S.SUBJECTS if n != "intake.submit"]
+            if not strategies.KNOWN_IDS:
+                strategies.set_known_ids((await seed(wire))["ids"])
+            names = [n for n, _, _ in strategies.SUBJECTS if n != "intake.submit"]
             started = time.monotonic()
             results, _, generated = await generate_and_send(
-                wire, S.boundary_cases, names, BOUNDARY_DRAWS
+                wire, strategies.boundary_cases, names, BOUNDARY_DRAWS
             )
             REPORT.notes.append(
                 f"boundary phase: {len(results)} payloads generated in {generated:.1f} s, "
@@ -591,7 +594,8 @@ def test_invalid_utf8_and_odd_headers_do_not_break_the_service(
         b"NATS/1.0 503\r\n\r\n",
         b"NATS/1.0\r\nCallbacks-Actor: \x00\x01\r\n\r\n",
         b"NATS/1.0\r\nCallbacks-Actor: sv" + "\u200f\U0001f642".encode() + b"\r\n\r\n",
-        b"NATS/1.0\r\nContent-Type: application/json\r\nCallbacks-Actor: sv\r\n\r\n",  # (body below is JSON)
+        # (the body below is JSON)
+        b"NATS/1.0\r\nContent-Type: application/json\r\nCallbacks-Actor: sv\r\n\r\n",
         b"NATS/1.0\r\nContent-Type: text/plain\r\nCallbacks-Actor: sv\r\n\r\n",
     ]
     subjects = [
@@ -623,8 +627,8 @@ def test_invalid_utf8_and_odd_headers_do_not_break_the_service(
             problems.append(f"{subject} {header[:60]!r}: {problem}")
 
     REPORT.notes.append(
-        f"raw odd headers (invalid UTF-8, no colon, 60 KB, status line, Content-Type) x odd bodies: "
-        f"{dict(seen)}"
+        "raw odd headers (invalid UTF-8, no colon, 60 KB, status line, Content-Type) "
+        f"x odd bodies: {dict(seen)}"
     )
 
     async def healthy() -> dict[str, Any] | str:
@@ -650,7 +654,8 @@ def _raw_requests(
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.recv(4096)
         sock.sendall(
-            b'CONNECT {"verbose":false,"pedantic":false,"protocol":1,"headers":true,"no_responders":true}'
+            b'CONNECT {"verbose":false,"pedantic":false,"protocol":1,'
+            b'"headers":true,"no_responders":true}'
             b"\r\n" + f"SUB {inbox}.* 1\r\nPING\r\n".encode()
         )
         buffer = b""

@@ -97,7 +97,8 @@ def _export(database_url: str, fmt: str, output: Path, *extra: str) -> dict[str,
             with open("/proc/self/statm") as f:
                 return int(f.read().split()[1]) * 4096 / 2**20
 
-        main(["projections", "status", "--database-url", {database_url!r}])  # warm: imports, connections
+        # warm: imports, connections
+        main(["projections", "status", "--database-url", {database_url!r}])
         before, peak, done = rss_mb(), [0.0], threading.Event()
 
         def sample():
@@ -135,7 +136,8 @@ def test_exports_every_row_to_xlsx_and_csv_in_constant_memory(
         growth = memory["peak_mb"] - memory["before_mb"]
         print(
             f"\nexport {fmt} of {ROWS:,} rows in {memory['seconds']:.1f} s: resident memory "
-            f"before {memory['before_mb']:.1f} MB, peak {memory['peak_mb']:.1f} MB, growth {growth:.1f} MB"
+            f"before {memory['before_mb']:.1f} MB, peak {memory['peak_mb']:.1f} MB, "
+            f"growth {growth:.1f} MB"
         )
         assert memory["code"] == 0
         assert growth < MAX_GROWTH_MB

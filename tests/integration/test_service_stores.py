@@ -285,7 +285,7 @@ def test_a_busy_agent_and_phone_line_load_from_their_latest_snapshot(
     for callback_id in calls[:70]:
         service.execute(c.FinishCallback(caller=agent("kim"), at=T0, callback_id=callback_id))
     phone = "+82 10-5555-0000"
-    for n in range(SNAPSHOT_INTERVAL + 5):  # the same caller, again and again: one line
+    for _ in range(SNAPSHOT_INTERVAL + 5):  # the same caller, again and again: one line
         made = service.execute(request(phone=phone)).callback_id
         service.execute(c.CancelCallbacks(caller=ADMIN, at=T0, callback_ids=(made,)))
     extra = queued(service)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -115,9 +116,7 @@ def test_as_of_a_time_between_two_events_is_the_log_up_to_then(database_url: str
     ]
     # A moment strictly between two consecutive events with different times.
     (before_pos, before_at), (_, after_at) = next(
-        (a, b)
-        for a, b in zip(times, times[1:], strict=False)
-        if b[1] > a[1] and a[0] > len(times) // 3
+        (a, b) for a, b in itertools.pairwise(times) if b[1] > a[1] and a[0] > len(times) // 3
     )
     moment = before_at + (after_at - before_at) / 2
     as_of = world.side.queries.position_at(moment)

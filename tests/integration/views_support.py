@@ -138,7 +138,9 @@ def play(world: World, plan: tuple[int, int]) -> None:
             command = w.one(
                 rnd,
                 "ROUTING",
-                make=lambda i: c.UnassignCallbacks(caller=SUPERVISOR, at=now, callback_ids=(i,)),
+                make=lambda i, now=now: c.UnassignCallbacks(
+                    caller=SUPERVISOR, at=now, callback_ids=(i,)
+                ),
             )
         elif op == "due":
             w.now = now + timedelta(minutes=rnd.randint(0, 300))
@@ -151,14 +153,16 @@ def play(world: World, plan: tuple[int, int]) -> None:
             command = w.one(
                 rnd,
                 "ROUTING",
-                make=lambda i: c.DialCallback(caller=agent(w.holder(i)), at=now, callback_id=i),
+                make=lambda i, now=now: c.DialCallback(
+                    caller=agent(w.holder(i)), at=now, callback_id=i
+                ),
             )
         elif op == "result":
             outcome = rnd.choice([DialOutcome.NO_ANSWER, DialOutcome.BUSY, None])
             command = w.one(
                 rnd,
                 "PROCESSING",
-                make=lambda i: (
+                make=lambda i, now=now, outcome=outcome: (
                     c.CompleteCallback(caller=agent(w.holder(i)), at=now, callback_id=i)
                     if outcome is None
                     else c.RecordDialResult(
@@ -171,7 +175,9 @@ def play(world: World, plan: tuple[int, int]) -> None:
                 rnd,
                 "ROUTING",
                 "PROCESSING",
-                make=lambda i: c.FinishCallback(caller=agent(w.holder(i)), at=now, callback_id=i),
+                make=lambda i, now=now: c.FinishCallback(
+                    caller=agent(w.holder(i)), at=now, callback_id=i
+                ),
             )
         elif op == "nonsense" and w.ids:  # any command on any callback: often refused
             i = rnd.choice(w.ids)

@@ -235,7 +235,8 @@ async def wait_ok_after(load: Load, moment: float, timeout: float) -> float:
     while (t := load.first_ok_after(moment)) is None:
         if time.monotonic() > deadline:
             pytest.fail(
-                f"no ok reply within {timeout}s after the fault; outcomes so far: {dict(load.counts)}"
+                f"no ok reply within {timeout}s after the fault; "
+                f"outcomes so far: {dict(load.counts)}"
             )
         await asyncio.sleep(0.05)
     return t - moment
@@ -455,7 +456,8 @@ async def verify(
         notes=(notes + "; " if notes else "")
         + (f"{gaps} unused log positions (gaps), " if gaps else "")
         + f"{len(load.acked_submits)} submits acked ({redelivered} redelivered), "
-        f"{len(load.acked_requests)} requests answered ok; other outcomes {dict(sorted(load.counts.items()))}",
+        f"{len(load.acked_requests)} requests answered ok; "
+        f"other outcomes {dict(sorted(load.counts.items()))}",
     )
     SUMMARY.append(verdict.line() + f"; views equal their rebuild: {same} ({views})")
     print("\n" + SUMMARY[-1])

@@ -73,7 +73,10 @@ class PrivatePostgres:
             [*self.run_as, *args], capture_output=True, text=True, timeout=timeout, check=False
         )
         if done.returncode != 0:
-            msg = f"{' '.join(args[:2])} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}\n{self.log_tail()}"
+            msg = (
+                f"{' '.join(args[:2])} failed ({done.returncode}):\n"
+                f"{done.stdout}\n{done.stderr}\n{self.log_tail()}"
+            )
             raise RuntimeError(msg)
 
     def log_tail(self) -> str:

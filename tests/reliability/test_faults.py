@@ -138,8 +138,8 @@ async def test_postgres_restarted_mid_load(
         database_url=database_url,
         timezone=TIMEZONE,
         load=load,
-        recover=f"first ok reply {recovered:.2f}s, relay {relay_after:.2f}s, views {views_after:.2f}s "
-        f"after PostgreSQL was up again (down {up_at - down_at:.1f}s)",
+        recover=f"first ok reply {recovered:.2f}s, relay {relay_after:.2f}s, "
+        f"views {views_after:.2f}s after PostgreSQL was up again (down {up_at - down_at:.1f}s)",
         notes=f"outcomes while down: {dict(during)}; {submitted_while_down} submits acked by then",
         stop_services=service.stop,
     )
@@ -180,8 +180,8 @@ async def test_nats_restarted_mid_load(
         database_url=fresh_postgres_url,
         timezone=TIMEZONE,
         load=load,
-        recover=f"first ok reply {recovered:.2f}s, durable intake acknowledging again {intake_after:.2f}s "
-        f"after NATS was up again (down {up_at - down_at:.1f}s)",
+        recover=f"first ok reply {recovered:.2f}s, durable intake acknowledging again "
+        f"{intake_after:.2f}s after NATS was up again (down {up_at - down_at:.1f}s)",
         stop_services=service.stop,
     )
     await nc.close()
@@ -255,7 +255,8 @@ async def test_the_survivor_of_two_instances_takes_over_the_singletons(
         database_url=fresh_postgres_url,
         timezone=TIMEZONE,
         load=load,
-        recover=f"lease {lease_after:.2f}s, relay {relay_after:.2f}s, views {views_after:.2f}s after the kill",
+        recover=f"lease {lease_after:.2f}s, relay {relay_after:.2f}s, "
+        f"views {views_after:.2f}s after the kill",
         stop_services=survivor.stop,
     )
     await nc.close()

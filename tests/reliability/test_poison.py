@@ -131,7 +131,7 @@ async def test_a_poison_message_is_dead_lettered_and_blocks_nothing(
     for n, request_id in enumerate(good, start=1):
         await js.publish(submit, body(request_id, n))
         if n % 100 == 0:
-            for name, payload in invalid.items():
+            for payload in invalid.values():
                 await js.publish(submit, payload)
 
     stop, stop_views = asyncio.Event(), threading.Event()
@@ -171,14 +171,19 @@ async def test_a_poison_message_is_dead_lettered_and_blocks_nothing(
     reason = (poison.headers or {}).get("Callbacks-Dead-Reason") if poison else None
     deliveries = (poison.headers or {}).get("Callbacks-Deliveries") if poison else None
     lost = [r for r in good if len(found.get(r, [])) != 1]
+    duplicates = sum(1 for ids in found.values() if len(ids) > 1)
+    refused = sorted(
+        {o["error"]["code"] for k, o in outcomes.items() if k.startswith("bad") or k == "None"}
+    )
     line = (
         f"poison message: acknowledged {GOOD + 1 + 3 * len(invalid)} submits, callbacks found "
-        f"{sum(1 for r in good if r in found)} of {GOOD} good, events published n/a (no relay in this "
-        f"in-process scenario), duplicates {sum(1 for ids in found.values() if len(ids) > 1)}, lost {len(lost)}, "
-        f"time to recover: the good ones behind the poison handled {behind_done:.2f}s after start, all good ones "
-        f"(its batch-mates too) {good_done:.2f}s, the poison dead-lettered at "
-        f"{poison_done:.2f}s after {deliveries} deliveries ({reason!r}); {len(letters)} dead letter(s); "
-        f"invalid ones refused at first delivery: {sorted({o['error']['code'] for k, o in outcomes.items() if k.startswith('bad') or k == 'None'})}; "
+        f"{sum(1 for r in good if r in found)} of {GOOD} good, events published n/a "
+        f"(no relay in this in-process scenario), duplicates {duplicates}, lost {len(lost)}, "
+        f"time to recover: the good ones behind the poison handled {behind_done:.2f}s "
+        f"after start, all good ones (its batch-mates too) {good_done:.2f}s, "
+        f"the poison dead-lettered at {poison_done:.2f}s after {deliveries} deliveries "
+        f"({reason!r}); {len(letters)} dead letter(s); "
+        f"invalid ones refused at first delivery: {refused}; "
         f"stats {consumer.stats}"
     )
     SUMMARY.append(line)

@@ -156,7 +156,7 @@ class TestRunning:
             sut = EmbeddedNatsServer(tmp_path, port=port, ready_timeout=15)
             started = time.monotonic()
 
-            with pytest.raises(NatsServerError, match="(?i)address already in use") as failure:
+            with pytest.raises(NatsServerError, match=r"(?i)address already in use") as failure:
                 sut.start()
 
         assert time.monotonic() - started < 10

@@ -49,9 +49,7 @@ def test_agents_stay_level_or_get_closer(spec: list[tuple[int, int | None]], cou
     assert spread_after <= max(1, spread_before)
     # Nobody above the minimum got one while someone at the minimum waited.
     if count:
-        assert max(after.values()) <= max(
-            max(a.incomplete for a in agents), min(after.values()) + 1
-        )
+        assert max(after.values()) <= max(*(a.incomplete for a in agents), min(after.values()) + 1)
 
 
 @given(spec=loads)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 
 from callback_domain import commands as c
-from callback_domain.application import CallbackService
 from callback_domain.errors import ForbiddenError
 from callback_domain.policy_book import POLICY_BOOK_ID, PolicyBook
 from callback_domain.values import Policies, Policy
 from tests.factories import ADMIN, IVR, SYSTEM, T0
+
+if TYPE_CHECKING:
+    from callback_domain.application import CallbackService
 
 
 def record(sut: CallbackService, policies: Policies, at_minutes: int = 0) -> bool:
