@@ -30,7 +30,13 @@ if TYPE_CHECKING:
 
     from tests.cluster.nats_cluster import NatsCluster
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.anyio, pytest.mark.timeout(150)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.postgres,
+    pytest.mark.anyio,
+    pytest.mark.slow,
+    pytest.mark.timeout(150),
+]
 TICKS, TICK, PER_TICK = 40, 0.25, 8  # 10 s of load: 32 requests + 32 submissions a second
 KILL_NODE_AT, KILL_SERVICE_AT = 12, 22  # ticks
 

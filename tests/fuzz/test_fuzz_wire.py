@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from adapters.messaging.nats_server import EmbeddedNatsServer
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 DOCUMENTED = {
     "invalid_request",

@@ -124,6 +124,7 @@ def _export(database_url: str, fmt: str, output: Path, *extra: str) -> dict[str,
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 def test_exports_every_row_to_xlsx_and_csv_in_constant_memory(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from tests.e2e.conftest import ServiceProcess
     from tests.reliability.private_postgres import PrivatePostgres
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.anyio]
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.anyio, pytest.mark.slow]
 
 
 @pytest.mark.timeout(120)

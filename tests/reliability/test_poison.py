@@ -45,7 +45,7 @@ from tests.reliability.harness import SUMMARY, callbacks_by_request, drained
 if TYPE_CHECKING:
     from adapters.messaging.nats_server import EmbeddedNatsServer
 
-pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.anyio]
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.anyio, pytest.mark.slow]
 
 MAX_DELIVER, BACKOFF = 4, (1.0, 1.0, 1.0)
 GOOD = 300
