@@ -10,8 +10,17 @@ import re
 import shlex
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from tests.e2e.reply_check import check_reply
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client
+    from nats.aio.msg import Msg
+
+    from tests.e2e.conftest import Client_
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -109,3 +118,81 @@ class Shell:
             return []
         records = [json.loads(line) for line in self.log.read_text().splitlines()]
         return [{**r, "reply": json.loads(r["reply"])} for r in records]
+
+
+async def play_readme(shell: Shell, nc: Client) -> dict[str, list[Msg]]:
+    """Runs every `nats` line of the README in order; what each `nats sub` heard."""
+    heard: dict[str, list[Msg]] = {}
+    for command in nats_commands():
+        subject = subscription(command)
+        if subject is None:
+            await shell.run(command)
+            continue
+        messages = heard.setdefault(subject, [])
+
+        async def keep(msg: Msg, into: list[Msg] = messages) -> None:
+            into.append(msg)
+
+        await nc.subscribe(subject, cb=keep)
+        await nc.flush()
+    return heard
+
+
+async def check_readme_outcome(shell: Shell, heard: dict[str, list[Msg]], client: Client_) -> None:
+    """Every reply ok and as published; the first callback completed by kim; each
+    subscription heard what the README says it shows."""
+    requests = shell.requests()
+    assert len(requests) == len([c for c in nats_commands() if subscription(c) is None])
+    last = 0
+    for r in requests:
+        tail, reply = r["subject"].split(".", 1)[1], r["reply"]
+        if tail == "intake.submit":
+            assert reply.get("stream") and reply.get("seq"), r  # JetStream's publish ack
+            continue
+        assert reply["ok"], r
+        check_reply(tail, reply["data"])
+        last = max(last, reply["data"].get("log_position") or 0)
+    first = requests[0]["reply"]["data"]
+    assert first["wait_basis"] == "policy" and first["estimated_wait_seconds"] == 300
+    scheduled = next(r["reply"]["data"] for r in requests if "ivr-0002" in r["body"])
+    assert scheduled["state"] == "SCHEDULED"
+    done = await client.ok("query.get", {"callback_id": first["callback_id"], "min_position": last})
+    assert (done["state"], done["reason"], done["agent"]) == ("COMPLETED", "AGENT", "kim")
+    desired = datetime.fromisoformat(
+        (await client.ok("query.get", {"callback_id": scheduled["callback_id"]}))["desired_time"]
+    )
+    assert timedelta(0) < desired - datetime.now(UTC) < timedelta(days=2)
+
+    def says(subject: str) -> list[dict[str, Any]]:
+        return [json.loads(m.data) for m in heard[subject]]
+
+    for _ in range(100):  # notifications and events follow the log within moments
+        if heard["callbacks.notify.intake"] and heard["callbacks.notify.agent.kim"]:
+            break
+        await asyncio.sleep(0.05)
+    assert [(o["request_id"], o["ok"]) for o in says("callbacks.notify.intake")] == [
+        ("ivr-0003", True)
+    ]
+    # Subscribed after the assignment (as the README's order goes): it hears the completion.
+    told = says("callbacks.notify.agent.kim")
+    assert [(n["type"], n["pending_count"]) for n in told] == [("completed", 0)]
+    events = {m.subject.rsplit(".", 1)[1] for m in heard["callbacks.events.>"]}
+    assert {"Requested", "Assigned", "Completed"} <= events
+
+
+def quick_start_serve() -> list[str]:
+    """The quick start's `callbacks serve` command (after its venv set-up), as words."""
+    (line,) = [c for c in commands(sh_blocks()[0]) if "callbacks serve" in c]
+    last = line.split("&&")[-1]
+    return shlex.split(last, comments=True)
+
+
+def command_line(start: str) -> list[str]:
+    """The README's "Command line" line that starts with `start`, its optional parts
+    (`[...]`) and comment left out, as words."""
+    for block in sh_blocks():
+        for command in commands(block):
+            words = re.sub(r"\[[^\]]*\]", "", command)
+            if words.startswith(start):
+                return shlex.split(words, comments=True)
+    raise AssertionError(f"no README line starts with {start!r}")
