@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
-from callback_domain.lifecycle import CallbackState
-
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
@@ -80,10 +78,11 @@ def places_now(
 
 def place_of(queries: ViewQueries, policies: Policies, row: CallbackRow, now: datetime) -> Place:
     """`query.get`'s place in line: none unless QUEUED."""
-    if row.state != CallbackState.QUEUED:
+    position, recent_wait = queries.queue_position(row, now)
+    if position is None:
         return NOT_QUEUED
-    (place,) = places_now(queries, policies, [(row.route, row.queue_since, row.callback_id)], now)
-    return place
+    handle_seconds = policies.for_route(row.route).average_handle_seconds
+    return estimate(position, recent_wait, handle_seconds, queries.logged_in_agents())
 
 
 class PlaceLookups:
