@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 import nats
+import nats.errors
 
 from adapters.demo.script import DemoError, run_demo
 from adapters.demo.service import ChildService
@@ -33,8 +34,8 @@ def main(
             "callbacks demo: a scripted hour of a contact center, in a minute, over NATS", file=out
         )
         print(f"starting `callbacks serve` on {tmp} ...", file=out, flush=True)
-        url = service.start()
         try:
+            url = service.start()
             for line in service.lines:
                 print(f"  | {line}", file=out)
             print(
@@ -47,6 +48,12 @@ def main(
         except DemoError as e:
             print(f"callbacks demo: the service refused a step: {e}", file=out)
             return 1
+        except (nats.errors.Error, TimeoutError) as e:
+            print(f"callbacks demo: lost the service: {type(e).__name__} {e}", file=out)
+            return 1
+        except KeyboardInterrupt:
+            print("\ncallbacks demo: interrupted", file=out)
+            return 130
         finally:
             code = service.stop()
             print(
