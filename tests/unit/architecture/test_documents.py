@@ -3,6 +3,7 @@ its contract (docs/contract.md) names every subject the service serves."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -21,11 +22,9 @@ DESIGN_FILE = re.compile(r"\b([A-Z][A-Z_]+\.md)\b")
 
 def repository_files() -> list[Path]:
     files = []
-    for path in ROOT.rglob("*"):
-        parts = set(path.relative_to(ROOT).parts)
-        generated = any(p.endswith(".egg-info") for p in parts)
-        if path.is_file() and not parts & SKIPPED_DIRS and not generated:
-            files.append(path)
+    for folder, dirs, names in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info")]
+        files += [Path(folder) / name for name in names if name not in SKIPPED_DIRS]
     return files
 
 
