@@ -1,6 +1,7 @@
 """A new user's first hour, from the README top to bottom, as written: the quick start's
 `callbacks serve` on a fresh data directory with the real clock, every `nats` example,
-`callbacks health`, two rebuilds while the service runs, an export.
+`callbacks health`, two rebuilds while the service runs, the status, a report, the
+demo, an export.
 
 Settings go through the environment (a fresh data directory, a free port for the
 embedded NATS), never by rewriting a line. The quick start line creates a virtual
@@ -101,6 +102,9 @@ async def test_the_first_hour_as_the_readme_tells_it(tmp_path: Path) -> None:
                 assert code == 0, out
                 listed = await client.ok("query.list", {"route": "billing"})
                 assert listed["total"] == 2, listed
+            for line in ("callbacks projections status", "callbacks report", "callbacks demo"):
+                code, out = await run(command_line(line), tmp_path, env)
+                assert code == 0, out
             export = command_line("callbacks export")
             code, out = await run(export, tmp_path, env)
             assert code == 0, out
