@@ -31,7 +31,7 @@ EXPOSE 9464
 # This container's process (GET /health on CALLBACKS_METRICS_PORT), not any replica's.
 HEALTHCHECK --interval=10s --timeout=8s --start-period=40s --retries=3 \
     CMD ["callbacks", "health", "--process", "--timeout", "3"]
-# SIGTERM: in-flight commands finish, the durable intake is left consistent (CONTRACT.md).
+# SIGTERM: in-flight commands finish, the durable intake is left consistent (docs/contract.md).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["callbacks"]
 CMD ["serve"]

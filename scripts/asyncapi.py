@@ -197,7 +197,7 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "callbacks",
             "version": "1",
-            "description": "The wire contract of the callback service (CONTRACT.md). "
+            "description": "The wire contract of the callback service (docs/contract.md). "
             "Every request gets exactly one envelope reply. "
             "The subject prefix `callbacks` is configurable (CALLBACKS_PREFIX).",
         },

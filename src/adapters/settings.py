@@ -22,6 +22,7 @@ class PolicySettings(BaseModel):
     max_attempts: int = Field(default=3, ge=1, le=100)
     expiry_days: int = Field(default=14, ge=1, le=3_650)
     horizon_days: int = Field(default=30, ge=1, le=3_650)
+    average_handle_seconds: int = Field(default=300, ge=1, le=86_400)
 
     def to_policy(self) -> Policy:
         return Policy(**self.model_dump())

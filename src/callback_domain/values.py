@@ -79,6 +79,9 @@ class Policy:
     max_attempts: int = 3
     expiry_days: int = 14
     horizon_days: int = 30
+    # How long an agent takes over one callback, on average: the estimated wait until
+    # the route has a recent handling rate. Events recorded before it read as 5 minutes.
+    average_handle_seconds: int = 300
 
     @property
     def window(self) -> timedelta:

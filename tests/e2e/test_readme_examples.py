@@ -1,53 +1,36 @@
-"""The README's `nats req` examples, run in order against a real `callbacks serve`.
+"""The README's `nats` examples, run as written against a real `callbacks serve`.
 
-Integrators copy these lines; they must keep working. `<callback_id>` becomes the id of
-the first callback made, and times in bodies move to tomorrow so the examples never age.
+Integrators copy these lines; they must keep working. bash runs each line (its quotes,
+`$(date …)`, the `$id` an earlier line set) with `nats req` played by nats-py
+(`nats_standin.py`); each `nats sub` line is a nats-py subscription made at that point.
+Nothing in a line is rewritten.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
-import shlex
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from nats.js.errors import NotFoundError
 
 from adapters.messaging.streams import DEAD_LETTERS, EVENTS, INTAKE, stream_name
-from tests.e2e.conftest import Client_ as Client
-from tests.e2e.reply_check import check_reply
+from tests.e2e.readme_lines import Shell, check_readme_outcome, nats_commands, play_readme
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
-    from tests.e2e.conftest import ServiceProcess
+    from adapters.messaging.nats_server import EmbeddedNatsServer
+    from tests.e2e.conftest import Client_, ServiceProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
-README = Path(__file__).resolve().parents[2] / "README.md"
-ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
-
-
-def readme_requests() -> list[tuple[str, str, dict[str, str]]]:
-    """(subject, body, headers) of every `nats req` in the README's sh blocks."""
-    text = README.read_text(encoding="utf-8")
-    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
-    found = []
-    for block in blocks:
-        for command in re.split(r"(?<!\\)\n(?=\S)", block.replace("\\\n", " ")):
-            words = shlex.split(command, comments=True)
-            if words[:2] != ["nats", "req"]:
-                continue
-            subject, body, rest = words[2], words[3], words[4:]
-            headers = dict(rest[i + 1].split(":", 1) for i in range(len(rest)) if rest[i] == "-H")
-            found.append((subject, body, headers))
-    return found
 
 
 def test_the_readme_has_examples_for_each_flow() -> None:
-    subjects = [s for s, _, _ in readme_requests()]
+    subjects = {m.group(1) for c in nats_commands() if (m := re.search(r"nats req (\S+)", c))}
     assert {
         "callbacks.intake.request",
         "callbacks.intake.submit",
@@ -55,38 +38,29 @@ def test_the_readme_has_examples_for_each_flow() -> None:
         "callbacks.agent.kim.dial",
         "callbacks.agent.kim.complete",
         "callbacks.query.list",
-    } <= set(subjects)
+    } <= subjects
 
 
-async def test_every_readme_example_works(
-    launch: Callable[..., ServiceProcess], client: Client
+def test_no_example_carries_a_fixed_time() -> None:
+    """A fixed time ages into the past ("must not be in the past"): the shell computes it."""
+    fixed = [c for c in nats_commands() if re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", c)]
+    assert fixed == []
+
+
+async def test_every_readme_example_works_as_written(
+    launch: Callable[..., ServiceProcess],
+    client: Client_,
+    nats_server: EmbeddedNatsServer,
+    tmp_path: Path,
 ) -> None:
     js = client.nc.jetstream()
-    for stream in (
-        INTAKE,
-        EVENTS,
-        DEAD_LETTERS,
-    ):  # the default prefix's streams: fresh for each run
+    for stream in (INTAKE, EVENTS, DEAD_LETTERS):  # the default prefix's: fresh for each run
         with contextlib.suppress(NotFoundError):
             await js.delete_stream(stream_name(stream, "callbacks"))
     launch(CALLBACKS_PREFIX="callbacks")  # the README's subjects, verbatim
-    client = Client(client.nc, "callbacks")
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0).isoformat()
-    first_id: str | None = None
-    last = 0
-    for subject, template, headers in readme_requests():
-        tail = subject.split(".", 1)[1]
-        body = template if first_id is None else template.replace("<callback_id>", first_id)
-        body = ISO_TIME.sub(tomorrow, body)
-        reply: dict[str, Any] = await client.raw(tail, body.encode(), headers or None)
-        if tail == "intake.submit":
-            assert reply.get("stream") and reply.get("seq"), reply  # JetStream's publish ack
-            continue
-        assert reply["ok"], (subject, body, reply)
-        check_reply(tail, reply["data"])
-        last = max(last, reply["data"].get("log_position") or 0)
-        if first_id is None and tail == "intake.request":
-            first_id = reply["data"]["callback_id"]
-    assert first_id is not None
-    done = await client.ok("query.get", {"callback_id": first_id, "min_position": last})
-    assert (done["state"], done["reason"]) == ("COMPLETED", "AGENT")
+    readme_client = type(client)(client.nc, "callbacks")
+    shell = Shell(tmp_path / "readme", {**os.environ, "NATS_URL": nats_server.url})
+
+    heard = await play_readme(shell, client.nc)
+
+    await check_readme_outcome(shell, heard, readme_client)

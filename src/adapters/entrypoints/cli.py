@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 from uuid import UUID
 
@@ -20,17 +19,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from adapters.demo import run_demo
+    from adapters.demo.main import main as demo_main
 
-    with tempfile.TemporaryDirectory(prefix="callbacks-demo-") as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'demo.sqlite'}"
-        service = build_service(Settings.load(database_url=url))
-        print(f"callbacks demo: a scripted hour of a contact center (store: {url})")
-        try:
-            run_demo(service, sys.stdout)
-        finally:
-            service.close()
-    return 0
+    return demo_main(
+        sys.stdout, database_url=args.database_url, nats_url=args.nats_url, prefix=args.prefix
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -145,8 +138,20 @@ def parser() -> argparse.ArgumentParser:
     )
     health.set_defaults(func=cmd_health)
 
-    demo = sub.add_parser("demo", help="run a scripted hour of a contact center")
+    demo = sub.add_parser(
+        "demo",
+        help="start the service on a temporary data directory and play a scripted hour "
+        "of a contact center against it over NATS",
+    )
     demo.add_argument("--database-url", help="keep the demo's events here (default: a temp file)")
+    demo.add_argument(
+        "--nats-url",
+        help="play on this NATS (where a `nats sub` may already watch); default: an "
+        "embedded NATS on a free port",
+    )
+    demo.add_argument(
+        "--prefix", default="callbacks", help="the subject prefix (default callbacks)"
+    )
     demo.set_defaults(func=cmd_demo)
 
     history = sub.add_parser("history", help="every event of one callback")

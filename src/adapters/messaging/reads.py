@@ -9,6 +9,7 @@ from adapters.messaging.messages import envelope
 from adapters.messaging.messages import queries as q
 from adapters.messaging.subjects import verb
 from adapters.views.items import list_item
+from adapters.views.places import place_of
 from adapters.views.queries import ListFilters
 from callback_domain.errors import CallbackNotFoundError
 from callback_domain.lifecycle import CallbackState
@@ -38,12 +39,11 @@ def _get(ctx: ServiceContext, callback_id: Any, agent_id: str | None = None) -> 
     if row is None or (agent_id is not None and row.agent != agent_id):
         raise CallbackNotFoundError(callback_id=callback_id)
     now = ctx.clock()
-    position, wait = ctx.queries.queue_position(row, now)
+    place = place_of(ctx.queries, ctx.service.policies, row, now)
     return {
         **list_item(row, now),
         "history_length": row.history_length,
-        "position_in_queue": position,
-        "estimated_wait_seconds": wait,
+        **place._asdict(),
         "log_position": ctx.queries.position(),
     }
 

@@ -12,7 +12,7 @@ from adapters.messaging.messages import envelope, replies
 from adapters.messaging.messages import intake as i
 from adapters.messaging.subjects import ADMIN_VERBS, AGENT_VERBS, INTAKE_VERBS, verb
 from adapters.observability.logs import correlate
-from adapters.views.places import PlaceLookups
+from adapters.views.places import NOT_QUEUED, Place, PlaceLookups
 from callback_domain import commands as c
 from callback_domain.callback import Callback
 from callback_domain.handlers.assignment import MAX_BULK
@@ -49,7 +49,7 @@ async def accepted_replies(
     recorded", which is false."""
     ok = [(n, o.unwrap()) for n, o in enumerate(outcomes) if o.error is None]
     queued = [(n, v) for n, v in ok if v.state is CallbackState.QUEUED]
-    places: dict[int, tuple[int | None, int | None]] = {}
+    places: dict[int, Place] = {}
     if queued:
         # The line as of these requests: the views have (almost always) applied them
         # within milliseconds; past a short wait the answer is an estimate anyway.
@@ -67,12 +67,8 @@ async def accepted_replies(
             log.warning("places in line unavailable (%s); replying without them", type(e).__name__)
     answers: list[dict[str, Any] | None] = [None] * len(outcomes)
     for n, value in ok:
-        position, wait = places.get(n, (None, None))
         answers[n] = replies.intake_reply(
-            value,
-            position_in_queue=position,
-            estimated_wait_seconds=wait,
-            log_position=outcomes[n].log_position,
+            value, place=places.get(n, NOT_QUEUED), log_position=outcomes[n].log_position
         )
     return answers
 

@@ -1,4 +1,9 @@
-"""Places in line for concurrent requests, read together.
+"""Places in line and estimated waits, and concurrent requests reading them together.
+
+The estimated wait comes from the route's recent handling rate (callbacks assigned in
+the last hour, `ViewQueries.places_in_line`) when there is one; until then (a cold
+start, a quiet route) from the route's policy: its average handle time per callback
+ahead, shared by the agents logged in (at least one). `wait_basis` says which.
 
 Each accepted `intake.request` answers with its place in line: a read of the views.
 Under load, hundreds of requests ask at once; one read per request would make the
@@ -9,15 +14,75 @@ one, which answers all of them (one statement per 100).
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
     from uuid import UUID
 
     from adapters.messaging.context import ServiceContext
+    from adapters.views.queries import ViewQueries
+    from callback_domain.values import Policies
+    from projections.callback_list import CallbackRow
 
-Place = tuple[int | None, int | None]
+WaitBasis = Literal["recent_rate", "policy"]
+WAIT_BASIS = (
+    "what estimated_wait_seconds comes from: recent_rate (the route's assignments in the "
+    "last hour) or policy (its average handle time over the logged-in agents); null "
+    "unless QUEUED"
+)
+
+
+class Place(NamedTuple):
+    """A QUEUED callback's place in line (1 = next), its estimated wait and whence."""
+
+    position_in_queue: int | None
+    estimated_wait_seconds: int | None
+    wait_basis: WaitBasis | None
+
+
+NOT_QUEUED = Place(None, None, None)
+
+
+def estimate(position: int, recent_wait: int | None, handle_seconds: int, logged_in: int) -> Place:
+    """The recent rate's wait when there is one, else the policy's: each callback
+    ahead (and this one) takes `handle_seconds`, spread over the logged-in agents."""
+    if recent_wait is not None:
+        return Place(position, recent_wait, "recent_rate")
+    return Place(position, round(position * handle_seconds / max(1, logged_in)), "policy")
+
+
+def places_now(
+    queries: ViewQueries,
+    policies: Policies,
+    callbacks: Sequence[tuple[str, datetime, UUID]],
+    now: datetime,
+    *,
+    from_the_back: bool = False,
+) -> list[Place]:
+    """The places of QUEUED callbacks (route, queue_since, id), in one read of each view."""
+    if not callbacks:
+        return []
+    # (cast: mypy reads `list` in ViewQueries' annotations as its method `list`)
+    found = cast(
+        "Sequence[tuple[int, int | None]]",
+        queries.places_in_line(callbacks, now, from_the_back=from_the_back),
+    )
+    logged_in = queries.logged_in_agents()
+    return [
+        estimate(position, wait, policies.for_route(route).average_handle_seconds, logged_in)
+        for (route, _, _), (position, wait) in zip(callbacks, found, strict=True)
+    ]
+
+
+def place_of(queries: ViewQueries, policies: Policies, row: CallbackRow, now: datetime) -> Place:
+    """`query.get`'s place in line: none unless QUEUED."""
+    position, recent_wait = queries.queue_position(row, now)
+    if position is None:
+        return NOT_QUEUED
+    handle_seconds = policies.for_route(row.route).average_handle_seconds
+    return estimate(position, recent_wait, handle_seconds, queries.logged_in_agents())
 
 
 class PlaceLookups:
@@ -45,7 +110,9 @@ class PlaceLookups:
                 batch, self._pending = self._pending, []
                 try:
                     found = await self.ctx.read(
-                        self.ctx.queries.places_in_line,
+                        places_now,
+                        self.ctx.queries,
+                        self.ctx.service.policies,
                         [(r, q, c) for r, q, c, _ in batch],
                         self.ctx.clock(),
                         from_the_back=True,

@@ -356,6 +356,14 @@ class ViewQueries:
                 found.append((position, round(position / rate) if rate else None))
         return found
 
+    def logged_in_agents(self) -> int:
+        """How many agents CTI reports logged in (see views/places.py's estimate)."""
+        yes = self.store.dialect.to_db(True, "bool")
+        (r,) = self._q(
+            AGENT_COUNTS, "SELECT count(*) AS n FROM {t} WHERE logged_in = :y", {"y": yes}
+        )
+        return int(r["n"])
+
     # Other views -------------------------------------------------------------------
 
     def history(self, callback_id: UUID) -> list[HistoryRow]:

@@ -8,6 +8,7 @@ from uuid import UUID  # noqa: TC003 - pydantic resolves field types at runtime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from adapters.views.places import WAIT_BASIS, WaitBasis
 from callback_domain.lifecycle import CallbackState, CompletionReason, NhnStatus
 from callback_domain.values import CallbackType
 
@@ -53,6 +54,7 @@ class CallbackDetail(CallbackItem):
     history_length: int
     position_in_queue: int | None = Field(description="1 = next; null unless QUEUED")
     estimated_wait_seconds: int | None = Field(description="null when it cannot be estimated")
+    wait_basis: WaitBasis | None = Field(description=WAIT_BASIS)
     log_position: ReadPosition
 
 

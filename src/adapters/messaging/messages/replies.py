@@ -10,9 +10,11 @@ from pydantic import BaseModel, Field
 
 from adapters.messaging.errors import error_of
 from adapters.messaging.messages.envelope import ErrorBody
+from adapters.views.places import WAIT_BASIS, WaitBasis
 from callback_domain.lifecycle import CallbackState, CompletionReason, NhnStatus
 
 if TYPE_CHECKING:
+    from adapters.views.places import Place
     from callback_domain.results import (
         AgentSaved,
         BulkResult,
@@ -37,6 +39,7 @@ class IntakeReply(BaseModel):
     status: NhnStatus
     position_in_queue: int | None = Field(description="1 = next; null unless QUEUED")
     estimated_wait_seconds: int | None = Field(description="null when it cannot be estimated")
+    wait_basis: WaitBasis | None = Field(description=WAIT_BASIS)
     duplicate: bool = Field(description="true: an existing callback answers this request")
     log_position: LogPosition
 
@@ -124,8 +127,7 @@ def _data(reply: BaseModel) -> dict[str, Any]:
 def intake_reply(
     accepted: CallbackAccepted,
     *,
-    position_in_queue: int | None,
-    estimated_wait_seconds: int | None,
+    place: Place,
     log_position: int | None,
 ) -> dict[str, Any]:
     return _data(
@@ -133,8 +135,7 @@ def intake_reply(
             callback_id=accepted.callback_id,
             state=accepted.state,
             status=accepted.status,
-            position_in_queue=position_in_queue,
-            estimated_wait_seconds=estimated_wait_seconds,
+            **place._asdict(),
             duplicate=accepted.duplicate,
             log_position=log_position,
         )

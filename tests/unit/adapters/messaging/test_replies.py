@@ -21,6 +21,7 @@ from adapters.messaging.messages import (
     recreate_reply,
     reschedule_reply,
 )
+from adapters.views.places import NOT_QUEUED, Place
 from callback_domain.errors import InvalidTransitionError
 from callback_domain.lifecycle import CallbackState, CompletionReason, NhnStatus
 from callback_domain.results import (
@@ -68,7 +69,7 @@ def test_intake_reply() -> None:
         queue_since=T0,
     )
 
-    data = intake_reply(accepted, position_in_queue=4, estimated_wait_seconds=720, log_position=9)
+    data = intake_reply(accepted, place=Place(4, 720, "recent_rate"), log_position=9)
 
     assert data == {
         "callback_id": str(A),
@@ -76,6 +77,7 @@ def test_intake_reply() -> None:
         "status": "REGISTERED",
         "position_in_queue": 4,
         "estimated_wait_seconds": 720,
+        "wait_basis": "recent_rate",
         "duplicate": False,
         "log_position": 9,
     }
@@ -92,12 +94,11 @@ def test_intake_reply_keeps_unknown_waits_as_null() -> None:
         queue_since=T0,
     )
 
-    data = intake_reply(
-        accepted, position_in_queue=None, estimated_wait_seconds=None, log_position=None
-    )
+    data = intake_reply(accepted, place=NOT_QUEUED, log_position=None)
 
     assert data["position_in_queue"] is None
     assert data["estimated_wait_seconds"] is None
+    assert data["wait_basis"] is None
     assert data["duplicate"] is True
 
 
@@ -220,8 +221,7 @@ class TestThroughTheService:
             ok(
                 intake_reply(
                     accepted,
-                    position_in_queue=1,
-                    estimated_wait_seconds=None,
+                    place=Place(1, 300, "policy"),
                     log_position=sut.recorder.max_notification_id(),
                 )
             )
