@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def given_timezone(self) -> str | None:
+        """The zone set explicitly (an option or CALLBACKS_TIMEZONE); None: unset, the
+        views keep the zone they were built in."""
+        return self.timezone if "timezone" in self.model_fields_set else None
+
+    def database_setting(self) -> str:
+        """The setting that chose the event store, for messages."""
+        return "CALLBACKS_DATABASE_URL" if self.database_url else "CALLBACKS_DATA_DIR"
+
     def nats_servers(self) -> list[str]:
         """`CALLBACKS_NATS_URL`: one server or a cluster's, comma-separated, each
         `nats://[user:password@]host:port`; returned without the credentials
