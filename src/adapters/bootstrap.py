@@ -83,7 +83,7 @@ def build_read_side(
     that exist already, none created."""
     db = Database.parse(settings.resolved_database_url())
     store = open_view_store(db, pool_size=settings.postgres_pool_size)
-    timezone = live_zone(store, settings.given_timezone() if zone else None)
+    timezone = live_zone(store, settings.given_timezone(), strict=zone)
     if not read_only:
         store.ensure_live(timezone)
     runner = ViewFollower(recorder=service.recorder, mapper=service.mapper, store=store)

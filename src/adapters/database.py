@@ -132,8 +132,9 @@ def connect_mistake(db: Database, error: psycopg.Error) -> OperatorError | None:
     return None
 
 
-def check_connection(db: Database) -> None:
-    """Connects once; any failure is one line naming the setting and the fix."""
+def check_connection(db: Database, *, outage: bool = True) -> None:
+    """Connects once; a failure is one line naming the setting and the fix. `outage=False`:
+    a server down or unreachable is let be (the service waits for it)."""
     if db.kind != POSTGRES:
         return
     try:
@@ -143,6 +144,8 @@ def check_connection(db: Database) -> None:
         mistake = connect_mistake(db, e)
         if mistake is not None:
             raise mistake from None
+        if not outage:
+            return
         cause = "connection refused" if "refused" in str(e) else str(e).splitlines()[0]
         raise OperatorError(
             URL_SETTING,

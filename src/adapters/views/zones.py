@@ -38,12 +38,12 @@ def different_zone(recorded: str, given: str) -> OperatorError:
     )
 
 
-def live_zone(store: ViewStore, given: str | None) -> str:
+def live_zone(store: ViewStore, given: str | None, *, strict: bool = True) -> str:
     """The zone the live views are (or will be) built in. `given`: a zone the operator
-    set explicitly, which must be theirs."""
+    set explicitly, which must be theirs when `strict` (a rebuild decides itself)."""
     recorded = recorded_zone(store)
     if recorded is None:
         return given or DEFAULT_ZONE
-    if given is not None and given != recorded:
+    if strict and given is not None and given != recorded:
         raise different_zone(recorded, given)
     return recorded
