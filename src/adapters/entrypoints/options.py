@@ -23,7 +23,7 @@ from adapters.entrypoints.mistakes import EXIT_MISTAKE, OperatorError
 from callback_domain.errors import InvalidRequestError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from zoneinfo import ZoneInfo
 
 M = TypeVar("M", bound=BaseModel)
@@ -120,10 +120,13 @@ def output_path(text: str) -> Path | None:
 
 
 @contextmanager
-def interruptible(what: str, resume: str) -> Iterator[None]:
-    """Ctrl-C: one line saying what is left and how to resume, exit code 130."""
+def interruptible(what: str, resume: str, undo: Callable[[], None] | None = None) -> Iterator[None]:
+    """Ctrl-C: `undo` (e.g. remove a partial file), then one line saying what is left
+    and how to resume, exit code 130."""
     try:
         yield
     except KeyboardInterrupt:
+        if undo is not None:
+            undo()
         print(f"callbacks: {what} interrupted; {resume}", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)

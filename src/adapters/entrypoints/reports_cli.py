@@ -26,6 +26,7 @@ from adapters.views.zones import different_zone
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable
+    from pathlib import Path
 
     from adapters.bootstrap import ReadSide
     from adapters.views.queries import ViewQueries
@@ -122,7 +123,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             catch_up_active(side)
         rows = queries.iter_rows(filters)
         now = datetime.now(UTC)
-        with interruptible("export", _removed(path)):
+        with interruptible("export", "nothing was written; run it again", _remover(path)):
             if args.format == "xlsx":
                 with _binary(path) as out:
                     count = export_xlsx(rows, out, timezone=zone, now=now, language=args.lang)
@@ -134,12 +135,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _removed(path: Any) -> str:
-    """What an interrupted export leaves: nothing (a partial file is removed)."""
-    if path is not None:
-        with suppress(OSError):
-            path.unlink()
-    return "nothing was written; run it again"
+def _remover(path: Path | None) -> Callable[[], None]:
+    """What an interrupted export leaves: nothing (its partial file is removed)."""
+
+    def remove() -> None:
+        if path is not None:
+            with suppress(OSError):
+                path.unlink()
+
+    return remove
 
 
 def _binary(path: Any) -> Any:
