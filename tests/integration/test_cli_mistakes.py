@@ -248,3 +248,14 @@ def test_a_bad_snapshot_name_is_refused_before_any_work(
         "no view named",
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [("mysql://root@localhost/callbacks", "unsupported database URL"), ("sqlite://", "no file")],
+)
+def test_a_database_url_of_another_kind_is_one_line(
+    url: str, named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (["projections", "status"], ["projections", "rebuild"], ["serve"]):
+        one_line(capsys, [*argv, "--database-url", url], "CALLBACKS_DATABASE_URL", named)
