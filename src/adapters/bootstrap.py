@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql
@@ -13,14 +14,13 @@ from adapters.database import SQLITE, Database, created_concurrently
 from adapters.event_reader import bulk_reader
 from adapters.views.backends import open_view_store
 from adapters.views.queries import ViewQueries
-from adapters.views.runner import ProjectionRunner, projections_for
+from adapters.views.runner import ViewFollower
+from adapters.views.zones import live_zone
 from callback_domain.application import CallbackService
 from callback_domain.commands import RecordPolicies
 from callback_domain.values import Caller, Role
 
 if TYPE_CHECKING:
-    from zoneinfo import ZoneInfo
-
     from adapters.settings import Settings
     from adapters.views.store import ViewStore
 
@@ -67,7 +67,7 @@ class ReadSide:
     """The views, the loop that follows the log into them, and their queries."""
 
     store: ViewStore
-    runner: ProjectionRunner
+    runner: ViewFollower
     queries: ViewQueries
     timezone: ZoneInfo
 
@@ -75,16 +75,18 @@ class ReadSide:
         self.store.datastore.close()
 
 
-def build_read_side(settings: Settings, service: CallbackService) -> ReadSide:
+def build_read_side(
+    settings: Settings, service: CallbackService, *, read_only: bool = False, zone: bool = True
+) -> ReadSide:
+    """The views in the zone they were built in (a different zone set explicitly is
+    refused; `zone=False` leaves that to the caller, a rebuild). `read_only`: views
+    that exist already, none created."""
     db = Database.parse(settings.resolved_database_url())
     store = open_view_store(db, pool_size=settings.postgres_pool_size)
-    store.ensure_live(settings.timezone)
-    runner = ProjectionRunner(
-        recorder=service.recorder,
-        mapper=service.mapper,
-        store=store,
-        projections=projections_for(settings.zone()),
-    )
+    timezone = live_zone(store, settings.given_timezone(), strict=zone)
+    if not read_only:
+        store.ensure_live(timezone)
+    runner = ViewFollower(recorder=service.recorder, mapper=service.mapper, store=store)
     return ReadSide(
-        store=store, runner=runner, queries=ViewQueries(store), timezone=settings.zone()
+        store=store, runner=runner, queries=ViewQueries(store), timezone=ZoneInfo(timezone)
     )

@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import psycopg
 from psycopg.conninfo import make_conninfo
+
+from adapters.entrypoints.mistakes import OperatorError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -17,6 +20,7 @@ T = TypeVar("T")
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
+URL_SETTING = "CALLBACKS_DATABASE_URL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +43,9 @@ class Database:
         if parts.scheme == "sqlite":
             raw = unquote(parts.path)
             if not raw or raw == "/":
-                msg = f"no file in SQLite URL {url!r}; use sqlite:///relative.sqlite"
-                raise ValueError(msg)
+                raise OperatorError(
+                    URL_SETTING, f"no file in SQLite URL {url!r}", "use sqlite:///relative.sqlite"
+                )
             # sqlite:///rel.sqlite -> "rel.sqlite"; sqlite:////abs/x.sqlite -> "/abs/x.sqlite"
             return cls(kind=SQLITE, url=url, path=Path(raw[1:]))
         if parts.scheme in ("postgresql", "postgres"):
@@ -55,8 +60,11 @@ class Database:
                 dbname=unquote(parts.path.lstrip("/")) or unquote(parts.username or "postgres"),
                 schema=query.get("schema", ["public"])[0],
             )
-        msg = f"unsupported database URL {url!r}: use sqlite:///path or postgresql://…"
-        raise ValueError(msg)
+        raise OperatorError(
+            URL_SETTING,
+            f"unsupported database URL {url!r}",
+            "use sqlite:///path or postgresql://user@host:port/database",
+        )
 
     def eventsourcing_env(self, *, pool_size: int = 8) -> dict[str, str]:
         if self.kind == SQLITE:
@@ -93,6 +101,81 @@ class Database:
             user=self.user or None,
             password=self.password or None,
             dbname=self.dbname,
+        )
+
+    def where(self) -> str:
+        """The store in words, without its password."""
+        if self.kind == SQLITE:
+            return f"sqlite:///{self.path}"
+        return (
+            f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname} (schema {self.schema})"
+        )
+
+
+def connect_mistake(db: Database, error: psycopg.Error) -> OperatorError | None:
+    """What an operator can correct in a failed PostgreSQL connection, in one line; None
+    when the server is merely down or unreachable (an outage, not a mistake)."""
+    text = " ".join(str(error).split())
+    at = f"PostgreSQL at {db.host}:{db.port}"
+    if "does not exist" in text and "database" in text:
+        return OperatorError(
+            URL_SETTING,
+            f"{at} has no database {db.dbname!r}",
+            f"create it (createdb {db.dbname}) or name an existing one in the URL",
+        )
+    if "failed to resolve host" in text:
+        return OperatorError(URL_SETTING, f"no host named {db.host!r}", "fix the host in the URL")
+    if ("role" in text and "does not exist" in text) or "authentication failed" in text:
+        return OperatorError(
+            URL_SETTING, f"{at} refused user {db.user!r}", "fix the user or password in the URL"
+        )
+    return None
+
+
+def check_connection(db: Database, *, outage: bool = True) -> None:
+    """Connects once; a failure is one line naming the setting and the fix. `outage=False`:
+    a server down or unreachable is let be (the service waits for it)."""
+    if db.kind != POSTGRES:
+        return
+    try:
+        with psycopg.connect(db.conninfo(), connect_timeout=5):
+            return
+    except psycopg.Error as e:
+        mistake = connect_mistake(db, e)
+        if mistake is not None:
+            raise mistake from None
+        if not outage:
+            return
+        cause = "connection refused" if "refused" in str(e) else str(e).splitlines()[0]
+        raise OperatorError(
+            URL_SETTING,
+            f"cannot reach PostgreSQL at {db.host}:{db.port} ({cause})",
+            "start PostgreSQL there, or fix the host and port in the URL",
+        ) from None
+
+
+def require_existing(db: Database, setting: str) -> None:
+    """Read-only commands: the store must already be there (nothing is created at a
+    mistyped path or schema). `setting` is what chose it (the URL or the data dir)."""
+    if db.kind == SQLITE:
+        assert db.path is not None
+        if not db.path.is_file():
+            raise OperatorError(
+                setting,
+                f"no event store at {db.path}",
+                "check the path, or run `callbacks serve` with it first",
+            )
+        return
+    check_connection(db)
+    with psycopg.connect(db.conninfo(), connect_timeout=5) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (db.schema,)
+        ).fetchone()
+    if found is None:
+        raise OperatorError(
+            setting,
+            f"no schema {db.schema!r} in {db.where()}",
+            "check ?schema= in the URL, or run `callbacks serve` with it first",
         )
 
 

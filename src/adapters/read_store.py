@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+import psycopg
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.utils import Environment
 
@@ -43,4 +44,23 @@ def open_read_factory(db: Database, *, pool_size: int = 8) -> InfrastructureFact
 
 def tracking_recorder(factory: InfrastructureFactory, cls: type[T]) -> T:
     """A recorder of class `cls` (a TrackingRecorder subclass) on the read store."""
-    return factory.tracking_recorder(cls)  # type: ignore[arg-type,return-value]
+    return factory.tracking_recorder(cls)  # type: ignore[return-value]
+
+
+def require_views(db: Database, setting: str) -> None:
+    """Read-only commands: the views must be there already (none made as a side effect)."""
+    from adapters.entrypoints.mistakes import OperatorError
+    from adapters.views.registry import REGISTRY_TABLE
+
+    fix = "run `callbacks serve` or `callbacks projections rebuild` with it first"
+    if db.kind == SQLITE:
+        if not views_path(db).is_file():
+            raise OperatorError(setting, f"no views beside {db.path} (no {views_path(db)})", fix)
+        return
+    with psycopg.connect(db.conninfo(), connect_timeout=5) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+            (db.schema, REGISTRY_TABLE),
+        ).fetchone()
+    if found is None:
+        raise OperatorError(setting, f"no views in {db.where()}", fix)

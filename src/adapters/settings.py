@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from adapters.entrypoints.mistakes import OperatorError
 from callback_domain.values import Policies, Policy
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 
 class PolicySettings(BaseModel):
@@ -76,6 +80,15 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def given_timezone(self) -> str | None:
+        """The zone set explicitly (an option or CALLBACKS_TIMEZONE); None: unset, the
+        views keep the zone they were built in."""
+        return self.timezone if "timezone" in self.model_fields_set else None
+
+    def database_setting(self) -> str:
+        """The setting that chose the event store, for messages."""
+        return "CALLBACKS_DATABASE_URL" if self.database_url else "CALLBACKS_DATA_DIR"
+
     def nats_servers(self) -> list[str]:
         """`CALLBACKS_NATS_URL`: one server or a cluster's, comma-separated, each
         `nats://[user:password@]host:port`; returned without the credentials
@@ -98,6 +111,20 @@ class Settings(BaseSettings):
                 return {"token": unquote(parts.username)}
         return {}
 
+    def embedded_nats_dir(self) -> Path:
+        return self.data_dir / "nats"
+
+    def service_servers(self) -> list[str]:
+        """Where a command finds the service: CALLBACKS_NATS_URL, else the URL the
+        embedded server under the data directory recorded (it may have fallen back to
+        another port), else the embedded server's port."""
+        from adapters.messaging.nats_server import recorded_url
+
+        recorded = recorded_url(self.embedded_nats_dir())
+        return self.nats_servers() or [
+            recorded or f"nats://127.0.0.1:{self.embedded_nats_port or 4222}"
+        ]
+
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'events.sqlite'}"
 
@@ -109,5 +136,29 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
-        """Environment first, then options given on the command line."""
-        return cls(**{k: v for k, v in overrides.items() if v is not None})
+        """Environment first, then options given on the command line. A value refused
+        is one line naming the option or variable (OperatorError), never pydantic's."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            return cls(**given)
+        except ValidationError as e:
+            raise _mistake(e.errors(include_url=False)[0], given) from None
+        except SettingsError as e:  # a value that is not the JSON its field needs
+            field = str(e).split('"')[1] if '"' in str(e) else "?"
+            raise OperatorError(
+                f"CALLBACKS_{field.upper()}", "is not valid JSON", "correct it, or unset it"
+            ) from None
+
+
+def _mistake(error: ErrorDetails, given: dict[str, Any]) -> OperatorError:
+    path = [str(p) for p in error["loc"]]
+    if path and path[0] in given:
+        setting = "--" + path[0].replace("_", "-")
+    else:
+        setting = "CALLBACKS_" + "__".join(path).upper()
+    message = error["msg"].removeprefix("Value error, ")
+    shown = error.get("input")
+    problem = (
+        message if repr(shown) in message else f"{shown!r}: {message[:1].lower()}{message[1:]}"
+    )
+    return OperatorError(setting, problem, "correct it, or unset it for the default")

@@ -143,7 +143,7 @@ def test_exports_every_row_to_xlsx_and_csv_in_constant_memory(
         assert memory["code"] == 0
         assert growth < MAX_GROWTH_MB
         rows = _read(output)
-        assert rows[0][:3] == ["콜백 ID", "요청 ID", "요청 일시"]
+        assert rows[0][:3] == ["콜백 ID", "요청 ID", "요청 일시 (UTC)"]
         assert len(rows) == ROWS + 1
         assert {r[1] for r in rows[1:]} == {f"bulk-{n}" for n in range(ROWS)}
         if fmt == "xlsx":

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from adapters.background.leases import Lease
-    from adapters.views.runner import ProjectionRunner
+    from adapters.views.runner import ViewFollower
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class Singletons:
     def __init__(
         self,
         lease: Lease,
-        runner: ProjectionRunner,
+        runner: ViewFollower,
         tasks: list[Callable[[asyncio.Event], Awaitable[Any]]],
         *,
         check_interval: float = 1.0,

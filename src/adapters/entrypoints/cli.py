@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
+import json
+import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from adapters.bootstrap import build_service
 from adapters.entrypoints.mistakes import EXIT_MISTAKE, OperatorError
+from adapters.entrypoints.options import OneLineParser
 from adapters.entrypoints.views_cli import add_commands
 from adapters.settings import Settings
 from callback_domain.errors import CallbackError
 
+if TYPE_CHECKING:
+    import argparse
 
-def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.load(database_url=args.database_url, data_dir=args.data_dir)
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -27,6 +31,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from adapters.database import Database, check_connection
     from adapters.entrypoints.serve import main as serve_main
 
     settings = Settings.load(
@@ -37,6 +42,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         prefix=args.prefix,
         embedded_nats_port=args.embedded_nats_port,
     )
+    # A wrong database name or user is a mistake; a server down is for serve to wait out.
+    check_connection(Database.parse(settings.resolved_database_url()), outage=False)
     return serve_main(settings)
 
 
@@ -50,85 +57,150 @@ def cmd_health(args: argparse.Namespace) -> int:
     if args.process:
         port = Settings.load().metrics_port
         if not port:
-            print(
-                "--process needs the metrics port (CALLBACKS_METRICS_PORT) the service was started with",
-                file=sys.stderr,
+            raise OperatorError(
+                "CALLBACKS_METRICS_PORT",
+                "--process needs the metrics port the service was started with",
+                "set it as the service has it",
             )
-            return 2
         ready, text = check_process(f"http://127.0.0.1:{port}/health", timeout=args.timeout)
         print(text, file=sys.stdout if ready else sys.stderr)
         return 0 if ready else 1
-    settings = Settings.load(nats_url=args.nats_url, prefix=args.prefix)
-    servers = settings.nats_servers() or [f"nats://127.0.0.1:{settings.embedded_nats_port or 4222}"]
+    settings = Settings.load(nats_url=args.nats_url, prefix=args.prefix, data_dir=args.data_dir)
+    servers = settings.service_servers()
     ready, text = asyncio.run(
         check(servers, settings.prefix, timeout=args.timeout, **settings.nats_credentials())
     )
-    print(text, file=sys.stdout if ready else sys.stderr)
+    print(
+        text if ready else f"{text} (asked {','.join(servers)})",
+        file=sys.stdout if ready else sys.stderr,
+    )
     return 0 if ready else 1
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    service = build_service(_settings(args))
+    from adapters.bootstrap import build_service
+    from adapters.database import Database, require_existing
+    from projections.event_record import EventRecord
+
+    settings = Settings.load(database_url=args.database_url, data_dir=args.data_dir)
+    require_existing(Database.parse(settings.resolved_database_url()), settings.database_setting())
     try:
-        for event in service.history(UUID(args.callback_id)):
-            fields = {
-                k: v
-                for k, v in vars(event).items()
-                if k not in {"originator_id", "originator_version", "timestamp", "originator_topic"}
-            }
-            print(
-                f"{event.timestamp.isoformat()}  v{event.originator_version:<3} "
-                f"{type(event).__name__:<14} {fields}"
+        callback_id = UUID(args.callback_id)
+    except ValueError:
+        raise OperatorError(
+            "CALLBACK_ID", f"{args.callback_id!r} is not a callback id", "give its UUID"
+        ) from None
+    service = build_service(settings)
+    try:
+        events = []
+        for event in service.history(callback_id):
+            r = EventRecord.of(event, 0)
+            events.append(
+                {
+                    "version": r.version,
+                    "type": r.type,
+                    "at": r.at.isoformat(),
+                    "actor": r.actor,
+                    "role": r.role,
+                    "channel": r.channel,
+                    **r.data,
+                }
             )
     finally:
         service.close()
+    if args.json:
+        print(json.dumps({"callback_id": str(callback_id), "events": events}, ensure_ascii=False))
+        return 0
+    for e in events:
+        by = "/".join(str(e[k]) for k in ("actor", "role", "channel") if e[k] is not None)
+        rest = json.dumps(
+            {
+                k: v
+                for k, v in e.items()
+                if k not in {"version", "type", "at", "actor", "role", "channel"}
+            },
+            ensure_ascii=False,
+        )
+        print(f"{e['at']}  v{e['version']:<3} {e['type']:<14} {by:<28} {rest}")
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="callbacks", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
+def common(sp: argparse.ArgumentParser) -> None:
+    """The options that choose the store and the zone."""
+    sp.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="sqlite:///path or postgresql://user@host:port/db?schema=name "
+        "(env CALLBACKS_DATABASE_URL; default: events.sqlite in the data directory)",
+    )
+    sp.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the embedded defaults keep their data (env CALLBACKS_DATA_DIR, "
+        "default .callbacks)",
+    )
+    sp.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the contact center's IANA time zone, e.g. Asia/Seoul (env CALLBACKS_TIMEZONE; "
+        "default: the zone the views were built in, UTC for new ones)",
+    )
 
-    def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
-            "--database-url", help="sqlite:///path or postgresql://… (env CALLBACKS_DATABASE_URL)"
-        )
-        sp.add_argument(
-            "--data-dir",
-            type=Path,
-            help="where the embedded default keeps data (env CALLBACKS_DATA_DIR)",
-        )
-        sp.add_argument(
-            "--timezone",
-            help="the contact center's IANA time zone for reports (env CALLBACKS_TIMEZONE)",
-        )
+
+def _nats_options(sp: argparse.ArgumentParser, nats_help: str) -> None:
+    sp.add_argument("--nats-url", metavar="URL", help=nats_help)
+    sp.add_argument(
+        "--prefix",
+        metavar="PREFIX",
+        help="the subject prefix (env CALLBACKS_PREFIX, default callbacks)",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = OneLineParser(prog="callbacks", description=__doc__)
+    p.add_argument(
+        "--version",
+        action="version",
+        version=f"callbacks {version('callbacks')}",
+        help="print the version and exit",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the whole service in one process")
     common(serve)
-    serve.add_argument(
-        "--nats-url",
-        help="use this NATS and start none; a cluster's servers comma-separated, "
+    _nats_options(
+        serve,
+        "use this NATS and start none; a cluster's servers comma-separated, "
         "credentials in each URL (env CALLBACKS_NATS_URL)",
-    )
-    serve.add_argument(
-        "--prefix", help="the subject prefix (env CALLBACKS_PREFIX, default callbacks)"
     )
     serve.add_argument(
         "--embedded-nats-port",
         type=int,
-        help="port of the embedded NATS (env CALLBACKS_EMBEDDED_NATS_PORT, default 4222; 0: any)",
+        metavar="PORT",
+        help="port of the embedded NATS (env CALLBACKS_EMBEDDED_NATS_PORT, default 4222, "
+        "or a free one if 4222 is taken; 0: any)",
     )
     serve.set_defaults(func=cmd_serve)
 
     health = sub.add_parser("health", help="exit 0 if the service answers query.health (readiness)")
-    health.add_argument(
-        "--nats-url", help="NATS server(s), comma-separated (env CALLBACKS_NATS_URL)"
+    _nats_options(
+        health,
+        "NATS server(s), comma-separated (env CALLBACKS_NATS_URL; default: the embedded "
+        "server of the data directory, wherever it listens)",
     )
     health.add_argument(
-        "--prefix", help="the subject prefix (env CALLBACKS_PREFIX, default callbacks)"
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="the data directory of the embedded server (env CALLBACKS_DATA_DIR)",
     )
     health.add_argument(
-        "--timeout", type=float, default=5.0, help="seconds to wait for the answer (default 5)"
+        "--timeout",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds to wait for the answer (default 5)",
     )
     health.add_argument(
         "--process",
@@ -143,19 +215,26 @@ def parser() -> argparse.ArgumentParser:
         help="start the service on a temporary data directory and play a scripted hour "
         "of a contact center against it over NATS",
     )
-    demo.add_argument("--database-url", help="keep the demo's events here (default: a temp file)")
+    demo.add_argument(
+        "--database-url", metavar="URL", help="keep the demo's events here (default: a temp file)"
+    )
     demo.add_argument(
         "--nats-url",
+        metavar="URL",
         help="play on this NATS (where a `nats sub` may already watch); default: an "
         "embedded NATS on a free port",
     )
     demo.add_argument(
-        "--prefix", default="callbacks", help="the subject prefix (default callbacks)"
+        "--prefix",
+        metavar="PREFIX",
+        default="callbacks",
+        help="the subject prefix (default callbacks)",
     )
     demo.set_defaults(func=cmd_demo)
 
-    history = sub.add_parser("history", help="every event of one callback")
-    history.add_argument("callback_id")
+    history = sub.add_parser("history", help="every event of one callback, from the event log")
+    history.add_argument("callback_id", metavar="CALLBACK_ID", help="the callback's id (a UUID)")
+    history.add_argument("--json", action="store_true", help="print one JSON document")
     common(history)
     history.set_defaults(func=cmd_history)
     add_commands(sub, common)
@@ -172,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CallbackError, LookupError, ValueError) as e:
         print(f"callbacks: {e}", file=sys.stderr)
         return EXIT_MISTAKE
+    except BrokenPipeError:  # `callbacks ... | head`: the reader had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -173,7 +173,7 @@ async def serve(settings: Settings) -> None:
         else _servers(servers, auth)
     )
     _say(f"listening on {where}, subjects {settings.prefix}.*")
-    _say(f"events in {_redacted(db)}; contact center time zone {settings.timezone}")
+    _say(f"events in {_redacted(db)}; contact center time zone {side.timezone}")
     if exporter is not None:
         _say(
             f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, this process's health on /health"

@@ -1,40 +1,58 @@
-"""The read side's commands: projections rebuild / status, report, export."""
+"""The views' commands: projections rebuild / status / drop (report and export: reports_cli)."""
 
 from __future__ import annotations
 
-import argparse
+import json
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from adapters.bootstrap import build_read_side, build_service
-from adapters.export import export_csv, export_xlsx
+from adapters.entrypoints.options import WHEN_HELP, interruptible, snapshot_option, when
 from adapters.settings import Settings
-from adapters.views.queries import ListFilters, ViewQueries
-from adapters.views.rebuild import rebuild, snapshot, views_named
+from adapters.views.rebuild import drop_snapshot, rebuild, snapshot, views_named
+from adapters.views.zones import different_zone
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    import argparse
+    from collections.abc import Callable, Iterator
 
     from adapters.bootstrap import ReadSide
 
 console = Console()
+err_console = Console(stderr=True)
 
 
 @contextmanager
-def read_side(args: argparse.Namespace) -> Iterator[ReadSide]:
+def read_side(
+    args: argparse.Namespace, *, read_only: bool, zone: bool = True
+) -> Iterator[ReadSide]:
+    """The views of the settings' store. `read_only`: the store and its views must
+    exist (nothing is created); `zone=False`: a zone given apart from the views' is
+    for the command to judge (a rebuild, a snapshot's reader)."""
+    from adapters.bootstrap import build_read_side, build_service
+    from adapters.database import Database, check_connection, require_existing
+    from adapters.read_store import require_views
+
     settings = Settings.load(
-        database_url=args.database_url,
-        data_dir=args.data_dir,
-        timezone=getattr(args, "timezone", None),
+        database_url=args.database_url, data_dir=args.data_dir, timezone=args.timezone
     )
+    db = Database.parse(settings.resolved_database_url())
+    if read_only:
+        require_existing(db, settings.database_setting())
+        require_views(db, settings.database_setting())
+    else:
+        check_connection(db)
     service = build_service(settings)
-    side = build_read_side(settings, service)
+    try:
+        side = build_read_side(settings, service, read_only=read_only, zone=zone)
+    except BaseException:
+        service.close()
+        raise
     try:
         yield side
     finally:
@@ -42,53 +60,64 @@ def read_side(args: argparse.Namespace) -> Iterator[ReadSide]:
         service.close()
 
 
+def given_zone(args: argparse.Namespace) -> str | None:
+    return Settings.load(timezone=args.timezone).given_timezone()
+
+
 def catch_up_active(side: ReadSide) -> None:
     """Brings the live views up to the head first (a running service may do it too)."""
     side.runner.catch_up(list(side.store.active().values()))
 
 
-def _progress(side: ReadSide, start: int, until: int | None) -> Progress:
+def _progress(side: ReadSide, until: int | None) -> tuple[Progress, Callable[[int], None]]:
     head = side.runner.recorder.max_notification_id() or 0
-    total = max(0, (until if until is not None else head) - start)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[rate]:>10} events/s"),
         TimeRemainingColumn(),
-        console=console,
+        console=err_console,
     )
-    progress.add_task("rebuilding", total=total, rate="-")
-    return progress
+    task = progress.add_task("rebuilding", total=until if until is not None else head, rate="-")
+    started = datetime.now(UTC)
+
+    def advance(n: int) -> None:
+        done = progress.tasks[0].completed + n
+        seconds = max((datetime.now(UTC) - started).total_seconds(), 1e-6)
+        progress.update(task, completed=done, rate=f"{done / seconds:,.0f}")
+
+    return progress, advance
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    views = views_named(args.name)
-    with read_side(args) as side:
+    views = views_named(args.name)  # every option is checked before any work starts
+    given = given_zone(args)
+    named = args.snapshot is not None or args.as_of is not None or args.until_position is not None
+    with read_side(args, read_only=False, zone=False) as side:
+        live = str(side.timezone)
+        if given is not None and given != live and not named and not args.change_timezone:
+            raise different_zone(live, given)
+        zone = given or live
         until: int | None = args.until_position
-        as_of: str | None = None
+        as_of, name = None, args.snapshot or (f"pos_{until}" if until is not None else None)
         if args.as_of is not None:
             catch_up_active(side)
-            until = side.queries.position_at(args.as_of)
-            as_of = args.as_of.isoformat()
-        progress = _progress(side, 0, until)
-        task = progress.tasks[0].id
-        started = datetime.now(UTC)
-
-        def advance(n: int) -> None:
-            done = progress.tasks[0].completed + n
-            seconds = max((datetime.now(UTC) - started).total_seconds(), 1e-6)
-            progress.update(task, completed=done, rate=f"{done / seconds:,.0f}")
-
-        with progress:
-            if until is None:
-                made = rebuild(
-                    side.store, side.runner, views, timezone=str(side.timezone), on_batch=advance
-                )
+            moment = args.as_of.at(ZoneInfo(zone))
+            until, as_of = side.queries.position_at(moment), moment.isoformat()
+            name = args.snapshot or f"asof_{moment:%Y%m%d_%H%M%S}"
+        elif named and until is None:
+            until = side.runner.recorder.max_notification_id() or 0
+        progress, advance = _progress(side, until)
+        resume = (
+            "run it again to build the snapshot afresh"
+            if named
+            else "the live views are untouched; run it again to resume where it stopped"
+        )
+        with interruptible("projections rebuild", resume), progress:
+            if until is None or name is None:
+                made = rebuild(side.store, side.runner, views, timezone=zone, on_batch=advance)
             else:
-                name = args.snapshot or (
-                    f"asof_{args.as_of:%Y%m%d_%H%M%S}" if args.as_of else f"pos_{until}"
-                )
                 made = snapshot(
                     side.store,
                     side.runner,
@@ -96,172 +125,117 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
                     name=name,
                     until_position=until,
                     as_of=as_of,
-                    timezone=str(side.timezone),
+                    timezone=zone,
                     on_batch=advance,
                 )
         for g in made:
             console.print(
                 f"{g.view:<14} {g.kind:<8} {g.tag:<20} position {side.store.position(g):>10}"
-                + (f"  (as of {as_of})" if as_of else "")
+                f"  {g.timezone}" + (f"  (as of {as_of})" if as_of else "")
             )
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    with read_side(args) as side:
+    with read_side(args, read_only=True, zone=False) as side:
         head = side.runner.recorder.max_notification_id() or 0
-        table = Table(
-            "view", "generation", "kind", "status", "position", "lag", "time zone", "as of / until"
-        )
-        for column in table.columns:
-            column.no_wrap = True
+        found: list[dict[str, Any]] = []
         for g in side.store.generations():
             position = side.store.position(g)
             target = g.until_position if g.until_position is not None else head
-            table.add_row(
-                g.view,
-                g.tag,
-                g.kind,
-                g.status,
-                f"{position:,}",
-                f"{max(0, target - position):,}",
-                g.timezone,
-                g.as_of or (str(g.until_position) if g.until_position else ""),
+            found.append(
+                {
+                    "view": g.view,
+                    "generation": g.tag,
+                    "kind": g.kind,
+                    "status": g.status,
+                    "position": position,
+                    "lag": max(0, target - position),
+                    "timezone": g.timezone,
+                    "as_of": g.as_of,
+                    "until_position": g.until_position,
+                }
             )
-        console.print(f"log head: {head:,}")
-        console.print(table)
-    return 0
-
-
-def _queries(side: ReadSide, snapshot_name: str | None) -> ViewQueries:
-    if snapshot_name:
-        return ViewQueries(side.store, snapshot=snapshot_name)
-    catch_up_active(side)
-    return side.queries
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    with read_side(args) as side:
-        queries = _queries(side, args.snapshot)
-        rows = queries.treatment_rate(
-            args.from_, args.to, by=args.by, route=args.route, agent=args.agent
-        )
-        built_in = queries.generation("callback_list").timezone
-        if built_in != str(side.timezone):
-            console.print(
-                f"[yellow]note: these views cut days in {built_in}, not {side.timezone}; "
-                "run `callbacks projections rebuild` with the new time zone to change that"
-            )
-        title = f"Treatment rate by {args.by}, {args.from_} to {args.to} ({built_in})"
-        if args.snapshot:
-            title += f", snapshot {args.snapshot}"
-        table = Table("period", "assigned", "completed", "unprocessed", "rate", title=title)
-        for r in rows:
-            table.add_row(
-                r.period,
-                str(r.assigned),
-                str(r.completed),
-                str(r.unprocessed),
-                "-" if r.rate is None else f"{r.rate:.1%}",
-            )
-        totals = [
-            sum(getattr(r, f) for r in rows) for f in ("assigned", "completed", "unprocessed")
-        ]
-        table.add_row(
-            "total",
-            *map(str, totals),
-            f"{totals[1] / totals[0]:.1%}" if totals[0] else "-",
-            style="bold",
-        )
-        console.print(table)
-    return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    filters = ListFilters(
-        from_=args.from_,
-        to=args.to,
-        route=args.route,
-        status=args.status,
-        state=args.state,
-        phone=args.phone,
-        agent=args.agent,
-        agent_team=args.agent_team,
-        assigner=args.assigner,
-        assigner_team=args.assigner_team,
+    if args.json:
+        print(json.dumps({"head": head, "generations": found}, ensure_ascii=False))
+        return 0
+    table = Table(
+        "view", "generation", "kind", "status", "position", "lag", "time zone", "as of / until"
     )
-    with read_side(args) as side:
-        queries = _queries(side, args.snapshot)
-        write = export_xlsx if args.format == "xlsx" else export_csv
-        count = write(
-            queries.iter_rows(filters),
-            args.output,
-            timezone=side.timezone,
-            now=datetime.now(UTC),
-            language=args.lang,
+    for column in table.columns:
+        column.no_wrap = True
+    for row in found:
+        until = str(row["until_position"]) if row["until_position"] is not None else ""
+        table.add_row(
+            row["view"],
+            row["generation"],
+            row["kind"],
+            row["status"],
+            f"{row['position']:,}",
+            f"{row['lag']:,}",
+            row["timezone"],
+            row["as_of"] or until,
         )
-    console.print(f"{count:,} callbacks written to {args.output}")
+    console.print(f"log head: {head:,}")
+    console.print(table)
     return 0
 
 
-def _aware(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    if value.utcoffset() is None:
-        msg = f"{text!r} has no UTC offset, e.g. 2026-11-01T00:00:00+09:00"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+def cmd_drop(args: argparse.Namespace) -> int:
+    with read_side(args, read_only=True, zone=False) as side:
+        dropped = drop_snapshot(side.store, args.snapshot)
+    console.print(f"snapshot {args.snapshot} dropped ({', '.join(g.view for g in dropped)})")
+    return 0
 
 
-def add_commands(sub: Any, common: Any) -> None:
+def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    from adapters.entrypoints.reports_cli import add_report_commands
+
     projections = sub.add_parser("projections", help="rebuild the views, or see where they stand")
-    psub = projections.add_subparsers(dest="projections_command", required=True)
+    psub = projections.add_subparsers(dest="projections_command", required=True, metavar="ACTION")
     rb = psub.add_parser(
-        "rebuild", help="rebuild views from position 0 (blue/green), or a snapshot"
+        "rebuild", help="rebuild views from position 0 (blue/green), or build a named snapshot"
     )
     rb.add_argument(
-        "name", nargs="?", help="callback-list, agent-counts, history or log-times (default: all)"
+        "name",
+        nargs="?",
+        metavar="VIEW",
+        help="callback-list, agent-counts, history or log-times (default: all)",
     )
     at = rb.add_mutually_exclusive_group()
-    at.add_argument("--as-of", type=_aware, help="a snapshot of the log as it stood at this time")
-    at.add_argument("--until-position", type=int, help="a snapshot of the log up to this position")
-    rb.add_argument("--snapshot", help="the snapshot's name (default: from the time or position)")
+    at.add_argument(
+        "--as-of",
+        type=when,
+        metavar="WHEN",
+        help=f"a snapshot of the log as it stood then: {WHEN_HELP}",
+    )
+    at.add_argument(
+        "--until-position",
+        type=int,
+        metavar="POSITION",
+        help="a snapshot of the log up to this position",
+    )
+    rb.add_argument(
+        "--snapshot",
+        type=snapshot_option,
+        metavar="NAME",
+        help="build a snapshot under this name (1-40 of a-z, 0-9, _), at the head unless "
+        "--as-of or --until-position says otherwise",
+    )
+    rb.add_argument(
+        "--change-timezone",
+        action="store_true",
+        help="rebuild the live views in the --timezone given, which then becomes the "
+        "deployment's zone (without it, a zone other than the views' is refused)",
+    )
     common(rb)
     rb.set_defaults(func=cmd_rebuild)
     st = psub.add_parser("status", help="each view's position and lag")
+    st.add_argument("--json", action="store_true", help="print one JSON document")
     common(st)
     st.set_defaults(func=cmd_status)
-
-    report = sub.add_parser("report", help="reports")
-    rsub = report.add_subparsers(dest="report_command", required=True)
-    tr = rsub.add_parser(
-        "treatment-rate", help="of callbacks first assigned per day/month, how many were treated"
-    )
-    tr.add_argument("--by", choices=["day", "month"], default="day")
-    tr.add_argument("--from", dest="from_", type=date.fromisoformat, required=True)
-    tr.add_argument("--to", type=date.fromisoformat, required=True)
-    tr.add_argument("--route")
-    tr.add_argument("--agent")
-    tr.add_argument("--snapshot", help="read a snapshot made by `projections rebuild --as-of`")
-    common(tr)
-    tr.set_defaults(func=cmd_report)
-
-    ex = sub.add_parser("export", help="the callback list to xlsx or csv")
-    ex.add_argument("--format", choices=["xlsx", "csv"], required=True)
-    ex.add_argument("--output", type=Path, required=True)
-    ex.add_argument("--from", dest="from_", type=_aware)
-    ex.add_argument("--to", type=_aware)
-    for name in (
-        "route",
-        "status",
-        "state",
-        "phone",
-        "agent",
-        "agent-team",
-        "assigner",
-        "assigner-team",
-    ):
-        ex.add_argument(f"--{name}")
-    ex.add_argument("--lang", choices=["en", "ko"], default="en", help="header row language")
-    ex.add_argument("--snapshot")
-    common(ex)
-    ex.set_defaults(func=cmd_export)
+    dr = psub.add_parser("drop", help="drop a named snapshot")
+    dr.add_argument("snapshot", type=snapshot_option, metavar="SNAPSHOT", help="its name")
+    common(dr)
+    dr.set_defaults(func=cmd_drop)
+    add_report_commands(sub, common)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 PR_SET_PDEATHSIG = 1
+URL_FILE = "url.json"  # in the embedded server's folder, while it runs
 
 
 class NatsServerError(RuntimeError):
@@ -94,8 +95,9 @@ class EmbeddedNatsServer:
         if self.port and _accepts(self.host, self.port):
             if not self.port_fallback:
                 msg = (
-                    f"port {self.port} on {self.host} is taken (another NATS server?): use it with "
-                    "CALLBACKS_NATS_URL, or pick another port with CALLBACKS_EMBEDDED_NATS_PORT (0 = any free)"
+                    f"port {self.port} on {self.host} is taken (another NATS server?): use it "
+                    "with CALLBACKS_NATS_URL, or pick another port with "
+                    "CALLBACKS_EMBEDDED_NATS_PORT (0 = any free)"
                 )
                 raise NatsServerError(msg)
             self.port, self.fell_back = 0, True
@@ -128,7 +130,17 @@ class EmbeddedNatsServer:
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
         )
         self._wait_ready(ports_dir)
+        self._record_url()
         return self
+
+    def _record_url(self) -> None:
+        """Tells the other commands where it listens (it may have fallen back to
+        another port): removed on a clean stop, ignored by readers once stale."""
+        assert self.process is not None
+        record = {"url": self.url, "pid": self.process.pid}
+        temporary = self.data_dir / f".{URL_FILE}.{os.getpid()}"
+        temporary.write_text(json.dumps(record))
+        temporary.replace(self.data_dir / URL_FILE)
 
     def _wait_ready(self, ports_dir: Path) -> None:
         assert self.process is not None
@@ -176,8 +188,9 @@ class EmbeddedNatsServer:
         if self.process.stderr is not None:
             self.process.stderr.close()
         self.process = None
-        with contextlib.suppress(OSError):
-            self.pid_file.unlink()
+        for done in (self.pid_file, self.data_dir / URL_FILE):
+            with contextlib.suppress(OSError):
+                done.unlink()
 
     def _stop_leftover(self) -> None:
         try:
@@ -208,6 +221,19 @@ class EmbeddedNatsServer:
 
     def __exit__(self, *_: Any) -> None:
         self.stop()
+
+
+def recorded_url(data_dir: Path) -> str | None:
+    """The URL an embedded server under `data_dir` recorded, if it still serves there
+    (a file left by a killed one names a process that is gone or a port that is shut)."""
+    try:
+        record = json.loads((Path(data_dir) / URL_FILE).read_text())
+        url, pid = str(record["url"]), int(record["pid"])
+        host, port = url.rsplit("/", 1)[-1].rsplit(":", 1)
+        alive = Path(f"/proc/{pid}").exists() or sys.platform != "linux"
+        return url if alive and _accepts(host, int(port)) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _parent_of(pid: int) -> int | None:

@@ -15,6 +15,7 @@ from adapters.database import SQLITE as SQLITE_KIND
 from adapters.database import created_concurrently
 from adapters.read_store import open_read_factory, tracking_recorder
 from adapters.views.dialect import POSTGRES, SQLITE
+from adapters.views.schema import qualified
 from adapters.views.store import ViewStore
 
 if TYPE_CHECKING:
@@ -29,6 +30,10 @@ class SQLiteViewStore(ViewStore, SQLiteTrackingRecorder):
     dialect = SQLITE
     schema = None
 
+    @property
+    def tracking_table(self) -> str:
+        return qualified("tracking", None)  # the name SQLiteTrackingRecorder gives it
+
 
 class PostgresViewStore(ViewStore, PostgresTrackingRecorder):
     dialect = POSTGRES
@@ -36,6 +41,10 @@ class PostgresViewStore(ViewStore, PostgresTrackingRecorder):
     @property
     def schema(self) -> str:  # type: ignore[override]
         return str(self.datastore.schema)
+
+    @property
+    def tracking_table(self) -> str:
+        return qualified(self.tracking_table_name, self.schema)
 
 
 def open_view_store(db: Database, *, pool_size: int = 8) -> ViewStore:
@@ -45,7 +54,7 @@ def open_view_store(db: Database, *, pool_size: int = 8) -> ViewStore:
     def create() -> ViewStore:
         store = tracking_recorder(open_read_factory(db, pool_size=pool_size), cls)  # type: ignore[type-var]
         store.create_registry()
-        return store  # type: ignore[no-any-return]
+        return store
 
     return created_concurrently(create)
 

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from adapters.views.schema import VIEWS
-from adapters.views.store import (
+from adapters.entrypoints.mistakes import OperatorError
+from adapters.views.generation import (
     BUILDING,
     LIVE,
     RETIRED,
     SNAPSHOT,
     Generation,
-    ViewStore,
+    snapshot_name,
     snapshot_tag,
 )
-from callback_domain.errors import InvalidRequestError
+from adapters.views.schema import VIEWS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from adapters.views.runner import ProjectionRunner
+    from adapters.views.runner import ViewFollower
+    from adapters.views.store import ViewStore
 
-_SNAPSHOT_NAME = re.compile(r"^[a-z0-9_]{1,40}$")
 # Events per transaction when building from 0: a callback's events then fall into fewer
 # batches, so its row is loaded and written fewer times (a 300k-event log: 38-39 s at
 # 1,000, 29-32 s at 5,000, no better at 10,000 or 20,000), at a few MB more memory.
@@ -34,14 +33,14 @@ def views_named(name: str | None) -> list[str]:
         return list(VIEWS)
     view = name.replace("-", "_")
     if view not in VIEWS:
-        msg = f"no view {name!r}; views: {', '.join(v.replace('_', '-') for v in VIEWS)}"
-        raise InvalidRequestError.single("name", msg)
+        names = ", ".join(v.replace("_", "-") for v in VIEWS)
+        raise OperatorError("view", f"no view named {name!r}", f"name one of {names}, or none")
     return [view]
 
 
 def rebuild(
     store: ViewStore,
-    runner: ProjectionRunner,
+    runner: ViewFollower,
     views: Sequence[str],
     *,
     timezone: str,
@@ -50,12 +49,13 @@ def rebuild(
     """Builds fresh generations from position 0, then switches reads to them.
 
     Queries keep reading the active generations until the switch. An interrupted
-    rebuild is resumed by the next one; retired generations are dropped.
+    rebuild is resumed by the next one in the same zone; retired generations are dropped.
     """
     generations = []
     for view in views:
         for old in store.generations(view):
-            if old.kind == LIVE and old.status == RETIRED:
+            stale = old.status == BUILDING and old.timezone != timezone
+            if old.kind == LIVE and (old.status == RETIRED or stale):
                 store.drop(old)
         building = [g for g in store.generations(view) if g.kind == LIVE and g.status == BUILDING]
         generations.append(
@@ -78,7 +78,7 @@ def rebuild(
 
 def snapshot(
     store: ViewStore,
-    runner: ProjectionRunner,
+    runner: ViewFollower,
     views: Sequence[str],
     *,
     name: str,
@@ -88,8 +88,7 @@ def snapshot(
     on_batch: Callable[[int], None] | None = None,
 ) -> list[Generation]:
     """Builds the views of the log up to `until_position` under a name, kept as is."""
-    if not _SNAPSHOT_NAME.match(name):
-        raise InvalidRequestError.single("snapshot", "must be 1 to 40 of a-z, 0-9 and _")
+    snapshot_name(name)
     existing = [
         g for g in store.generations() if g.kind == SNAPSHOT and g.tag == snapshot_tag(name)
     ]
@@ -112,3 +111,11 @@ def snapshot(
     store.finish(generations)
     store.activate(generations)
     return generations
+
+
+def drop_snapshot(store: ViewStore, name: str) -> list[Generation]:
+    """Drops every view of a named snapshot; an unknown name is a mistake."""
+    dropped = list(store.snapshot(snapshot_name(name)).values())
+    for generation in dropped:
+        store.drop(generation)
+    return dropped

@@ -1,4 +1,4 @@
-"""The projection loop: reads the log in batches and writes every view exactly once."""
+"""The view follower: reads the log in batches and writes every view exactly once."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import IntegrityError
 
@@ -18,7 +20,6 @@ from projections.log_times import LogTimesProjection
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from zoneinfo import ZoneInfo
 
     from adapters.views.store import Generation, ViewStore
     from projections.batch import Projection
@@ -37,8 +38,13 @@ def projections_for(timezone: ZoneInfo) -> dict[str, Projection[Any]]:
     return {p.name: p for p in found}
 
 
+@cache
+def _projections_in(timezone: str) -> dict[str, Projection[Any]]:
+    return projections_for(ZoneInfo(timezone))
+
+
 @dataclass
-class RunnerStatus:
+class FollowerStatus:
     batches: int = 0
     events: int = 0
     errors: int = 0
@@ -47,12 +53,14 @@ class RunnerStatus:
     positions: dict[str, int] = field(default_factory=dict)
 
 
-class ProjectionRunner:
+class ViewFollower:
     """Applies batches of the log to generations of views.
 
-    Each batch is read once, applied to every generation that stands at the same
-    position, and written with those generations' positions in ONE transaction,
-    so a crash mid-batch loses nothing and applies nothing twice.
+    Each generation is projected in the time zone it records (a rebuild in another
+    zone never mixes two zones in one generation). Each batch is read once, applied
+    to every generation that stands at the same position, and written with those
+    generations' positions in ONE transaction, so a crash mid-batch loses nothing
+    and applies nothing twice.
     """
 
     def __init__(
@@ -61,15 +69,13 @@ class ProjectionRunner:
         recorder: Any,
         mapper: Any,
         store: ViewStore,
-        projections: dict[str, Projection[Any]],
         batch_size: int = 1000,
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
         self.recorder, self.mapper, self.store = recorder, mapper, store
         self.on_progress = on_progress  # told each position a batch of live views reached
-        self.projections = projections
         self.batch_size = batch_size
-        self.status = RunnerStatus()
+        self.status = FollowerStatus()
         self._wake = threading.Event()
 
     def wake(self) -> None:
@@ -106,7 +112,7 @@ class ProjectionRunner:
         items = [Positioned(n.id, self.mapper.to_domain_event(n)) for n in notifications]
         batches = []
         for generation in group:
-            projection = self.projections[generation.view]
+            projection = _projections_in(generation.timezone)[generation.view]
             batch: ViewBatch[Any] = ViewBatch(
                 rows=self.store.load(generation, projection.keys(items))
             )

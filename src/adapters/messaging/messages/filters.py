@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from adapters.messaging.messages.base import (
     DEFAULT_PAGE_SIZE,
@@ -69,6 +70,12 @@ class Period(Payload):
 
     from_: Time | None = Field(default=None, alias="from")
     to: Time | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.from_ is not None and self.to is not None and self.to < self.from_:
+            raise PydanticCustomError("range", "must not be before from", {"field": "to"})
+        return self
 
 
 class Paging(Payload):
