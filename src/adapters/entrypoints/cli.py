@@ -9,6 +9,7 @@ from pathlib import Path
 from uuid import UUID
 
 from adapters.bootstrap import build_service
+from adapters.entrypoints.identity_cli import add_identity_commands
 from adapters.entrypoints.mistakes import EXIT_MISTAKE, OperatorError
 from adapters.entrypoints.views_cli import add_commands
 from adapters.settings import Settings
@@ -154,6 +155,7 @@ def parser() -> argparse.ArgumentParser:
     common(history)
     history.set_defaults(func=cmd_history)
     add_commands(sub, common)
+    add_identity_commands(sub)
     return p
 
 
