@@ -90,9 +90,18 @@ class OidcVerifier:
 def url_keys(
     url: str, *, cooldown_seconds: float = 30, timeout: float = 5
 ) -> Callable[[str], jwt.PyJWK]:
-    client = jwt.PyJWKClient(
-        url, cache_jwk_set=True, lifespan=300, timeout=timeout, cooldown_duration=cooldown_seconds
-    )
+    """Keys fetched from the provider's JWKS URL, cached 5 minutes; an unknown key id
+    refetches them at most every `cooldown_seconds`."""
+    try:
+        client = jwt.PyJWKClient(
+            url,
+            cache_jwk_set=True,
+            lifespan=300,
+            timeout=timeout,
+            cooldown_duration=cooldown_seconds,
+        )
+    except jwt.PyJWKClientError as e:
+        raise OperatorError("CALLBACKS_OIDC_JWKS_URL", str(e), "give an https:// URL") from None
 
     def key_for(kid: str) -> jwt.PyJWK:
         try:
@@ -101,7 +110,7 @@ def url_keys(
             raise StorageUnavailableError(
                 "the identity provider's keys cannot be fetched; retry later"
             ) from None
-        except jwt.PyJWKClientError:
+        except (jwt.PyJWKClientError, jwt.PyJWKSetError):
             raise UnauthenticatedError(reason="the token is signed by an unknown key") from None
 
     return key_for
