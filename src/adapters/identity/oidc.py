@@ -141,6 +141,12 @@ def oidc_of(settings: Settings) -> OidcVerifier | None:
     """The provider's verifier from the settings; None when no provider is configured."""
     if not settings.oidc_issuer:
         return None
+    if settings.oidc_issuer == settings.token_issuer:
+        raise OperatorError(
+            "CALLBACKS_OIDC_ISSUER",
+            f"{settings.oidc_issuer!r} is also this service's own issuer (CALLBACKS_TOKEN_ISSUER)",
+            "give the provider's issuer URL, or another CALLBACKS_TOKEN_ISSUER",
+        )
     if bool(settings.oidc_jwks_url) == bool(settings.oidc_jwks_file):
         raise OperatorError(
             "CALLBACKS_OIDC_JWKS_URL",

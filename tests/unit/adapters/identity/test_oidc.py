@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -12,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from adapters.entrypoints.mistakes import OperatorError
@@ -158,6 +162,25 @@ def test_refused_provider_tokens(
         _verifier(url).verify(idp.token("ec-1", **claims))
 
 
+def test_the_providers_public_key_as_an_hmac_secret_is_refused(
+    provider: tuple[Provider, str],
+) -> None:
+    """Algorithm confusion: HS256 keyed with the RSA public key anyone can fetch."""
+    idp, url = provider
+    public_pem = (
+        idp.private["rsa-1"][1]
+        .public_key()
+        .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+    claims = jwt.decode(idp.token("rsa-1"), options={"verify_signature": False})
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256","kid":"rsa-1","typ":"JWT"}').rstrip(b"=")
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
+    signature = hmac.new(public_pem, header + b"." + body, hashlib.sha256).digest()
+    forged = b".".join([header, body, base64.urlsafe_b64encode(signature).rstrip(b"=")])
+    with pytest.raises(UnauthenticatedError, match="algorithm is not accepted"):
+        _verifier(url).verify(forged.decode())
+
+
 def test_claim_names_and_role_values_are_configurable(provider: tuple[Provider, str]) -> None:
     idp, url = provider
     verifier = _verifier(
@@ -220,6 +243,7 @@ def test_a_jwks_file_serves_as_well(
     [
         ({"oidc_audience": AUDIENCE}, "CALLBACKS_OIDC_JWKS_URL"),
         ({"oidc_jwks_url": "https://idp/certs"}, "CALLBACKS_OIDC_AUDIENCE"),
+        ({"oidc_issuer": "callbacks", "oidc_jwks_url": "https://idp/c"}, "CALLBACKS_OIDC_ISSUER"),
         (
             {
                 "oidc_audience": AUDIENCE,
