@@ -51,6 +51,20 @@ class Settings(BaseSettings):
     metrics_host: str = "0.0.0.0"
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Identity (CONTRACT.md "Identity"): the deployment's signing keys and its tokens.
+    signing_keys_file: Path | None = None  # default: <data_dir>/signing-keys.json
+    token_issuer: str = Field(default="callbacks", min_length=1)
+    token_audience: str = Field(default="callbacks", min_length=1)
+    token_hours: int = Field(default=12, ge=1, le=24 * 31)  # people's tokens
+    # An organisation's OpenID Connect provider (off while oidc_issuer is unset).
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_jwks_file: Path | None = None
+    oidc_actor_claim: str = "preferred_username"
+    oidc_role_claim: str = "role"
+    # The provider's own role values onto ours, e.g. {"cc-lead": "SUPERVISOR"}.
+    oidc_roles: dict[str, str] = {}
 
     @field_validator("database_url", "nats_url", mode="before")
     @classmethod

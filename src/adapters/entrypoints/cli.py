@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from adapters.entrypoints.identity_cli import add_identity_commands
 from adapters.entrypoints.mistakes import EXIT_MISTAKE, OperatorError
 from adapters.entrypoints.options import OneLineParser
 from adapters.entrypoints.views_cli import add_commands
@@ -238,6 +239,7 @@ def parser() -> argparse.ArgumentParser:
     common(history)
     history.set_defaults(func=cmd_history)
     add_commands(sub, common)
+    add_identity_commands(sub)
     return p
 
 
