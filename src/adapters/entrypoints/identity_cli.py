@@ -93,6 +93,7 @@ def add_identity_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
         sp.add_argument(
             "--data-dir",
             type=Path,
+            metavar="DIR",
             help="the data directory of `callbacks serve`, which holds the signing keys "
             "(env CALLBACKS_DATA_DIR; the key file: env CALLBACKS_SIGNING_KEYS_FILE)",
         )
@@ -100,13 +101,19 @@ def add_identity_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     token = sub.add_parser("token", help="tokens for systems (IVR, CTI) and scripts")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     issue_p = token_sub.add_parser("issue", help="print a token signed with the active key")
-    issue_p.add_argument("--actor", required=True, help="who the token names, e.g. ivr-1")
     issue_p.add_argument(
-        "--role", required=True, help=f"the token's role: one of {', '.join(TOKEN_ROLES)}"
+        "--actor", required=True, metavar="NAME", help="who the token names, e.g. ivr-1"
+    )
+    issue_p.add_argument(
+        "--role",
+        required=True,
+        metavar="ROLE",
+        help=f"the token's role: one of {', '.join(TOKEN_ROLES)}",
     )
     issue_p.add_argument(
         "--ttl",
         type=float,
+        metavar="DAYS",
         help=f"days the token is valid (default {SYSTEM_TTL_DAYS:g} for systems; "
         "CALLBACKS_TOKEN_HOURS for people)",
     )
