@@ -68,6 +68,10 @@ class Caller:
     role: Role
     channel: str = "api"
 
+    def audit(self) -> dict[str, str]:
+        """The fields every event records about who passed it."""
+        return {"actor": self.actor, "role": self.role.value, "channel": self.channel}
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Policy:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from callback_domain.callback import Callback
-from callback_domain.lifecycle import CallbackState, holds_agent, nhn_status
+from callback_domain.lifecycle import CallbackState, nhn_status
 from callback_domain.values import team_of
 
 if TYPE_CHECKING:
@@ -195,7 +195,3 @@ class CallbackListProjection:
             "first_assigned_day": local.strftime("%Y-%m-%d") if first else row.first_assigned_day,
             "first_assigned_month": local.strftime("%Y-%m") if first else row.first_assigned_month,
         }
-
-
-def holds(row: CallbackRow) -> bool:
-    return holds_agent(CallbackState(row.state))
