@@ -255,8 +255,7 @@ def answered(side: ReadSide, generations: dict[str, Generation]) -> dict[str, An
     """The same answers, read from the views."""
     from adapters.views.queries import ListFilters, ViewQueries
 
-    q = ViewQueries(side.store)
-    q.generation = lambda view: generations[view]  # type: ignore[method-assign]
+    q = ViewQueries(side.store, generations=generations)
     rows = {
         r.callback_id: (r.state, r.status, r.reason, r.agent, r.attempts, r.history_length)
         for r in q.iter_rows(ListFilters(), chunk=7)
