@@ -12,8 +12,12 @@ class Double(CallbackService):
 
 
 def test_a_subclass_uses_the_services_store() -> None:
-    assert Double(env=POPO).env.name == CallbackService(env=POPO).env.name == "callbacks"
+    assert (
+        Double(env=POPO).factory.env.name
+        == CallbackService(env=POPO).factory.env.name
+        == "callbacks"
+    )
 
 
 def test_a_tool_may_name_another_store() -> None:
-    assert Double(env=POPO, name="audit").env.name == "audit"
+    assert Double(env=POPO, name="audit").factory.env.name == "audit"
