@@ -11,12 +11,12 @@ from adapters.messaging.subjects import verb
 from adapters.views.items import list_item
 from adapters.views.queries import ListFilters
 from callback_domain.errors import CallbackNotFoundError
-from callback_domain.lifecycle import CallbackState
+from callback_domain.lifecycle import HOLDING
 
 if TYPE_CHECKING:
     from adapters.messaging.context import ServiceContext
 
-_HELD = (CallbackState.ROUTING.value, CallbackState.PROCESSING.value)
+_HELD = tuple(sorted(s.value for s in HOLDING))
 PENDING_LIMIT = 250
 
 
