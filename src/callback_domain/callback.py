@@ -167,7 +167,7 @@ class Callback(CallbackFields, Aggregate):
         queue_since: datetime | None = None,
         recreated_from: UUID | None = None,
     ) -> Callback:
-        due_now = desired_time is None or desired_time <= at + policy.window
+        due_now = policy.due_now(desired_time, at)
         trigger = Trigger.REQUEST_IMMEDIATE if due_now else Trigger.REQUEST_SCHEDULED
         state = next_state("NEW", trigger)
         return cls._create(

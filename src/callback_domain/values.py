@@ -96,6 +96,11 @@ class Policy:
     def horizon(self) -> timedelta:
         return timedelta(days=self.horizon_days)
 
+    def due_now(self, desired_time: datetime | None, at: datetime) -> bool:
+        """Whether a callback wanted at `desired_time` is due at `at`: none wanted, or
+        within one window of `at` (it is queued at once, not scheduled)."""
+        return desired_time is None or desired_time <= at + self.window
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 

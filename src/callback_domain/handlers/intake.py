@@ -133,7 +133,7 @@ def recreate(cmd: RecreateCallback, ws: Workspace, policies: Policies) -> Callba
     duplicate = _open_duplicate(ws, old.phone, old.route, policy)
     if isinstance(duplicate, Callback):
         return CallbackRecreated(callback_id=duplicate.id, recreated_from=old.id, duplicate=True)
-    still_ahead = old.desired_time is not None and old.desired_time > cmd.at + policy.window
+    still_ahead = not policy.due_now(old.desired_time, cmd.at)
     new = Callback.request(
         request_id=f"{old.request_id}#recreated-{len(old.recreated_as) + 1}",
         phone=old.phone,
