@@ -443,7 +443,7 @@ def queries(bench: Bench) -> dict[str, Any]:
     }
     results: dict[str, Any] = {}
     for name, filters in cases.items():
-        first = q.list(filters, page_size=50)
+        first = q.list_page(filters, page_size=50)
         depth = min(bench.deep_rows, first.total - 50)
         cursor = None
         if depth > 0:
@@ -470,7 +470,7 @@ def queries(bench: Bench) -> dict[str, Any]:
             times = []
             for i in range(bench.query_repeats + 2):
                 t = time.perf_counter()
-                page = q.list(filters, page_size=50, cursor=page_cursor)
+                page = q.list_page(filters, page_size=50, cursor=page_cursor)
                 if i >= 2:  # two warm-ups
                     times.append(time.perf_counter() - t)
             row[label] = {

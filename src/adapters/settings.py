@@ -16,17 +16,22 @@ from callback_domain.values import Policies, Policy
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
+_DEFAULT = Policy()  # the domain's defaults: stated there only
+
 
 class PolicySettings(BaseModel):
-    """One route's policy (DOMAIN.md "Policies"); unset fields take the default."""
+    """One route's policy (DOMAIN.md "Policies"); unset fields take the domain's default.
 
-    window_seconds: int = Field(default=120, ge=0, le=86_400)
-    duplicate_check: bool = True
-    duplicate_limit: int = Field(default=1, ge=1, le=100)
-    max_attempts: int = Field(default=3, ge=1, le=100)
-    expiry_days: int = Field(default=14, ge=1, le=3_650)
-    horizon_days: int = Field(default=30, ge=1, le=3_650)
-    average_handle_seconds: int = Field(default=300, ge=1, le=86_400)
+    Only the bounds an operator may set are stated here.
+    """
+
+    window_seconds: int = Field(default=_DEFAULT.window_seconds, ge=0, le=86_400)
+    duplicate_check: bool = _DEFAULT.duplicate_check
+    duplicate_limit: int = Field(default=_DEFAULT.duplicate_limit, ge=1, le=100)
+    max_attempts: int = Field(default=_DEFAULT.max_attempts, ge=1, le=100)
+    expiry_days: int = Field(default=_DEFAULT.expiry_days, ge=1, le=3_650)
+    horizon_days: int = Field(default=_DEFAULT.horizon_days, ge=1, le=3_650)
+    average_handle_seconds: int = Field(default=_DEFAULT.average_handle_seconds, ge=1, le=86_400)
 
     def to_policy(self) -> Policy:
         return Policy(**self.model_dump())

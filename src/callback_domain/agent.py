@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.utils import register_topic
 
 from callback_domain.values import Caller, Permission
 
@@ -16,8 +17,31 @@ if TYPE_CHECKING:
 AGENT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:callbacks:agent")
 
 
-def _audit(by: Caller) -> dict[str, str]:
-    return {"actor": by.actor, "role": by.role.value, "channel": by.channel}
+class AgentSnapshot(Snapshot):
+    """The agent as of one version, in JSON-safe types (restored on load), so a
+    busy agent loads from its latest snapshot, not from every assignment ever."""
+
+    TOPIC = "callbacks:Agent.Snapshot"
+
+    @classmethod
+    def take(cls, aggregate: Any) -> Any:
+        snapshot = super().take(aggregate)
+        snapshot.state.update(
+            teams=list(aggregate.teams),
+            held=list(aggregate.held),
+            permissions=sorted(p.value for p in aggregate.permissions),
+        )
+        return snapshot
+
+    def mutate(self, _: None) -> Any:
+        agg: Any = super().mutate(None)
+        agg.teams = tuple(agg.teams)
+        agg.held = tuple(agg.held)
+        agg.permissions = frozenset(Permission(p) for p in agg.permissions)
+        return agg
+
+
+register_topic(AgentSnapshot.TOPIC, AgentSnapshot)  # stored snapshots name it
 
 
 class Agent(Aggregate):
@@ -87,28 +111,7 @@ class Agent(Aggregate):
             agg.last_assigned_at = self.timestamp
             agg.assignments += 1
 
-    class Snapshot(Snapshot):
-        """The agent as of one version, in JSON-safe types (restored on load), so a
-        busy agent loads from its latest snapshot, not from every assignment ever."""
-
-        TOPIC = "callbacks:Agent.Snapshot"
-
-        @classmethod
-        def take(cls, aggregate: Any) -> Any:
-            snapshot = super().take(aggregate)
-            snapshot.state.update(
-                teams=list(aggregate.teams),
-                held=list(aggregate.held),
-                permissions=sorted(p.value for p in aggregate.permissions),
-            )
-            return snapshot
-
-        def mutate(self, _: None) -> Any:
-            agg = super().mutate(None)
-            agg.teams = tuple(agg.teams)
-            agg.held = tuple(agg.held)
-            agg.permissions = frozenset(Permission(p) for p in agg.permissions)
-            return agg
+    Snapshot = AgentSnapshot  # the name eventsourcing looks for
 
     if TYPE_CHECKING:  # set by Registered.apply; not dataclass fields
         agent_id: str
@@ -143,7 +146,7 @@ class Agent(Aggregate):
             name=name,
             teams=list(teams),
             permissions=sorted(p.value for p in permissions),
-            **_audit(by),
+            **by.audit(),
         )
 
     def may(self, permission: Permission) -> bool:
@@ -169,7 +172,7 @@ class Agent(Aggregate):
             name=name,
             teams=list(teams),
             permissions=sorted(p.value for p in perms),
-            **_audit(by),
+            **by.audit(),
         )
         return True
 
@@ -181,7 +184,7 @@ class Agent(Aggregate):
             timestamp=at,
             agent_id=self.agent_id,
             logged_in=logged_in,
-            **_audit(by),
+            **by.audit(),
         )
         return True
 
@@ -194,5 +197,5 @@ class Agent(Aggregate):
             agent_id=self.agent_id,
             callback_id=callback_id,
             released=list(released),
-            **_audit(by),
+            **by.audit(),
         )

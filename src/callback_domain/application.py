@@ -74,7 +74,6 @@ class CallbackService(Application[UUID]):
       `os.environ` behind the composition root's back.
     """
 
-    name = "callbacks"
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
     # Agents and phone lines gain an event per assignment / request for ever: they
     # load from a snapshot taken every so many events, plus the events after it.
@@ -90,24 +89,20 @@ class CallbackService(Application[UUID]):
         policies: Policies | None = None,
         max_retries: int = 3,
         bulk_reader: Callable[[Any, Any], ReadMany | None] | None = None,
+        name: str = "callbacks",
     ) -> None:
         """`bulk_reader(recorder, snapshot_recorder)` may give a function that reads
         many aggregates in one round trip (each one's latest snapshot, if any, then
-        its later events); without one, they load one by one."""
+        its later events); without one, they load one by one. `name` prefixes the
+        tables and tracking keys: a subclass (a test double, a tool) reads and writes
+        the same store unless it passes another."""
+        self.name = name
         super().__init__(env)
         self.policies = policies or Policies()
         self.max_retries = max_retries
         self.stats = WriteStats()
         snapshots = self.snapshots.recorder if self.snapshots is not None else None
         self._read_many = bulk_reader(self.recorder, snapshots) if bulk_reader is not None else None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        # The name prefixes tables and tracking keys: a subclass (a test double, a
-        # tool) must read and write the same store unless it says otherwise.
-        explicit = "name" in cls.__dict__
-        super().__init_subclass__(**kwargs)
-        if not explicit:
-            cls.name = CallbackService.name
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         merged = dict(type(self).env)
@@ -259,50 +254,3 @@ class CallbackService(Application[UUID]):
         if not events or not isinstance(events[0], Callback.Requested):
             raise CallbackNotFoundError(callback_id=callback_id)
         return events
-
-    # One method per command of CONTRACT.md ------------------------------------
-
-    def request_callback(self, **fields: Any) -> Any:
-        return self.execute(c.RequestCallback(**fields))
-
-    def reschedule(self, **fields: Any) -> Any:
-        return self.execute(c.RescheduleCallback(**fields))
-
-    def queue_due(self, **fields: Any) -> Any:
-        return self.execute(c.QueueDueCallback(**fields))
-
-    def assign(self, **fields: Any) -> Any:
-        return self.execute(c.AssignCallbacks(**fields))
-
-    def unassign(self, **fields: Any) -> Any:
-        return self.execute(c.UnassignCallbacks(**fields))
-
-    def dial(self, **fields: Any) -> Any:
-        return self.execute(c.DialCallback(**fields))
-
-    def record_dial_result(self, **fields: Any) -> Any:
-        return self.execute(c.RecordDialResult(**fields))
-
-    def complete(self, **fields: Any) -> Any:
-        return self.execute(c.CompleteCallback(**fields))
-
-    def finish(self, **fields: Any) -> Any:
-        return self.execute(c.FinishCallback(**fields))
-
-    def cancel(self, **fields: Any) -> Any:
-        return self.execute(c.CancelCallbacks(**fields))
-
-    def abandon(self, **fields: Any) -> Any:
-        return self.execute(c.AbandonCallback(**fields))
-
-    def expire(self, **fields: Any) -> Any:
-        return self.execute(c.ExpireCallback(**fields))
-
-    def recreate(self, **fields: Any) -> Any:
-        return self.execute(c.RecreateCallback(**fields))
-
-    def upsert_agent(self, **fields: Any) -> Any:
-        return self.execute(c.UpsertAgent(**fields))
-
-    def set_presence(self, **fields: Any) -> Any:
-        return self.execute(c.SetPresence(**fields))

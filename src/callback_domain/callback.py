@@ -7,17 +7,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from callback_domain.errors import ForbiddenError
-from callback_domain.lifecycle import (
-    CallbackState,
-    CompletionReason,
-    NhnStatus,
-    Trigger,
-    holds_agent,
-    next_state,
-    nhn_status,
-)
-from callback_domain.values import AssignMethod, CallbackType, Caller, DialOutcome, Policy
+from callback_domain.callback_fields import CallbackFields
+from callback_domain.lifecycle import CallbackState, CompletionReason, Trigger, next_state
+from callback_domain.values import AssignMethod, CallbackType, Caller, DialOutcome, Policy, Role
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -25,11 +17,7 @@ if TYPE_CHECKING:
 CALLBACK_NAMESPACE = uuid5(NAMESPACE_URL, "urn:callbacks:callback")
 
 
-def _audit(by: Caller) -> dict[str, str]:
-    return {"actor": by.actor, "role": by.role.value, "channel": by.channel}
-
-
-class Callback(Aggregate):
+class Callback(CallbackFields, Aggregate):
     """A callback and its lifecycle.
 
     - Its id derives from the request id: the same request id is the same callback.
@@ -38,6 +26,9 @@ class Callback(Aggregate):
     - Attempts never exceed the policy's max attempts: the last failed dial completes
       the callback with MAX_ATTEMPTS.
     - Only ROUTING and PROCESSING callbacks have an agent.
+    - A scheduled callback is queued only once due, expires only once its expiry has
+      passed; a cancel by the customer (through the IVR) is CANCELLED, by anyone else
+      CANCELLED_BY_ADMIN.
     - Every event records actor, role, channel and the time it was passed.
     """
 
@@ -69,36 +60,7 @@ class Callback(Aggregate):
         state: str
 
         def apply(self, agg: Callback) -> None:
-            agg.request_id = self.request_id
-            agg.phone = self.phone
-            agg.route = self.route
-            agg.callback_type = CallbackType(self.callback_type)
-            agg.desired_time = self.desired_time
-            agg.customer_timezone = self.customer_timezone
-            agg.routing_agent = self.routing_agent
-            agg.routing_team = self.routing_team
-            agg.remark = self.remark
-            agg.origin_interaction_id = self.origin_interaction_id
-            agg.source_channel = self.channel
-            agg.requested_at = self.timestamp
-            agg.requested_by = self.actor
-            agg.queue_since = self.queue_since
-            agg.policy = Policy.from_dict(self.policy)
-            agg.recreated_from = self.recreated_from
-            agg.recreated_as = ()
-            agg.state = CallbackState(self.state)
-            agg.reason = None
-            agg.agent_id = None
-            agg.agent_teams = ()
-            agg.assigner = None
-            agg.assigner_teams = ()
-            agg.assign_method = None
-            agg.assigned_at = None
-            agg.first_assigned_at = None
-            agg.attempts = 0
-            agg.last_outcome = None
-            agg.assignment_cancelled = False
-            agg.completed_at = None
+            agg.set_requested(self)
 
     class Rescheduled(Event):
         TOPIC = "callbacks:Callback.Rescheduled"
@@ -181,38 +143,6 @@ class Callback(Aggregate):
         def apply(self, agg: Callback) -> None:
             agg.recreated_as = (*agg.recreated_as, self.new_callback_id)
 
-    if TYPE_CHECKING:  # set by Requested.apply; not dataclass fields
-        request_id: str
-        phone: str
-        route: str
-        callback_type: CallbackType
-        desired_time: datetime | None
-        customer_timezone: str | None
-        routing_agent: str | None
-        routing_team: str | None
-        remark: str | None
-        origin_interaction_id: str | None
-        source_channel: str
-        requested_at: datetime
-        requested_by: str
-        queue_since: datetime
-        policy: Policy
-        recreated_from: UUID | None
-        recreated_as: tuple[UUID, ...]
-        state: CallbackState
-        reason: CompletionReason | None
-        agent_id: str | None
-        agent_teams: tuple[str, ...]
-        assigner: str | None
-        assigner_teams: tuple[str, ...]
-        assign_method: AssignMethod | None
-        assigned_at: datetime | None
-        first_assigned_at: datetime | None
-        attempts: int
-        last_outcome: DialOutcome | None
-        assignment_cancelled: bool
-        completed_at: datetime | None
-
     @staticmethod
     def create_id(request_id: str) -> UUID:
         return uuid5(CALLBACK_NAMESPACE, request_id)
@@ -237,7 +167,7 @@ class Callback(Aggregate):
         queue_since: datetime | None = None,
         recreated_from: UUID | None = None,
     ) -> Callback:
-        due_now = desired_time is None or desired_time <= at + policy.window
+        due_now = policy.due_now(desired_time, at)
         trigger = Trigger.REQUEST_IMMEDIATE if due_now else Trigger.REQUEST_SCHEDULED
         state = next_state("NEW", trigger)
         return cls._create(
@@ -258,48 +188,19 @@ class Callback(Aggregate):
             policy=policy.as_dict(),
             recreated_from=recreated_from,
             state=state.value,
-            **_audit(by),
+            **by.audit(),
         )
-
-    # Queries ---------------------------------------------------------------
-
-    @property
-    def status(self) -> NhnStatus:
-        return nhn_status(self.state, self.reason, assignment_cancelled=self.assignment_cancelled)
-
-    @property
-    def due_at(self) -> datetime:
-        """When it is due: its desired time, or when it was requested."""
-        return self.desired_time or self.requested_at
-
-    @property
-    def expires_at(self) -> datetime:
-        return self.due_at + self.policy.expiry
-
-    def is_held_by(self, agent_id: str) -> bool:
-        return holds_agent(self.state) and self.agent_id == agent_id
-
-    def ensure(self, trigger: Trigger) -> CallbackState:
-        """The state `trigger` leads to; raises InvalidTransitionError."""
-        return next_state(self.state, trigger)
-
-    def ensure_agent(self, agent_id: str, action: str) -> None:
-        """Refuses an agent acting on a callback that is not (or was not last) theirs."""
-        if self.agent_id != agent_id:
-            raise ForbiddenError(
-                f"agent '{agent_id}' may not {action} callback {self.id}: "
-                "it is not assigned to them",
-            )
 
     # Commands: guard first, then trigger ------------------------------------
 
     def reschedule(self, desired_time: datetime, *, by: Caller, at: datetime) -> None:
         self.ensure(Trigger.RESCHEDULE)
-        self.trigger_event(self.Rescheduled, timestamp=at, desired_time=desired_time, **_audit(by))
+        self.trigger_event(self.Rescheduled, timestamp=at, desired_time=desired_time, **by.audit())
 
     def queue(self, *, by: Caller, at: datetime) -> None:
         self.ensure(Trigger.QUEUE)
-        self.trigger_event(self.Queued, timestamp=at, **_audit(by))
+        self.ensure_due(at)
+        self.trigger_event(self.Queued, timestamp=at, **by.audit())
 
     def assign(
         self,
@@ -319,13 +220,13 @@ class Callback(Aggregate):
             agent_teams=list(agent_teams),
             method=method.value,
             assigner_teams=list(assigner_teams),
-            **_audit(by),
+            **by.audit(),
         )
 
     def unassign(self, *, by: Caller, at: datetime) -> None:
         self.ensure(Trigger.UNASSIGN)
         assert self.agent_id is not None
-        self.trigger_event(self.Unassigned, timestamp=at, agent_id=self.agent_id, **_audit(by))
+        self.trigger_event(self.Unassigned, timestamp=at, agent_id=self.agent_id, **by.audit())
 
     def dial(self, *, by: Caller, at: datetime) -> None:
         self.ensure(Trigger.DIAL)
@@ -334,7 +235,7 @@ class Callback(Aggregate):
             timestamp=at,
             agent_id=self.agent_id,
             attempt=self.attempts + 1,
-            **_audit(by),
+            **by.audit(),
         )
 
     def record_dial_failure(self, outcome: DialOutcome, *, by: Caller, at: datetime) -> None:
@@ -347,7 +248,7 @@ class Callback(Aggregate):
             outcome=outcome.value,
             state=state.value,
             reason=CompletionReason.MAX_ATTEMPTS.value if exhausted else None,
-            **_audit(by),
+            **by.audit(),
         )
 
     def complete(self, *, by: Caller, at: datetime) -> None:
@@ -356,19 +257,26 @@ class Callback(Aggregate):
     def finish(self, *, by: Caller, at: datetime) -> None:
         self._close(Trigger.FINISH, CompletionReason.FINISHED, by=by, at=at)
 
-    def cancel(self, reason: CompletionReason, *, by: Caller, at: datetime) -> None:
+    def cancel(self, *, by: Caller, at: datetime) -> None:
+        reason = (
+            CompletionReason.CANCELLED
+            if by.role is Role.IVR  # the customer, through the IVR
+            else CompletionReason.CANCELLED_BY_ADMIN
+        )
         self._close(Trigger.CANCEL, reason, by=by, at=at)
 
     def abandon(self, *, by: Caller, at: datetime) -> None:
         self._close(Trigger.ABANDON, CompletionReason.ABANDONED_IN_QUEUE, by=by, at=at)
 
     def expire(self, *, by: Caller, at: datetime) -> None:
+        self.ensure(Trigger.EXPIRE)
+        self.ensure_expired(at)
         self._close(Trigger.EXPIRE, CompletionReason.EXPIRED, by=by, at=at)
 
     def record_recreation(self, new_callback_id: UUID, *, by: Caller, at: datetime) -> None:
         self.ensure(Trigger.RECREATE)
         self.trigger_event(
-            self.Recreated, timestamp=at, new_callback_id=new_callback_id, **_audit(by)
+            self.Recreated, timestamp=at, new_callback_id=new_callback_id, **by.audit()
         )
 
     def _close(
@@ -380,5 +288,5 @@ class Callback(Aggregate):
             timestamp=at,
             reason=reason.value,
             agent_id=self.agent_id,
-            **_audit(by),
+            **by.audit(),
         )

@@ -32,6 +32,13 @@ class CompletionReason(StrEnum):
     EXPIRED = "EXPIRED"
 
 
+# Named sets of the lifecycle: the one home of each fact, used by the aggregate, the
+# projections and the views' SQL (as query parameters) alike.
+OPEN = frozenset(s for s in CallbackState if s is not CallbackState.COMPLETED)
+HOLDING = frozenset({CallbackState.ROUTING, CallbackState.PROCESSING})  # an agent holds it
+# Open, and no call under way: what a cancel or the expiry may end.
+CANCELLABLE = OPEN - {CallbackState.PROCESSING}
+EXPIRABLE = CANCELLABLE
 CANCEL_REASONS = frozenset({CompletionReason.CANCELLED_BY_ADMIN, CompletionReason.CANCELLED})
 TREATED_REASONS = frozenset({CompletionReason.AGENT, CompletionReason.FINISHED})
 
@@ -66,7 +73,6 @@ class Trigger(StrEnum):
 NEW = "NEW"  # pseudo-state: the callback does not exist yet
 
 _S = CallbackState
-_OPEN_BUT_PROCESSING = [_S.SCHEDULED, _S.QUEUED, _S.ROUTING]
 
 TRANSITIONS: tuple[dict[str, object], ...] = (
     {"trigger": Trigger.REQUEST_SCHEDULED, "source": NEW, "dest": _S.SCHEDULED},
@@ -79,10 +85,10 @@ TRANSITIONS: tuple[dict[str, object], ...] = (
     {"trigger": Trigger.RETRY, "source": _S.PROCESSING, "dest": _S.ROUTING},
     {"trigger": Trigger.GIVE_UP, "source": _S.PROCESSING, "dest": _S.COMPLETED},
     {"trigger": Trigger.COMPLETE, "source": _S.PROCESSING, "dest": _S.COMPLETED},
-    {"trigger": Trigger.FINISH, "source": [_S.ROUTING, _S.PROCESSING], "dest": _S.COMPLETED},
-    {"trigger": Trigger.CANCEL, "source": _OPEN_BUT_PROCESSING, "dest": _S.COMPLETED},
+    {"trigger": Trigger.FINISH, "source": sorted(HOLDING), "dest": _S.COMPLETED},
+    {"trigger": Trigger.CANCEL, "source": sorted(CANCELLABLE), "dest": _S.COMPLETED},
     {"trigger": Trigger.ABANDON, "source": _S.QUEUED, "dest": _S.COMPLETED},
-    {"trigger": Trigger.EXPIRE, "source": _OPEN_BUT_PROCESSING, "dest": _S.COMPLETED},
+    {"trigger": Trigger.EXPIRE, "source": sorted(EXPIRABLE), "dest": _S.COMPLETED},
     {"trigger": Trigger.RECREATE, "source": _S.COMPLETED, "dest": _S.COMPLETED},
 )
 
@@ -101,6 +107,7 @@ def _compile() -> Mapping[tuple[str, Trigger], CallbackState]:
     for trigger in Trigger:
         for source, transitions in machine.events[trigger].transitions.items():
             (transition,) = transitions
+            assert transition.dest is not None  # every transition of the table has one
             table[(source, trigger)] = CallbackState(transition.dest)
     return MappingProxyType(table)
 
@@ -116,26 +123,13 @@ def next_state(state: CallbackState | str, trigger: Trigger) -> CallbackState:
         raise InvalidTransitionError(state=str(state), command=trigger.value) from None
 
 
-def is_allowed(state: CallbackState | str, trigger: Trigger) -> bool:
-    return (str(state), trigger) in LOOKUP
-
-
-def is_open(state: CallbackState) -> bool:
-    return state is not CallbackState.COMPLETED
-
-
-def holds_agent(state: CallbackState) -> bool:
-    """Whether an agent holds a callback in this state (incomplete work)."""
-    return state in (CallbackState.ROUTING, CallbackState.PROCESSING)
-
-
 def nhn_status(
     state: CallbackState,
     reason: CompletionReason | None,
     *,
     assignment_cancelled: bool,
 ) -> NhnStatus:
-    if state in (CallbackState.ROUTING, CallbackState.PROCESSING):
+    if state in HOLDING:
         return NhnStatus.UNPROCESSED
     if state is CallbackState.COMPLETED:
         return NhnStatus.CANCELLED if reason in CANCEL_REASONS else NhnStatus.COMPLETED

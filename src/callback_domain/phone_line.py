@@ -6,12 +6,27 @@ from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.utils import register_topic
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import datetime
 
 LINE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:callbacks:phone-line")
+
+
+class PhoneLineSnapshot(Snapshot):
+    """The line as of one version (candidates restored to a tuple on load)."""
+
+    TOPIC = "callbacks:PhoneLine.Snapshot"
+
+    def mutate(self, _: None) -> Any:
+        agg: Any = super().mutate(None)
+        agg.candidates = tuple(agg.candidates)
+        return agg
+
+
+register_topic(PhoneLineSnapshot.TOPIC, PhoneLineSnapshot)  # stored snapshots name it
 
 
 class PhoneLine(Aggregate):
@@ -50,15 +65,7 @@ class PhoneLine(Aggregate):
             gone = set(self.closed)
             agg.candidates = (*(c for c in agg.candidates if c not in gone), self.callback_id)
 
-    class Snapshot(Snapshot):
-        """The line as of one version (candidates restored to a tuple on load)."""
-
-        TOPIC = "callbacks:PhoneLine.Snapshot"
-
-        def mutate(self, _: None) -> Any:
-            agg = super().mutate(None)
-            agg.candidates = tuple(agg.candidates)
-            return agg
+    Snapshot = PhoneLineSnapshot  # the name eventsourcing looks for
 
     if TYPE_CHECKING:  # set by Started.apply; not dataclass fields
         phone: str

@@ -68,6 +68,10 @@ class Caller:
     role: Role
     channel: str = "api"
 
+    def audit(self) -> dict[str, str]:
+        """The fields every event records about who passed it."""
+        return {"actor": self.actor, "role": self.role.value, "channel": self.channel}
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Policy:
@@ -94,6 +98,11 @@ class Policy:
     @property
     def horizon(self) -> timedelta:
         return timedelta(days=self.horizon_days)
+
+    def due_now(self, desired_time: datetime | None, at: datetime) -> bool:
+        """Whether a callback wanted at `desired_time` is due at `at`: none wanted, or
+        within one window of `at` (it is queued at once, not scheduled)."""
+        return desired_time is None or desired_time <= at + self.window
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

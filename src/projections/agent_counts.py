@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from callback_domain.agent import Agent
 from callback_domain.callback import Callback
 from callback_domain.lifecycle import CallbackState
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable, Iterable
+    from collections.abc import Hashable, Iterable, Mapping
 
     from projections.batch import Positioned, ViewBatch
 
@@ -26,18 +26,38 @@ class AgentRow:
     position: int
 
 
-def _delta(event: object) -> tuple[str | None, int]:
-    """Whose incomplete count an event changes, and by how much."""
-    if isinstance(event, Callback.Assigned):
-        return event.agent_id, +1
-    if isinstance(event, Callback.Unassigned):
-        return event.agent_id, -1
-    if isinstance(event, Callback.DialFailed) and event.state == CallbackState.COMPLETED:
-        return event.agent_id, -1
-    if isinstance(event, Callback.Completed) and event.agent_id is not None:
-        # Completed carries the agent only if one held it (ROUTING or PROCESSING).
-        return event.agent_id, -1
-    return None, 0
+class CountChange(NamedTuple):
+    """How one callback event changes an agent's incomplete count."""
+
+    agent_id: str
+    kind: str  # assigned, unassigned or completed (the agent's notification says which)
+    delta: int
+
+
+def count_change(event_type: str, data: Mapping[str, Any]) -> CountChange | None:
+    """Whose incomplete count a callback event changes, how, and by how much.
+
+    `event_type` is the event's name (e.g. "Assigned"), `data` its fields: the one rule
+    the view's counts and the agents' notifications both follow.
+    """
+    agent_id = data.get("agent_id")
+    if not agent_id:  # Completed carries the agent only if one held the callback
+        return None
+    if event_type == "Assigned":
+        return CountChange(agent_id, "assigned", +1)
+    if event_type == "Unassigned":
+        return CountChange(agent_id, "unassigned", -1)
+    if event_type == "Completed" or (
+        event_type == "DialFailed" and data.get("state") == CallbackState.COMPLETED
+    ):
+        return CountChange(agent_id, "completed", -1)
+    return None
+
+
+def _change(event: object) -> CountChange | None:
+    if not isinstance(event, Callback.Event):
+        return None
+    return count_change(type(event).__name__, vars(event))
 
 
 class AgentCountsProjection:
@@ -48,10 +68,8 @@ class AgentCountsProjection:
         for p in events:
             if isinstance(p.event, Agent.Event):
                 found.add(p.event.agent_id)
-            else:
-                agent_id, _ = _delta(p.event)
-                if agent_id is not None:
-                    found.add(agent_id)
+            elif change := _change(p.event):
+                found.add(change.agent_id)
         return found
 
     def apply(self, batch: ViewBatch[AgentRow], item: Positioned) -> None:
@@ -86,11 +104,9 @@ class AgentCountsProjection:
                 e.agent_id,
                 replace(batch.rows[e.agent_id], logged_in=e.logged_in, position=item.position),
             )
-        else:
-            agent_id, delta = _delta(e)
-            if agent_id is not None:
-                row = batch.rows[agent_id]
-                batch.put(
-                    agent_id,
-                    replace(row, incomplete=row.incomplete + delta, position=item.position),
-                )
+        elif change := _change(e):
+            row = batch.rows[change.agent_id]
+            batch.put(
+                change.agent_id,
+                replace(row, incomplete=row.incomplete + change.delta, position=item.position),
+            )

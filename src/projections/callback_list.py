@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from callback_domain.callback import Callback
-from callback_domain.lifecycle import CallbackState, holds_agent, nhn_status
-from callback_domain.values import team_of
+from callback_domain.lifecycle import CallbackState, nhn_status
+from callback_domain.values import Policy, team_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Iterable
@@ -131,7 +130,7 @@ class CallbackListProjection:
         )
 
     def _requested(self, e: Callback.Requested, position: int) -> CallbackRow:
-        window = timedelta(seconds=e.policy["window_seconds"])
+        policy = Policy.from_dict(e.policy)
         due = e.desired_time or e.timestamp
         state = CallbackState(e.state)
         return CallbackRow(
@@ -154,8 +153,8 @@ class CallbackListProjection:
             remark=e.remark,
             queue_since=e.queue_since,
             due_at=due,
-            overdue_at=due + window,
-            expires_at=due + timedelta(days=e.policy["expiry_days"]),
+            overdue_at=due + policy.window,
+            expires_at=due + policy.expiry,
             assigned_at=None,
             first_assigned_at=None,
             first_assigned_day=None,
@@ -195,7 +194,3 @@ class CallbackListProjection:
             "first_assigned_day": local.strftime("%Y-%m-%d") if first else row.first_assigned_day,
             "first_assigned_month": local.strftime("%Y-%m") if first else row.first_assigned_month,
         }
-
-
-def holds(row: CallbackRow) -> bool:
-    return holds_agent(CallbackState(row.state))

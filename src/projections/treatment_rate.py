@@ -1,17 +1,14 @@
-"""Treatment rate: of the callbacks first assigned in a period, how many were treated."""
+"""Treatment rate: of the callbacks first assigned in a period, how many were treated.
+
+Treated: COMPLETED with a reason of `lifecycle.TREATED_REASONS`; unprocessed: still held
+(`lifecycle.HOLDING`). The views count them over the callback list, by the day or month
+of first assignment the list projection records.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
-
-from callback_domain.lifecycle import TREATED_REASONS, CallbackState
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from projections.callback_list import CallbackRow
 
 DAY, MONTH = "day", "month"
 
@@ -47,37 +44,3 @@ def periods(first: date, last: date, by: str) -> list[str]:
             found.append(label)
         day += timedelta(days=1)
     return found
-
-
-def is_treated(state: str, reason: str | None) -> bool:
-    return state == CallbackState.COMPLETED and reason in TREATED_REASONS
-
-
-def is_unprocessed(state: str) -> bool:
-    return state in (CallbackState.ROUTING, CallbackState.PROCESSING)
-
-
-def treatment_rate(
-    rows: Iterable[CallbackRow],
-    *,
-    first: date,
-    last: date,
-    by: str = DAY,
-    route: str | None = None,
-    agent: str | None = None,
-) -> list[RateRow]:
-    """The report recomputed from list rows (the SQL views answer the same)."""
-    counts = {p: [0, 0, 0] for p in periods(first, last, by)}
-    for row in rows:
-        period = row.first_assigned_day if by == DAY else row.first_assigned_month
-        if period is None or period not in counts:
-            continue
-        if (route and row.route != route) or (agent and row.agent != agent):
-            continue
-        c = counts[period]
-        c[0] += 1
-        c[1] += is_treated(row.state, row.reason)
-        c[2] += is_unprocessed(row.state)
-    return [
-        RateRow(period=p, assigned=a, completed=d, unprocessed=u) for p, (a, d, u) in counts.items()
-    ]

@@ -305,7 +305,7 @@ def test_a_busy_agent_and_phone_line_load_from_their_latest_snapshot(
     ):
         assert service._read_many is not None
         stored = service._read_many([aggregate_id, aggregate_id])[aggregate_id]
-        assert service.mapper.to_domain_event(stored[0]).__class__.__name__ == "Snapshot", cls
+        assert service.mapper.to_domain_event(stored[0]).__class__ is cls.Snapshot
         assert len(stored) <= SNAPSHOT_INTERVAL + 1
         loaded = service._load_many([aggregate_id])[aggregate_id]
         replayed: Any = None

@@ -141,18 +141,18 @@ def test_total_is_the_number_of_rows_the_filter_selects(
     center: Center, filters: dict[str, object]
 ) -> None:
     # Filters on counted columns only add up the counts table; the others count rows.
-    assert center.q.list(ListFilters(**filters)).total == len(center.ids(**filters))  # type: ignore[arg-type]
+    assert center.q.list_page(ListFilters(**filters)).total == len(center.ids(**filters))  # type: ignore[arg-type]
 
 
 def test_counts_made_for_an_older_generation_match_its_rows(center: Center) -> None:
     store = center.side.store
     (generation,) = [g for g in store.active().values() if g.view == "callback_list"]
-    before = center.q.list(ListFilters(state="QUEUED")).total
+    before = center.q.list_page(ListFilters(state="QUEUED")).total
     with store.tx(commit=True) as cur:  # as a generation made before the view had counts
         store.run(cur, f"DROP TABLE {store.counts_table(generation.view, generation.tag)}")
     store.ensure_live("Asia/Seoul")
-    assert center.q.list(ListFilters(state="QUEUED")).total == before
-    assert center.q.list(ListFilters()).total == 12
+    assert center.q.list_page(ListFilters(state="QUEUED")).total == before
+    assert center.q.list_page(ListFilters()).total == 12
 
 
 def test_rows_by_many_ids_are_the_rows_by_each(center: Center) -> None:
@@ -186,7 +186,7 @@ def test_copy_values_for_postgres_equal_the_column_by_column_conversion(center: 
 def test_pages_walk_every_row_once_newest_first(center: Center) -> None:
     seen, cursor, totals = [], None, set()
     while True:
-        page = center.q.list(ListFilters(), page_size=5, cursor=cursor)
+        page = center.q.list_page(ListFilters(), page_size=5, cursor=cursor)
         seen.extend(page.items)
         totals.add(page.total)
         if page.next_cursor is None:
@@ -199,7 +199,7 @@ def test_pages_walk_every_row_once_newest_first(center: Center) -> None:
 
 def test_a_forged_cursor_is_refused_naming_the_field(center: Center) -> None:
     with pytest.raises(InvalidRequestError) as refused:
-        center.q.list(ListFilters(), cursor="not-a-cursor")
+        center.q.list_page(ListFilters(), cursor="not-a-cursor")
     assert refused.value.details[0]["field"] == "cursor"
 
 

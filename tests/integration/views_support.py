@@ -17,7 +17,7 @@ from adapters.views.schema import AGENT_COUNTS, CALLBACK_LIST, HISTORY, LOG_TIME
 from callback_domain import commands as c
 from callback_domain.agent import Agent
 from callback_domain.callback import Callback
-from callback_domain.lifecycle import TREATED_REASONS, CallbackState
+from callback_domain.lifecycle import HOLDING, TREATED_REASONS, CallbackState
 from callback_domain.values import AssignMethod, DialOutcome
 from tests.factories import ADMIN, IVR, SUPERVISOR, SYSTEM, T0, add_agents, agent
 
@@ -253,7 +253,7 @@ def recomputed(service: CallbackService, upto: int) -> dict[str, Any]:
             r = rate.setdefault(day, [0, 0, 0])
             r[0] += 1
             r[1] += cb.state is CallbackState.COMPLETED and cb.reason in TREATED_REASONS
-            r[2] += cb.state in (CallbackState.ROUTING, CallbackState.PROCESSING)
+            r[2] += cb.state in HOLDING
     return {"rows": rows, "counts": counts, "rate": {k: tuple(v) for k, v in rate.items()}}
 
 
@@ -261,8 +261,7 @@ def answered(side: ReadSide, generations: dict[str, Generation]) -> dict[str, An
     """The same answers, read from the views."""
     from adapters.views.queries import ListFilters, ViewQueries
 
-    q = ViewQueries(side.store)
-    q.generation = lambda view: generations[view]  # type: ignore[method-assign]
+    q = ViewQueries(side.store, generations=generations)
     rows = {
         r.callback_id: (r.state, r.status, r.reason, r.agent, r.attempts, r.history_length)
         for r in q.iter_rows(ListFilters(), chunk=7)

@@ -6,28 +6,20 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from adapters.views.items import list_item
-from callback_domain.lifecycle import CallbackState
+from callback_domain.callback import Callback
+from projections.agent_counts import count_change
 
 if TYPE_CHECKING:
     from adapters.messaging.context import ServiceContext
+    from projections.agent_counts import CountChange
     from projections.event_record import EventRecord
 
 
-def _agent_change(record: EventRecord) -> tuple[str, str] | None:
-    """(agent, type) if the event changes what an agent holds."""
-    if record.aggregate != "Callback":
+def _agent_change(record: EventRecord) -> CountChange | None:
+    """The change to what an agent holds, if the event makes one."""
+    if record.aggregate != Callback.__name__:
         return None
-    agent_id = record.data.get("agent_id")
-    if record.type == "Assigned":
-        return agent_id, "assigned"
-    if record.type == "Unassigned":
-        return agent_id, "unassigned"
-    completed = record.type == "Completed" or (
-        record.type == "DialFailed" and record.data.get("state") == CallbackState.COMPLETED
-    )
-    if completed and agent_id:
-        return agent_id, "completed"
-    return None
+    return count_change(record.type, record.data)
 
 
 class Notifier:
@@ -53,7 +45,7 @@ class Notifier:
         await ctx.caught_up(records[-1].position)
         ids = {r.aggregate_id for r in wanted}
         rows = await ctx.read(ctx.queries.get_many, sorted(ids))
-        agents = {change[0] for r in wanted if (change := _agent_change(r))}
+        agents = {change.agent_id for r in wanted if (change := _agent_change(r))}
         counts = (
             {
                 a.agent_id: a.incomplete
@@ -87,14 +79,13 @@ class Notifier:
                 }
                 out.append((ctx.subjects.received, _json(summary | {"log_position": r.position})))
             else:
-                agent_id, kind = change
                 message = {
-                    "type": kind,
+                    "type": change.kind,
                     "callback": callback,
-                    "pending_count": counts.get(agent_id),
+                    "pending_count": counts.get(change.agent_id),
                     "log_position": r.position,
                 }
-                out.append((ctx.subjects.agent_notify(agent_id), _json(message)))
+                out.append((ctx.subjects.agent_notify(change.agent_id), _json(message)))
         return out
 
 

@@ -12,19 +12,19 @@ from adapters.views.items import list_item
 from adapters.views.places import place_of
 from adapters.views.queries import ListFilters
 from callback_domain.errors import CallbackNotFoundError
-from callback_domain.lifecycle import CallbackState
+from callback_domain.lifecycle import HOLDING
 
 if TYPE_CHECKING:
     from adapters.messaging.context import ServiceContext
 
-_HELD = (CallbackState.ROUTING.value, CallbackState.PROCESSING.value)
+_HELD = tuple(sorted(s.value for s in HOLDING))
 PENDING_LIMIT = 250
 
 
 def _page(
     ctx: ServiceContext, filters: ListFilters, page_size: int, cursor: str | None
 ) -> dict[str, Any]:
-    page = ctx.queries.list(filters, page_size=page_size, cursor=cursor)
+    page = ctx.queries.list_page(filters, page_size=page_size, cursor=cursor)
     now = ctx.clock()
     return {
         "items": [list_item(r, now) for r in page.items],
@@ -145,6 +145,6 @@ async def agent_pending(ctx: ServiceContext, agent_id: str, body: bytes) -> dict
     p = envelope.parse(q.PendingQuery, body)
     await ctx.caught_up(p.min_position)
     filters = ListFilters(agent=agent_id, states=_HELD)
-    page = await ctx.read(ctx.queries.list, filters, page_size=PENDING_LIMIT)
+    page = await ctx.read(ctx.queries.list_page, filters, page_size=PENDING_LIMIT)
     now = ctx.clock()
     return {"count": page.total, "items": [list_item(r, now) for r in page.items]}

@@ -6,8 +6,11 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 _NAMED = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
@@ -24,6 +27,27 @@ class Dialect:
         if self.name == "postgres":
             return _NAMED.sub(r"%(\1)s", text.replace("%", "%%"))
         return text
+
+    def any_of(
+        self,
+        column: str,
+        name: str,
+        values: Iterable[Any],
+        params: dict[str, Any],
+        kind: str = "text",
+    ) -> str:
+        """The condition "`column` is one of `values`", which it binds in `params` under
+        `name`: one array on PostgreSQL, one placeholder each on SQLite. No values: no row.
+        """
+        found = [self.to_db(str(v) if kind == "text" else v, kind) for v in values]
+        if not found:
+            return "1=0"
+        if self.name == "postgres":
+            params[name] = found
+            return f"{column} = ANY(:{name})"
+        names = [f"{name}_{i}" for i in range(len(found))]
+        params.update(zip(names, found, strict=True))
+        return f"{column} IN ({', '.join(':' + n for n in names)})"
 
     def to_db(self, value: Any, kind: str) -> Any:
         if value is None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from callback_domain.callback import Callback
 from callback_domain.handlers.access import authorize_caller
 from callback_domain.handlers.assignment import give, held_now
-from callback_domain.lifecycle import CallbackState, Trigger
+from callback_domain.lifecycle import OPEN, CallbackState, Trigger
 from callback_domain.permissions import Action
 from callback_domain.phone_line import PhoneLine
 from callback_domain.results import CallbackAccepted, CallbackRecreated
@@ -133,7 +133,7 @@ def recreate(cmd: RecreateCallback, ws: Workspace, policies: Policies) -> Callba
     duplicate = _open_duplicate(ws, old.phone, old.route, policy)
     if isinstance(duplicate, Callback):
         return CallbackRecreated(callback_id=duplicate.id, recreated_from=old.id, duplicate=True)
-    still_ahead = old.desired_time is not None and old.desired_time > cmd.at + policy.window
+    still_ahead = not policy.due_now(old.desired_time, cmd.at)
     new = Callback.request(
         request_id=f"{old.request_id}#recreated-{len(old.recreated_as) + 1}",
         phone=old.phone,
@@ -185,7 +185,7 @@ def _open_duplicate(ws: Workspace, phone: str, route: str, policy: Policy) -> Ca
     open_, closed = [], []
     for callback_id in line.candidates:
         callback = ws.find_callback(callback_id)
-        if callback is not None and callback.state is not CallbackState.COMPLETED:
+        if callback is not None and callback.state in OPEN:
             open_.append(callback)
         else:
             closed.append(callback_id)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from callback_domain.errors import CallbackError, CallbackNotFoundError, InvalidRequestError
+from callback_domain.errors import CallbackError, CallbackNotFoundError
 from callback_domain.handlers.access import authorize_caller
 from callback_domain.handlers.assignment import bulk_ids
 from callback_domain.handlers.intake import route_to_agent
-from callback_domain.lifecycle import CompletionReason, Trigger
+from callback_domain.lifecycle import Trigger
 from callback_domain.permissions import Action
 from callback_domain.results import CallbackChanged, CancelResult, Skipped
-from callback_domain.values import Role, Validator
+from callback_domain.values import Validator
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -69,11 +69,6 @@ def reschedule(cmd: RescheduleCallback, ws: Workspace, _p: Policies) -> Callback
 def queue_due(cmd: QueueDueCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
     authorize_caller(ws, cmd.caller, Action.QUEUE)
     callback = ws.callback(cmd.callback_id)
-    callback.ensure(Trigger.QUEUE)
-    if callback.due_at > cmd.at:
-        raise InvalidRequestError.single(
-            "callback_id", f"callback {callback.id} is not due before {callback.due_at.isoformat()}"
-        )
     callback.queue(by=cmd.caller, at=cmd.at)
     route_to_agent(ws, callback, by=cmd.caller, at=cmd.at)
     return changed(callback)
@@ -117,11 +112,6 @@ def cancel(cmd: CancelCallbacks, ws: Workspace, _p: Policies) -> CancelResult:
     v = Validator()
     callback_ids = bulk_ids(v, cmd.callback_ids)
     v.raise_if_any()
-    reason = (
-        CompletionReason.CANCELLED
-        if cmd.caller.role is Role.IVR  # the customer, through the IVR
-        else CompletionReason.CANCELLED_BY_ADMIN
-    )
     cancelled, skipped = [], []
     for callback_id in callback_ids:
         callback = ws.find_callback(callback_id)
@@ -132,7 +122,7 @@ def cancel(cmd: CancelCallbacks, ws: Workspace, _p: Policies) -> CancelResult:
             )
             continue
         try:
-            callback.cancel(reason, by=cmd.caller, at=cmd.at)
+            callback.cancel(by=cmd.caller, at=cmd.at)
         except CallbackError as e:
             skipped.append(
                 Skipped(
@@ -154,11 +144,5 @@ def abandon(cmd: AbandonCallback, ws: Workspace, _p: Policies) -> CallbackChange
 def expire(cmd: ExpireCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
     authorize_caller(ws, cmd.caller, Action.EXPIRE)
     callback = ws.callback(cmd.callback_id)
-    callback.ensure(Trigger.EXPIRE)
-    if callback.expires_at > cmd.at:
-        raise InvalidRequestError.single(
-            "callback_id",
-            f"callback {callback.id} does not expire before {callback.expires_at.isoformat()}",
-        )
     callback.expire(by=cmd.caller, at=cmd.at)
     return changed(callback)
