@@ -1,4 +1,5 @@
-"""The AsyncAPI 3 document of every subject, built from the message catalog.
+"""The AsyncAPI 3 document of every subject, built from the subject table
+(adapters.messaging.table).
 
 Message payloads point at the JSON Schemas in schemas/json/ (relative `$ref`s), so the
 two never say different things. Written by scripts/export_schemas.py.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.messaging.messages.catalog import PAYLOADS, PUBLISHED, REPLIES
+from adapters.messaging.table import PUBLISHED, SUBJECTS
 
 PREFIX = "callbacks"
 ENVELOPE = "json/envelope.v1.json"
@@ -18,19 +19,8 @@ PARAMETERS = {
     "agent_id": "the agent's id; the service takes the caller's identity from it",
     "callback_id": "the callback's id (a UUID)",
     "event_name": "the event's name, e.g. Requested, Assigned, Completed",
-}
-PUBLISHED_ADDRESS = {
-    "notify.agent": "notify.agent.{agent_id}",
-    "notify.received": "notify.received",
-    "notify.intake": "notify.intake",
-    "events": "events.{callback_id}.{event_name}",
-}
-PUBLISHED_SUMMARY = {
-    "notify.agent": "To that agent's desktop: assigned / unassigned / completed, with pending_count.",
-    "notify.received": "To supervisors' screens: a new callback, summarised.",
-    "notify.intake": "To submitters of intake.submit: the outcome of each submitted request.",
-    "events": "Every domain event, in log order, durably on JetStream stream CALLBACK_EVENTS; "
-    "header Nats-Msg-Id = {callback_id}:{version}.",
+    "line_id": "the phone line's id (a UUID)",
+    "policy_book_id": "the policy book's id (a UUID)",
 }
 WHO = {
     "intake": "IVR, web forms and other systems (role IVR)",
@@ -52,15 +42,6 @@ CALLER_HEADERS = {
         },
     },
 }
-
-
-def address(name: str) -> str:
-    family, _, rest = name.partition(".")
-    if family == "agent":
-        return f"{PREFIX}.agent.{{agent_id}}.{rest}"
-    if name == "cti.presence":
-        return f"{PREFIX}.cti.presence.{{agent_id}}"
-    return f"{PREFIX}.{name}"
 
 
 def _parameters(addr: str) -> dict[str, Any]:
@@ -95,9 +76,9 @@ def document() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
-    for name, model in PAYLOADS.items():
-        addr = address(name)
-        family = name.split(".")[0]
+    for subject in SUBJECTS:
+        name, model, addr = subject.name, subject.payload, f"{PREFIX}.{subject.pattern}"
+        family = subject.family
         request = f"{name}.request"
         messages[request] = {
             "name": request,
@@ -106,7 +87,7 @@ def document() -> dict[str, Any]:
             "contentType": "application/json",
             "payload": {"$ref": f"json/{name}.v1.json"},
         }
-        if family == "admin" or family == "intake":
+        if family in {"admin", "intake"}:
             messages[request]["headers"] = CALLER_HEADERS
         channels[name] = _channel(
             addr, {"request": {"$ref": f"#/components/messages/{request}"}}, WHO[family]
@@ -116,6 +97,7 @@ def document() -> dict[str, Any]:
             "channel": {"$ref": f"#/channels/{name}"},
             "summary": (model.__doc__ or "").strip().splitlines()[0],
             "messages": [{"$ref": f"#/channels/{name}/messages/request"}],
+            "x-roles": sorted(role.value for role in subject.roles),
         }
         if name == "intake.submit":
             operation["description"] = (
@@ -123,11 +105,11 @@ def document() -> dict[str, Any]:
                 "receipt. Never lost; handled exactly once per request_id; the outcome "
                 "is published on notify.intake."
             )
-        elif name in REPLIES:
+        elif subject.reply is not None:
             reply = f"{name}.reply"
             messages[reply] = {
                 "name": reply,
-                "title": REPLIES[name].__name__,
+                "title": subject.reply.__name__,
                 "contentType": "application/json",
                 "summary": "the envelope: ok with data, or an error with a documented code",
                 "payload": _reply_payload(name),
@@ -142,28 +124,29 @@ def document() -> dict[str, Any]:
                 "messages": [{"$ref": f"#/channels/{reply}/messages/reply"}],
             }
         operations[f"serve.{name}"] = operation
-    for name, model in PUBLISHED.items():
-        addr = f"{PREFIX}.{PUBLISHED_ADDRESS[name]}"
+    for out in PUBLISHED:
+        name, addr = out.name, f"{PREFIX}.{out.address}"
         messages[name] = {
             "name": name,
-            "title": model.__name__,
+            "title": out.model.__name__,
             "contentType": "application/json",
-            "summary": (model.__doc__ or "").strip(),
-            "payload": {"$ref": f"json/published.{name}.v1.json"},
+            "summary": (out.model.__doc__ or "").strip(),
+            "payload": {"$ref": f"json/published.{out.schema}.v1.json"},
         }
         channels[name] = _channel(
-            addr, {"message": {"$ref": f"#/components/messages/{name}"}}, PUBLISHED_SUMMARY[name]
+            addr, {"message": {"$ref": f"#/components/messages/{name}"}}, out.summary
         )
         operations[f"publish.{name}"] = {
             "action": "send",
             "channel": {"$ref": f"#/channels/{name}"},
-            "summary": PUBLISHED_SUMMARY[name],
+            "summary": out.summary,
             "messages": [{"$ref": f"#/channels/{name}/messages/message"}],
         }
     channels["dead.intake"] = _channel(
         f"{PREFIX}.dead.intake",
         {"message": {"$ref": "#/components/messages/dead.intake"}},
-        "Submitted requests that kept failing, with the reason (JetStream stream CALLBACK_DEAD_LETTERS).",
+        "Submitted requests that kept failing, with the reason "
+        "(JetStream stream CALLBACK_DEAD_LETTERS).",
     )
     messages["dead.intake"] = {
         "name": "dead.intake",
@@ -194,8 +177,9 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "callbacks",
             "version": "1",
-            "description": "The wire contract of the callback service (CONTRACT.md). Every request gets "
-            "exactly one envelope reply. The subject prefix `callbacks` is configurable "
+            "description": "The wire contract of the callback service (CONTRACT.md). Every "
+            "request gets exactly one envelope reply. The subject prefix `callbacks` is "
+            "configurable "
             "(CALLBACKS_PREFIX).",
         },
         "defaultContentType": "application/json",

@@ -116,14 +116,14 @@ async def test_metrics_count_requests_errors_commands_and_batches(
     assert not refused["ok"]
     assert before['callbacks_requests_total{subject="intake.request"}'] == 4
     assert (
-        before['callbacks_request_errors_total{subject="intake.request",code="invalid_request"}']
+        before['callbacks_request_errors_total{code="invalid_request",subject="intake.request"}']
         == 1
     )
     assert before['callbacks_commands_total{command="RequestCallback"}'] == 3
     assert before["callbacks_batch_size_count"] >= 1
     assert before["callbacks_batch_size_sum"] == 3
     assert after['callbacks_requests_total{subject="intake.request"}'] == 5
-    assert after['callbacks_request_errors_total{subject="agent.dial",code="invalid_request"}'] == 1
+    assert after['callbacks_request_errors_total{code="invalid_request",subject="agent.dial"}'] == 1
     assert after['callbacks_request_seconds_count{subject="intake.request"}'] == 5
     assert after["callbacks_singletons_held"] == 1
     assert after["callbacks_log_position"] >= 3

@@ -27,6 +27,7 @@ from adapters.messaging.intake_consumer import IntakeConsumer
 from adapters.messaging.nats_server import EmbeddedNatsServer, NatsServerError
 from adapters.messaging.notifications import Notifier
 from adapters.messaging.routes import build_broker
+from adapters.messaging.services_api import TableService
 from adapters.messaging.streams import ensure_streams
 from adapters.messaging.subjects import Subjects
 from adapters.observability import logs
@@ -45,11 +46,17 @@ log = logging.getLogger("callbacks.serve")
 
 
 def _say(text: str) -> None:
-    print(f"callbacks serve: {text}", flush=True)
+    logs.say(f"callbacks serve: {text}")
 
 
 async def serve(settings: Settings) -> None:
     db = Database.parse(settings.resolved_database_url())
+    # Bound first: a port in use is said in one line before anything else starts.
+    exporter = (
+        MetricsExporter(settings.metrics_host, settings.metrics_port)
+        if settings.metrics_port
+        else None
+    )
     embedded: EmbeddedNatsServer | None = None
     if settings.nats_url is None:
         # The default port falls back to a free one when taken; a port asked for does not.
@@ -133,7 +140,13 @@ async def serve(settings: Settings) -> None:
         )
         waker.start()
 
-    broker = build_broker(ctx, servers, observe=metrics.reply, **auth)
+    services_api = TableService(nc, settings.prefix, version("callbacks"))
+
+    def observe(subject: str, code: str | None, seconds: float) -> None:
+        metrics.reply(subject, code, seconds)
+        services_api.observe(subject, code, seconds)
+
+    broker = build_broker(ctx, servers, observe=observe, **auth)
     intake = IntakeConsumer(ctx, nc, js)
     metrics.follow(
         head=service.recorder.max_notification_id,
@@ -153,16 +166,12 @@ async def serve(settings: Settings) -> None:
         database=service.recorder.max_notification_id,
         stopping=stop.is_set,
     )
-    exporter = (
-        MetricsExporter(
-            metrics.registry, settings.metrics_host, settings.metrics_port, health
-        ).start()
-        if settings.metrics_port
-        else None
-    )
+    if exporter is not None:
+        exporter.start(metrics.render, health)
     await batcher.start()
     await broker.start()
     await _answering(nc, subjects)
+    await services_api.start()  # `$SRV.PING/INFO/STATS`: `nats micro ls` finds this instance
     background = [
         asyncio.create_task(intake.run(stop), name="intake"),
         asyncio.create_task(singletons.run(stop), name="singletons"),
@@ -182,6 +191,8 @@ async def serve(settings: Settings) -> None:
 
     await stop.wait()
     _say("stopping: finishing in-flight commands")
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(services_api.stop(), timeout=2)
     await broker.stop()  # no new requests; handlers in flight run to the end
     log.info("stop: subscribers closed")
     await asyncio.gather(*background, return_exceptions=True)

@@ -51,7 +51,12 @@ class IntakeOutcome(BaseModel):
 
 
 class EventMessage(BaseModel):
-    """`events.{callback_id}.{EventName}` on CALLBACK_EVENTS; the event's own fields follow."""
+    """A domain event on CALLBACK_EVENTS; the event's own fields follow.
+
+    Its subject: `events.{callback_id}.{EventName}` for a callback's events, and for every
+    other aggregate kind `events.{kind}.{key}.{EventName}`: `agent.{agent_id}`,
+    `line.{line_id}`, `policies.{policy_book_id}`.
+    """
 
     model_config = ConfigDict(extra="allow")
 
