@@ -145,6 +145,9 @@ def build_broker(
         max_reconnect_attempts=-1,  # reconnect by itself, however long NATS is away
         reconnect_time_wait=1,
         log_level=logging.DEBUG,  # per-message INFO logging halves throughput
+        # Through the root logger's format (JSON with CALLBACKS_LOG_FORMAT=json), not
+        # FastStream's own coloured handler on standard output.
+        logger=logging.getLogger("callbacks.broker"),
         graceful_timeout=15.0,
         apply_types=False,  # handlers take the message itself (see _whole_message)
     )
