@@ -9,7 +9,6 @@ import signal
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
-import nats
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from nats.errors import NoRespondersError
@@ -26,7 +25,7 @@ from adapters.messaging.event_relay import EventRelay
 from adapters.messaging.intake_consumer import IntakeConsumer
 from adapters.messaging.nats_server import EmbeddedNatsServer, NatsServerError
 from adapters.messaging.notifications import Notifier
-from adapters.messaging.routes import build_broker
+from adapters.messaging.routes import add_routes, make_broker, stop_answering
 from adapters.messaging.services_api import TableService
 from adapters.messaging.streams import ensure_streams
 from adapters.messaging.subjects import Subjects
@@ -83,13 +82,8 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     auth = settings.nats_credentials()
-    nc = await nats.connect(
-        servers=servers,
-        name="callbacks-infra",
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=1,
-        **auth,
-    )
+    broker = make_broker(servers, **auth)
+    nc = await broker.connect()  # the process's one NATS connection (FastStream's)
     js = nc.jetstream()
     await ensure_streams(js, settings.prefix, replicas=settings.stream_replicas)
 
@@ -146,7 +140,7 @@ async def serve(settings: Settings) -> None:
         metrics.reply(subject, code, seconds)
         services_api.observe(subject, code, seconds)
 
-    broker = build_broker(ctx, servers, observe=observe, **auth)
+    add_routes(broker, ctx, observe=observe)
     intake = IntakeConsumer(ctx, nc, js)
     metrics.follow(
         head=service.recorder.max_notification_id,
@@ -193,7 +187,7 @@ async def serve(settings: Settings) -> None:
     _say("stopping: finishing in-flight commands")
     with contextlib.suppress(Exception):
         await asyncio.wait_for(services_api.stop(), timeout=2)
-    await broker.stop()  # no new requests; handlers in flight run to the end
+    await stop_answering(broker)  # no new requests; handlers in flight run to the end
     log.info("stop: subscribers closed")
     await asyncio.gather(*background, return_exceptions=True)
     log.info("stop: intake consumer and followers of the log stopped")
@@ -205,7 +199,7 @@ async def serve(settings: Settings) -> None:
         exporter.stop()
     health.close()
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(nc.close(), timeout=5)
+        await asyncio.wait_for(broker.stop(), timeout=5)  # drains and closes the connection
     side.close()
     service.close()
     if embedded is not None:

@@ -132,13 +132,10 @@ def _security(auth: dict[str, str]) -> NatsUserPassword | NatsToken | None:
     return None
 
 
-def build_broker(
-    ctx: ServiceContext,
-    servers: str | Sequence[str],
-    observe: ReplyObserver | None = None,
-    **auth: str,
-) -> NatsBroker:
-    broker = NatsBroker(
+def make_broker(servers: str | Sequence[str], **auth: str) -> NatsBroker:
+    """The process's NATS connection stack: `await broker.connect()` gives the nats-py
+    client that JetStream, the relay, durable intake and the Services API use too."""
+    return NatsBroker(
         servers,
         security=_security(auth),  # also for the servers a cluster announces (they come without)
         name="callbacks",
@@ -151,6 +148,12 @@ def build_broker(
         graceful_timeout=15.0,
         apply_types=False,  # handlers take the message itself (see _whole_message)
     )
+
+
+def add_routes(
+    broker: NatsBroker, ctx: ServiceContext, observe: ReplyObserver | None = None
+) -> NatsBroker:
+    """One router per subject family, one subscriber per subscription of the table."""
     routers: dict[str, NatsRouter] = {}
     for pattern, carried in subscriptions().items():
         family = carried[0].family
@@ -165,3 +168,19 @@ def build_broker(
     for router in routers.values():
         broker.include_router(router)
     return broker
+
+
+def build_broker(
+    ctx: ServiceContext,
+    servers: str | Sequence[str],
+    observe: ReplyObserver | None = None,
+    **auth: str,
+) -> NatsBroker:
+    return add_routes(make_broker(servers, **auth), ctx, observe)
+
+
+async def stop_answering(broker: NatsBroker) -> None:
+    """Closes the subscribers (handlers in flight run to the end) and keeps the connection:
+    durable intake, the relay and the batcher's last replies still need it."""
+    for subscriber in broker.subscribers:
+        await subscriber.stop()
