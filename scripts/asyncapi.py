@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.messaging.table import PUBLISHED, SUBJECTS
+from adapters.messaging.publications import PUBLISHED
+from adapters.messaging.table import SUBJECTS
 
 PREFIX = "callbacks"
 ENVELOPE = "json/envelope.v1.json"

@@ -34,4 +34,3 @@ class Subjects:
     def tail(self, subject: str) -> list[str]:
         """The tokens after the prefix: `callbacks.agent.kim.dial` → [agent, kim, dial]."""
         return subject[len(self.prefix) + 1 :].split(".")
-

@@ -4,7 +4,8 @@ Each entry names a subject's pattern (after the configurable prefix), who may ca
 its payload and reply models, how its caller is named and its handler. The
 subscriptions, verb validation, metric labels, the NATS Services endpoints, the JSON
 Schemas and the AsyncAPI document (scripts/export_schemas.py) and the contract tests are
-all read from it. Adding a subject is one entry here plus its handler.
+all read from it. Adding a subject is one entry here plus its handler. What the service
+publishes is listed beside it, in publications.py.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.messaging import identity as who
 from adapters.messaging import reads, writes
-from adapters.messaging.messages import admin, agent, intake, published, queries, read_replies
+from adapters.messaging.messages import admin, agent, intake, queries, read_replies
 from adapters.messaging.messages import replies as rep
-from adapters.messaging.streams import EVENT_ADDRESSES
 from callback_domain.permissions import MATRIX, Action
 from callback_domain.values import Role
 
@@ -225,58 +225,6 @@ SUBJECTS: tuple[Subject, ...] = (
 
 BY_NAME: Mapping[str, Subject] = MappingProxyType({s.name: s for s in SUBJECTS})
 ANSWERED = tuple(s for s in SUBJECTS if s.handler is not None)
-
-
-@dataclass(frozen=True, slots=True)
-class Published:
-    """A subject the service publishes on (after the prefix), and its message's model."""
-
-    name: str  # the AsyncAPI channel
-    address: str
-    model: type[BaseModel]
-    schema: str  # its schema: `schemas/json/published.<schema>.v1.json`
-    summary: str
-
-
-_EVENTS_SUMMARY = (
-    "Every domain event, in log order, durably on JetStream stream CALLBACK_EVENTS; "
-    "header Nats-Msg-Id = {aggregate_id}:{version}."
-)
-PUBLISHED: tuple[Published, ...] = (
-    Published(
-        "notify.agent",
-        "notify.agent.{agent_id}",
-        published.AgentNotification,
-        "notify.agent",
-        "To that agent's desktop: assigned / unassigned / completed, with pending_count.",
-    ),
-    Published(
-        "notify.received",
-        "notify.received",
-        published.ReceivedNotification,
-        "notify.received",
-        "To supervisors' screens: a new callback, summarised.",
-    ),
-    Published(
-        "notify.intake",
-        "notify.intake",
-        published.IntakeOutcome,
-        "notify.intake",
-        "To submitters of intake.submit: the outcome of each submitted request.",
-    ),
-    # One rule for every aggregate kind (streams.EVENT_ADDRESSES): a callback's events under
-    # its id, every other kind's under `{kind}.{key}`; then the event's name.
-    *(
-        Published(
-            "events" if kind == "Callback" else address.rsplit(".", 1)[0],
-            f"{address}.{{event_name}}",
-            published.EventMessage,
-            "events",
-            f"{kind} events. {_EVENTS_SUMMARY}",
-        )
-        for kind, address in EVENT_ADDRESSES.items()
-    ),
-)
 
 
 def verbs(family: str) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from adapters.messaging.table import PUBLISHED as _PUBLISHED
+from adapters.messaging.publications import PUBLISHED as _PUBLISHED
 from adapters.messaging.table import SUBJECTS
 
 if TYPE_CHECKING:

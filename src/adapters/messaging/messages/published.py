@@ -8,15 +8,16 @@ from uuid import UUID  # noqa: TC003 - pydantic resolves field types at runtime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.messaging.messages.envelope import ErrorBody
-from adapters.messaging.messages.read_replies import CallbackItem
-from adapters.messaging.messages.replies import IntakeReply
-from callback_domain.lifecycle import CallbackState, NhnStatus
-from callback_domain.values import CallbackType
+# Pydantic resolves field types at runtime: these imports stay outside TYPE_CHECKING.
+from adapters.messaging.messages.envelope import ErrorBody  # noqa: TC001
+from adapters.messaging.messages.read_replies import CallbackItem  # noqa: TC001
+from adapters.messaging.messages.replies import IntakeReply  # noqa: TC001
+from callback_domain.lifecycle import CallbackState, NhnStatus  # noqa: TC001
+from callback_domain.values import CallbackType  # noqa: TC001
 
 
 class AgentNotification(BaseModel):
-    """`notify.agent.{agent_id}`: a callback was assigned to, taken from or completed by the agent."""
+    """`notify.agent.{agent_id}`: a callback was assigned to, taken from or completed by the agent."""  # noqa: E501 - the schema's description
 
     type: Literal["assigned", "unassigned", "completed"]
     callback: CallbackItem = Field(description="the callback as the list shows it after the change")

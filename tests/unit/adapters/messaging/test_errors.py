@@ -74,8 +74,8 @@ def test_a_long_list_of_refusals_is_summarised_but_detailed_in_full() -> None:
 def test_the_core_and_the_wire_refuse_a_field_in_one_shape(sut: CallbackService) -> None:
     with pytest.raises(InvalidRequestError) as by_wire:
         parse(IntakeRequest, b'{"request_id": "r-1", "phone": 1234, "route": "billing"}')
+    command = parse(IntakeRequest, b'{"request_id": "r-1", "phone": "12", "route": "billing"}')
     with pytest.raises(InvalidRequestError) as by_core:
-        command = parse(IntakeRequest, b'{"request_id": "r-1", "phone": "12", "route": "billing"}')
         sut.execute(command.to_command(IVR, T0))
 
     wire, core = error_of(by_wire.value), error_of(by_core.value)

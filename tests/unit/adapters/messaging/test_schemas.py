@@ -5,9 +5,12 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 from adapters.messaging.messages.catalog import PAYLOADS, REPLIES
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[4]
 SCHEMAS = ROOT / "schemas" / "json"

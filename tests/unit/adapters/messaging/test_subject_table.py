@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from adapters.messaging.publications import PUBLISHED
 from adapters.messaging.routes import build_broker, find, label
 from adapters.messaging.streams import EVENT_ADDRESSES, event_subject
 from adapters.messaging.subjects import Subjects
-from adapters.messaging.table import ANSWERED, PUBLISHED, SUBJECTS, subscriptions
+from adapters.messaging.table import ANSWERED, SUBJECTS, subscriptions
 from adapters.observability.service_metrics import ServiceMetrics
 from callback_domain.errors import InvalidRequestError
 from projections.event_record import EventRecord
