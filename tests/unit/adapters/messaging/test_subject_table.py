@@ -24,6 +24,9 @@ from adapters.observability.service_metrics import ServiceMetrics
 from callback_domain.errors import InvalidRequestError
 from projections.event_record import EventRecord
 
+if typing.TYPE_CHECKING:
+    from adapters.messaging.context import ServiceContext
+
 ROOT = Path(__file__).resolve().parents[4]
 SCHEMAS = ROOT / "schemas" / "json"
 ASYNCAPI = json.loads((ROOT / "schemas" / "asyncapi.json").read_text(encoding="utf-8"))
@@ -50,8 +53,9 @@ class _Ctx:
 def test_a_subscription_reaches_each_request_reply_subject(subject: typing.Any) -> None:
     tokens = concrete(subject.pattern)
     subscribed = [p for p, carried in subscriptions().items() if nats_match(p, tokens)]
-    broker = build_broker(_Ctx(), "nats://127.0.0.1:1")  # not connected: what it would subscribe
-    on_broker = [s.subject.broker_address for s in broker.subscribers]
+    ctx = typing.cast("ServiceContext", _Ctx())
+    broker = build_broker(ctx, "nats://127.0.0.1:1")  # not connected: what it would subscribe
+    on_broker = [s.subject.broker_address for s in broker.subscribers]  # type: ignore[attr-defined]
 
     assert len(subscribed) == 1, f"{subject.name}: subscribed by {subscribed}"
     assert f"{PREFIX}.{subscribed[0]}" in on_broker

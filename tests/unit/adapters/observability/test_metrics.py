@@ -60,10 +60,12 @@ def test_a_value_that_cannot_be_read_is_left_out_of_the_scrape() -> None:
         def __getattr__(self, name: str) -> object:
             raise ConnectionError("database down")
 
+    def views() -> int:
+        raise ConnectionError("database down")
+
     metrics.follow(
-        head=lambda: 7, views=lambda: 1 / 0, runner=Down(), relay=Down(), singletons=Down(),
-        intake=Down(),
-    )  # fmt: skip
+        head=lambda: 7, views=views, runner=Down(), relay=Down(), singletons=Down(), intake=Down()
+    )
     rendered = text(metrics)
 
     assert "callbacks_log_position 7.0" in rendered
