@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from adapters.messaging import identity as who
@@ -49,7 +48,6 @@ class Subject:
     reply: type[BaseModel] | None
     identify: Identify | None
     handler: Handler | None
-    title: str = ""
 
     @property
     def name(self) -> str:
@@ -223,13 +221,7 @@ SUBJECTS: tuple[Subject, ...] = (
     ),
 )
 
-BY_NAME: Mapping[str, Subject] = MappingProxyType({s.name: s for s in SUBJECTS})
 ANSWERED = tuple(s for s in SUBJECTS if s.handler is not None)
-
-
-def verbs(family: str) -> tuple[str, ...]:
-    """The verbs (last fixed token) of a family's request/reply subjects, in table order."""
-    return tuple(s.name.split(".")[-1] for s in ANSWERED if s.family == family)
 
 
 def subscriptions() -> dict[str, tuple[Subject, ...]]:
