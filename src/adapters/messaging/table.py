@@ -43,7 +43,7 @@ class Subject:
     goes through JetStream, handled by the intake consumer)."""
 
     pattern: str  # after the prefix; `{name}` tokens are parameters
-    roles: frozenset[Role]  # who may call it (NATS permissions and the core enforce it)
+    roles: frozenset[Role]  # who may call it (today NATS permissions and the core enforce it)
     payload: type[BaseModel]
     reply: type[BaseModel] | None
     identify: Identify | None
