@@ -19,7 +19,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     CALLBACKS_DATA_DIR=/var/lib/callbacks \
-    CALLBACKS_METRICS_PORT=9464
+    CALLBACKS_METRICS_PORT=9464 \
+    CALLBACKS_METRICS_HOST=0.0.0.0
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --find-links /wheels callbacks \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/callbacks --create-home callbacks

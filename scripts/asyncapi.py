@@ -1,4 +1,5 @@
-"""The AsyncAPI 3 document of every subject, built from the message catalog.
+"""The AsyncAPI 3 document of every subject, built from the subject table
+(adapters.messaging.table).
 
 Message payloads point at the JSON Schemas in schemas/json/ (relative `$ref`s), so the
 two never say different things. Written by scripts/export_schemas.py.
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.messaging.messages.catalog import PAYLOADS, PUBLISHED, REPLIES
+from adapters.messaging.publications import PUBLISHED
+from adapters.messaging.table import SUBJECTS
 
 PREFIX = "callbacks"
 ENVELOPE = "json/envelope.v1.json"
@@ -18,21 +20,8 @@ PARAMETERS = {
     "agent_id": "the agent's id; the service takes the caller's identity from it",
     "callback_id": "the callback's id (a UUID)",
     "event_name": "the event's name, e.g. Requested, Assigned, Completed",
-}
-PUBLISHED_ADDRESS = {
-    "notify.agent": "notify.agent.{agent_id}",
-    "notify.received": "notify.received",
-    "notify.intake": "notify.intake",
-    "events": "events.{callback_id}.{event_name}",
-}
-PUBLISHED_SUMMARY = {
-    "notify.agent": (
-        "To that agent's desktop: assigned / unassigned / completed, with pending_count."
-    ),
-    "notify.received": "To supervisors' screens: a new callback, summarised.",
-    "notify.intake": "To submitters of intake.submit: the outcome of each submitted request.",
-    "events": "Every domain event, in log order, durably on JetStream stream CALLBACK_EVENTS; "
-    "header Nats-Msg-Id = {callback_id}:{version}.",
+    "line_id": "the phone line's id (a UUID)",
+    "policy_book_id": "the policy book's id (a UUID)",
 }
 WHO = {
     "intake": "IVR, web forms and other systems (role IVR)",
@@ -54,15 +43,6 @@ CALLER_HEADERS = {
         },
     },
 }
-
-
-def address(name: str) -> str:
-    family, _, rest = name.partition(".")
-    if family == "agent":
-        return f"{PREFIX}.agent.{{agent_id}}.{rest}"
-    if name == "cti.presence":
-        return f"{PREFIX}.cti.presence.{{agent_id}}"
-    return f"{PREFIX}.{name}"
 
 
 def _parameters(addr: str) -> dict[str, Any]:
@@ -97,9 +77,9 @@ def document() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
-    for name, model in PAYLOADS.items():
-        addr = address(name)
-        family = name.split(".")[0]
+    for subject in SUBJECTS:
+        name, model, addr = subject.name, subject.payload, f"{PREFIX}.{subject.pattern}"
+        family = subject.family
         request = f"{name}.request"
         messages[request] = {
             "name": request,
@@ -118,6 +98,7 @@ def document() -> dict[str, Any]:
             "channel": {"$ref": f"#/channels/{name}"},
             "summary": (model.__doc__ or "").strip().splitlines()[0],
             "messages": [{"$ref": f"#/channels/{name}/messages/request"}],
+            "x-roles": sorted(role.value for role in subject.roles),
         }
         if name == "intake.submit":
             operation["description"] = (
@@ -125,11 +106,11 @@ def document() -> dict[str, Any]:
                 "receipt. Never lost; handled exactly once per request_id; the outcome "
                 "is published on notify.intake."
             )
-        elif name in REPLIES:
+        elif subject.reply is not None:
             reply = f"{name}.reply"
             messages[reply] = {
                 "name": reply,
-                "title": REPLIES[name].__name__,
+                "title": subject.reply.__name__,
                 "contentType": "application/json",
                 "summary": "the envelope: ok with data, or an error with a documented code",
                 "payload": _reply_payload(name),
@@ -144,22 +125,22 @@ def document() -> dict[str, Any]:
                 "messages": [{"$ref": f"#/channels/{reply}/messages/reply"}],
             }
         operations[f"serve.{name}"] = operation
-    for name, model in PUBLISHED.items():
-        addr = f"{PREFIX}.{PUBLISHED_ADDRESS[name]}"
+    for out in PUBLISHED:
+        name, addr = out.name, f"{PREFIX}.{out.address}"
         messages[name] = {
             "name": name,
-            "title": model.__name__,
+            "title": out.model.__name__,
             "contentType": "application/json",
-            "summary": (model.__doc__ or "").strip(),
-            "payload": {"$ref": f"json/published.{name}.v1.json"},
+            "summary": (out.model.__doc__ or "").strip(),
+            "payload": {"$ref": f"json/published.{out.schema}.v1.json"},
         }
         channels[name] = _channel(
-            addr, {"message": {"$ref": f"#/components/messages/{name}"}}, PUBLISHED_SUMMARY[name]
+            addr, {"message": {"$ref": f"#/components/messages/{name}"}}, out.summary
         )
         operations[f"publish.{name}"] = {
             "action": "send",
             "channel": {"$ref": f"#/channels/{name}"},
-            "summary": PUBLISHED_SUMMARY[name],
+            "summary": out.summary,
             "messages": [{"$ref": f"#/channels/{name}/messages/message"}],
         }
     channels["dead.intake"] = _channel(

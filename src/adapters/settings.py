@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     postgres_pool_size: int = Field(default=8, ge=1, le=200)
     stream_replicas: int = Field(default=1, ge=1, le=5)  # 3 on a 3-node NATS cluster
     metrics_port: int = Field(default=0, ge=0, le=65535)  # Prometheus /metrics; 0: off
-    metrics_host: str = "0.0.0.0"
+    metrics_host: str = "127.0.0.1"  # a container sets 0.0.0.0 (Dockerfile)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Identity (CONTRACT.md "Identity"): the deployment's signing keys and its tokens.

@@ -23,17 +23,21 @@ from callback_domain.errors import (
     StorageUnavailableError,
 )
 from callback_domain.handlers import HANDLERS
+from callback_domain.handlers.assignment import MAX_BULK
 from callback_domain.phone_line import PhoneLine
-from callback_domain.results import Outcome
+from callback_domain.results import CancelResult, Outcome
 from callback_domain.values import Policies
 from callback_domain.workspace import Workspace
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from datetime import datetime
 
     from eventsourcing.domain import Aggregate
     from eventsourcing.persistence import Recording, StoredEvent
     from eventsourcing.utils import EnvType
+
+    from callback_domain.values import Caller
 
     ReadMany = Callable[[Sequence[UUID]], dict[UUID, list[StoredEvent]]]
 
@@ -254,3 +258,23 @@ class CallbackService(Application[UUID]):
         if not events or not isinstance(events[0], Callback.Requested):
             raise CallbackNotFoundError(callback_id=callback_id)
         return events
+
+    # The range cancel: every callback a selection holds ----------------------
+
+    @staticmethod
+    def cancel_selected(
+        caller: Caller, at: datetime, selected: Sequence[UUID]
+    ) -> list[c.CancelCallbacks]:
+        """The commands that cancel every selected callback, at most MAX_BULK each (a
+        selection may be any size); `cancelled_together` merges their results."""
+        return [
+            c.CancelCallbacks(caller=caller, at=at, callback_ids=tuple(selected[n : n + MAX_BULK]))
+            for n in range(0, len(selected), MAX_BULK)
+        ]
+
+    @staticmethod
+    def cancelled_together(results: Sequence[CancelResult]) -> CancelResult:
+        return CancelResult(
+            cancelled=tuple(i for r in results for i in r.cancelled),
+            skipped=tuple(s for r in results for s in r.skipped),
+        )

@@ -121,6 +121,7 @@ def test_service_replicas_share_all_three_nodes_and_one_postgres(compose: dict[s
             "password": password_of(PERMISSIONS, "callbacks-service"),
         }
         assert settings.stream_replicas == 3
+        assert env["CALLBACKS_METRICS_HOST"] == "0.0.0.0"  # the default is 127.0.0.1
         db = Database.parse(env["CALLBACKS_DATABASE_URL"])
         assert (db.kind, db.host, db.schema) == (POSTGRES, "postgres", "callbacks")
         # Each replica checks itself (its metrics port's /health), not whichever replica

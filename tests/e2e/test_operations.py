@@ -116,14 +116,14 @@ async def test_metrics_count_requests_errors_commands_and_batches(
     assert not refused["ok"]
     assert before['callbacks_requests_total{subject="intake.request"}'] == 4
     assert (
-        before['callbacks_request_errors_total{subject="intake.request",code="invalid_request"}']
+        before['callbacks_request_errors_total{code="invalid_request",subject="intake.request"}']
         == 1
     )
     assert before['callbacks_commands_total{command="RequestCallback"}'] == 3
     assert before["callbacks_batch_size_count"] >= 1
     assert before["callbacks_batch_size_sum"] == 3
     assert after['callbacks_requests_total{subject="intake.request"}'] == 5
-    assert after['callbacks_request_errors_total{subject="agent.dial",code="invalid_request"}'] == 1
+    assert after['callbacks_request_errors_total{code="invalid_request",subject="agent.dial"}'] == 1
     assert after['callbacks_request_seconds_count{subject="intake.request"}'] == 5
     assert after["callbacks_singletons_held"] == 1
     assert after["callbacks_log_position"] >= 3
@@ -210,3 +210,68 @@ async def test_this_process_health_on_the_metrics_port_and_its_command(
     assert json.loads(ready.stdout)["status"] == "ok"
     assert gone.returncode == 1
     assert f"127.0.0.1:{metrics_port}/health" in gone.stderr
+
+
+async def test_the_service_answers_the_nats_services_api_with_the_tables_endpoints(
+    service: ServiceProcess, client: Client_
+) -> None:
+    from adapters.messaging.services_api import endpoint_name, service_name
+    from adapters.messaging.table import ANSWERED
+
+    name = service_name(client.prefix)
+    await client.ok("intake.request", request(30))
+
+    async def ask(verb: str) -> dict[str, Any]:
+        reply = await client.nc.request(f"$SRV.{verb}.{name}", b"", timeout=5)
+        return json.loads(reply.data)  # type: ignore[no-any-return]
+
+    ping, info, stats = await ask("PING"), await ask("INFO"), await ask("STATS")
+
+    assert ping["type"] == "io.nats.micro.v1.ping_response"
+    assert ping["name"] == name and ping["metadata"] == {"prefix": client.prefix}
+    assert {e["name"]: e["subject"] for e in info["endpoints"]} == {
+        endpoint_name(s): f"{client.prefix}.{s.wildcard()}" for s in ANSWERED
+    }
+    counted = {e["name"]: e["num_requests"] for e in stats["endpoints"]}
+    assert counted["intake_request"] >= 1
+    assert info["id"] == ping["id"] == stats["id"]
+
+
+async def test_with_json_logs_every_line_the_service_writes_is_json(
+    service: ServiceProcess, client: Client_
+) -> None:
+    await client.ok("intake.request", request(40))
+    service.stop()
+
+    not_json = []
+    for line in service.lines:
+        try:
+            json.loads(line)
+        except ValueError:
+            not_json.append(line)
+    banner = [json.loads(line)["message"] for line in service.lines if "callbacks serve:" in line]
+
+    assert not not_json, not_json
+    assert any("ready;" in m for m in banner) and any("stopped" in m for m in banner)
+
+
+def test_a_metrics_port_in_use_is_one_line_naming_the_setting_and_exit_2(
+    service_env: dict[str, str],
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ran = subprocess.run(
+            [sys.executable, "-m", "adapters.entrypoints.cli", "serve"],
+            env={**service_env, "CALLBACKS_METRICS_PORT": str(port)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    lines = (ran.stdout + ran.stderr).strip().splitlines()
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert len(lines) == 1 and "CALLBACKS_METRICS_PORT" in lines[0] and str(port) in lines[0]
+    assert "Traceback" not in ran.stderr

@@ -9,7 +9,6 @@ import signal
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
-import nats
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from nats.errors import NoRespondersError
@@ -26,7 +25,8 @@ from adapters.messaging.event_relay import EventRelay
 from adapters.messaging.intake_consumer import IntakeConsumer
 from adapters.messaging.nats_server import EmbeddedNatsServer, NatsServerError
 from adapters.messaging.notifications import Notifier
-from adapters.messaging.routes import build_broker
+from adapters.messaging.routes import add_routes, make_broker, stop_answering
+from adapters.messaging.services_api import TableService
 from adapters.messaging.streams import ensure_streams
 from adapters.messaging.subjects import Subjects
 from adapters.observability import logs
@@ -45,11 +45,17 @@ log = logging.getLogger("callbacks.serve")
 
 
 def _say(text: str) -> None:
-    print(f"callbacks serve: {text}", flush=True)
+    logs.say(f"callbacks serve: {text}")
 
 
 async def serve(settings: Settings) -> None:
     db = Database.parse(settings.resolved_database_url())
+    # Bound first: a port in use is said in one line before anything else starts.
+    exporter = (
+        MetricsExporter(settings.metrics_host, settings.metrics_port)
+        if settings.metrics_port
+        else None
+    )
     embedded: EmbeddedNatsServer | None = None
     if settings.nats_url is None:
         # The default port falls back to a free one when taken; a port asked for does not.
@@ -76,13 +82,8 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     auth = settings.nats_credentials()
-    nc = await nats.connect(
-        servers=servers,
-        name="callbacks-infra",
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=1,
-        **auth,
-    )
+    broker = make_broker(servers, **auth)
+    nc = await broker.connect()  # the process's one NATS connection (FastStream's)
     js = nc.jetstream()
     await ensure_streams(js, settings.prefix, replicas=settings.stream_replicas)
 
@@ -133,7 +134,13 @@ async def serve(settings: Settings) -> None:
         )
         waker.start()
 
-    broker = build_broker(ctx, servers, observe=metrics.reply, **auth)
+    services_api = TableService(nc, settings.prefix, version("callbacks"))
+
+    def observe(subject: str, code: str | None, seconds: float) -> None:
+        metrics.reply(subject, code, seconds)
+        services_api.observe(subject, code, seconds)
+
+    add_routes(broker, ctx, observe=observe)
     intake = IntakeConsumer(ctx, nc, js)
     metrics.follow(
         head=service.recorder.max_notification_id,
@@ -153,16 +160,12 @@ async def serve(settings: Settings) -> None:
         database=service.recorder.max_notification_id,
         stopping=stop.is_set,
     )
-    exporter = (
-        MetricsExporter(
-            metrics.registry, settings.metrics_host, settings.metrics_port, health
-        ).start()
-        if settings.metrics_port
-        else None
-    )
+    if exporter is not None:
+        exporter.start(metrics.render, health)
     await batcher.start()
     await broker.start()
     await _answering(nc, subjects)
+    await services_api.start()  # `$SRV.PING/INFO/STATS`: `nats micro ls` finds this instance
     background = [
         asyncio.create_task(intake.run(stop), name="intake"),
         asyncio.create_task(singletons.run(stop), name="singletons"),
@@ -182,7 +185,9 @@ async def serve(settings: Settings) -> None:
 
     await stop.wait()
     _say("stopping: finishing in-flight commands")
-    await broker.stop()  # no new requests; handlers in flight run to the end
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(services_api.stop(), timeout=2)
+    await stop_answering(broker)  # no new requests; handlers in flight run to the end
     log.info("stop: subscribers closed")
     await asyncio.gather(*background, return_exceptions=True)
     log.info("stop: intake consumer and followers of the log stopped")
@@ -194,7 +199,7 @@ async def serve(settings: Settings) -> None:
         exporter.stop()
     health.close()
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(nc.close(), timeout=5)
+        await asyncio.wait_for(broker.stop(), timeout=5)  # drains and closes the connection
     side.close()
     service.close()
     if embedded is not None:

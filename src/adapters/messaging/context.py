@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
@@ -17,7 +17,7 @@ from adapters.views.position_watch import PositionWatch
 from callback_domain.errors import StorageUnavailableError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from adapters.commands.batcher import CommandBatcher
     from adapters.messaging.subjects import Subjects
@@ -26,8 +26,10 @@ if TYPE_CHECKING:
     from callback_domain.application import CallbackService
     from callback_domain.commands import Command
     from callback_domain.results import Outcome
+    from callback_domain.values import Caller
 
 T = TypeVar("T")
+P = TypeVar("P")
 MAX_WAIT = 2.0  # min_position waits at most this long (CONTRACT.md)
 
 
@@ -65,3 +67,13 @@ class ServiceContext:
         if self.watch is None:
             self.watch = PositionWatch(self.queries.position)
         return await self.watch.reach(min_position, timeout)
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[P]):
+    """One request as a handler of the subject table sees it: parsed, its caller named."""
+
+    ctx: ServiceContext
+    caller: Caller
+    payload: P
+    params: Mapping[str, str] = field(default_factory=dict)  # the subject's `{tokens}`

@@ -1,20 +1,25 @@
-"""Who is calling: taken from the subject and the Callbacks-Actor / Callbacks-Role headers."""
+"""Who is calling: taken from the subject and the Callbacks-Actor / Callbacks-Role headers.
+
+The subject table names one of the `identify_*` functions per subject; what a caller may
+do is decided by the permission table (callback_domain.permissions), reads included."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from callback_domain.errors import ForbiddenError, InvalidRequestError
+from callback_domain.permissions import Action, authorize
 from callback_domain.values import Caller, Role
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from adapters.messaging.context import ServiceContext
+
 ACTOR_HEADER = "Callbacks-Actor"
 ROLE_HEADER = "Callbacks-Role"
 _MAX_ACTOR = 200
 _ADMIN_ROLES = {Role.ADMIN.value, Role.SUPERVISOR.value, Role.ASSIGNER.value}
-_READ_ROLES = {Role.ADMIN.value, Role.SUPERVISOR.value, Role.ASSIGNER.value, Role.MONITOR.value}
 
 
 def _actor(headers: Mapping[str, str], default: str | None) -> str:
@@ -64,12 +69,61 @@ def administrator(headers: Mapping[str, str], channel: str, *, is_agent: bool) -
 
 
 def monitor(headers: Mapping[str, str], channel: str) -> Caller:
-    return Caller(
+    """A `query.*` caller: MONITOR unless it claims another role; the permission table
+    says whether that role may read."""
+    caller = Caller(
         actor=_actor(headers, "monitor"),
-        role=_role(headers, _READ_ROLES, Role.MONITOR),
+        role=_role(headers, set(Role.__members__), Role.MONITOR),
         channel=channel,
     )
+    authorize(caller, Action.READ)
+    return caller
 
 
 def cti(channel: str) -> Caller:
     return Caller(actor="cti", role=Role.SYSTEM, channel=channel)
+
+
+# The subject table's `identify` column: (context, subject name, subject params, headers).
+
+
+async def identify_ivr(
+    ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
+) -> Caller:
+    return ivr(headers, f"nats:{name}")
+
+
+async def identify_agent(
+    ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
+) -> Caller:
+    """`agent.{agent_id}.*`: the subject says who the agent is."""
+    return agent(params["agent_id"], f"nats:{name}")
+
+
+async def identify_agent_reading(
+    ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
+) -> Caller:
+    """`agent.{agent_id}.list` / `pending`: that agent, reading their own callbacks."""
+    caller = agent(params["agent_id"], f"nats:{name}")
+    authorize(caller, Action.READ_OWN)
+    return caller
+
+
+async def identify_administrator(
+    ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
+) -> Caller:
+    actor = (headers.get(ACTOR_HEADER) or "").strip()
+    is_agent = bool(actor) and (await ctx.read(ctx.service.get_agent, actor)) is not None
+    return administrator(headers, f"nats:{name}", is_agent=is_agent)
+
+
+async def identify_reader(
+    ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
+) -> Caller:
+    return monitor(headers, "nats:query")
+
+
+async def identify_cti(
+    ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
+) -> Caller:
+    return cti(f"nats:{name}")

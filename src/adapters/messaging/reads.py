@@ -1,13 +1,13 @@
-"""The read side over NATS: what query.* and agent.{id}.list / pending answer."""
+"""The read handlers of the subject table: `query.*` and `agent.{id}.list` / `pending`.
+
+Each takes a `Call` and returns its reply model; a query's `min_position` waits (≤ 2 s)
+for the views first."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adapters.messaging import identity
-from adapters.messaging.messages import envelope
-from adapters.messaging.messages import queries as q
-from adapters.messaging.subjects import verb
+from adapters.messaging.messages import read_replies as r
 from adapters.views.items import list_item
 from adapters.views.places import place_of
 from adapters.views.queries import ListFilters
@@ -15,136 +15,142 @@ from callback_domain.errors import CallbackNotFoundError
 from callback_domain.lifecycle import HOLDING
 
 if TYPE_CHECKING:
-    from adapters.messaging.context import ServiceContext
+    from adapters.messaging.context import Call, ServiceContext
+    from adapters.messaging.messages import queries as q
 
 _HELD = tuple(sorted(s.value for s in HOLDING))
 PENDING_LIMIT = 250
 
 
+async def _caught_up(call: Call[Any]) -> ServiceContext:
+    await call.ctx.caught_up(call.payload.min_position)
+    return call.ctx
+
+
 def _page(
     ctx: ServiceContext, filters: ListFilters, page_size: int, cursor: str | None
-) -> dict[str, Any]:
+) -> r.ListPageReply:
     page = ctx.queries.list_page(filters, page_size=page_size, cursor=cursor)
     now = ctx.clock()
-    return {
-        "items": [list_item(r, now) for r in page.items],
-        "next_cursor": page.next_cursor,
-        "total": page.total,
-        "log_position": ctx.queries.position(),
-    }
+    return r.ListPageReply.model_validate(
+        {
+            "items": [list_item(row, now) for row in page.items],
+            "next_cursor": page.next_cursor,
+            "total": page.total,
+            "log_position": ctx.queries.position(),
+        }
+    )
 
 
-def _get(ctx: ServiceContext, callback_id: Any, agent_id: str | None = None) -> dict[str, Any]:
+def _get(ctx: ServiceContext, callback_id: Any) -> r.CallbackDetail:
     row = ctx.queries.get(callback_id)
-    if row is None or (agent_id is not None and row.agent != agent_id):
+    if row is None:
         raise CallbackNotFoundError(callback_id=callback_id)
     now = ctx.clock()
     place = place_of(ctx.queries, ctx.service.policies, row, now)
-    return {
-        **list_item(row, now),
-        "history_length": row.history_length,
-        **place._asdict(),
-        "log_position": ctx.queries.position(),
-    }
+    return r.CallbackDetail.model_validate(
+        {
+            **list_item(row, now),
+            "history_length": row.history_length,
+            **place._asdict(),
+            "log_position": ctx.queries.position(),
+        }
+    )
 
 
-def _health(ctx: ServiceContext) -> dict[str, Any]:
+def _health(ctx: ServiceContext) -> r.HealthReply:
     head = ctx.service.recorder.max_notification_id() or 0
     views = ctx.queries.position()
-    return {
-        "status": "ok",
-        "version": ctx.version,
-        "log_position": head,
-        "views_position": views,
-        "views_lag": max(0, head - views),
-    }
-
-
-async def query(
-    ctx: ServiceContext, tail: list[str], body: bytes, headers: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """`query.{name}`: monitors and above. NATS permissions say who may publish here;
-    a caller naming a lesser role (`Callbacks-Role: AGENT`) is refused."""
-    identity.monitor(headers or {}, "nats:query")
-    name = verb(
-        tail,
-        1,
-        (
-            "health",
-            "get",
-            "list",
-            "search",
-            "history",
-            "assignment-summary",
-            "agent-counts",
-            "treatment-rate",
-        ),
+    return r.HealthReply(
+        status="ok",
+        version=ctx.version,
+        log_position=head,
+        views_position=views,
+        views_lag=max(0, head - views),
     )
-    model = {
-        "health": q.HealthQuery,
-        "get": q.GetQuery,
-        "list": q.ListQuery,
-        "search": q.SearchQuery,
-        "history": q.HistoryQuery,
-        "assignment-summary": q.AssignmentSummaryQuery,
-        "agent-counts": q.AgentCountsQuery,
-        "treatment-rate": q.TreatmentRateQuery,
-    }[name]
-    p: Any = envelope.parse(model, body)
-    await ctx.caught_up(p.min_position)
-    if name == "health":
-        return await ctx.read(_health, ctx)
-    if name == "get":
-        return await ctx.read(_get, ctx, p.callback_id)
-    if name == "list":
-        return await ctx.read(_page, ctx, p.to_filters(), p.page_size, p.cursor)
-    if name == "search":
-        rows = await ctx.read(
-            ctx.queries.search, callback_id=p.callback_id, phone=p.phone, request_id=p.request_id
-        )
-        now = ctx.clock()
-        return {"items": [list_item(r, now) for r in rows]}
-    if name == "history":
-        entries = await ctx.read(ctx.queries.history, p.callback_id)
-        if not entries:
-            raise CallbackNotFoundError(callback_id=p.callback_id)
-        return {"events": [e.as_json() for e in entries]}
-    if name == "assignment-summary":
-        return await ctx.read(ctx.queries.summary, p.to_filters())
-    if name == "agent-counts":
-        rows = await ctx.read(ctx.queries.agent_counts, p.agent_ids)
-        return {
-            "agents": [
-                {
-                    "agent_id": a.agent_id,
-                    "name": a.name,
-                    "teams": list(a.teams),
-                    "incomplete": a.incomplete,
-                    "logged_in": a.logged_in,
-                }
-                for a in rows
-            ]
-        }
+
+
+async def health(call: Call[q.HealthQuery]) -> r.HealthReply:
+    ctx = await _caught_up(call)
+    return await ctx.read(_health, ctx)
+
+
+async def get(call: Call[q.GetQuery]) -> r.CallbackDetail:
+    ctx = await _caught_up(call)
+    return await ctx.read(_get, ctx, call.payload.callback_id)
+
+
+async def list_page(call: Call[q.ListQuery]) -> r.ListPageReply:
+    ctx, p = await _caught_up(call), call.payload
+    return await ctx.read(_page, ctx, p.to_filters(), p.page_size, p.cursor)
+
+
+async def search(call: Call[q.SearchQuery]) -> r.SearchReply:
+    ctx, p = await _caught_up(call), call.payload
+    rows = await ctx.read(
+        ctx.queries.search, callback_id=p.callback_id, phone=p.phone, request_id=p.request_id
+    )
+    now = ctx.clock()
+    return r.SearchReply.model_validate({"items": [list_item(row, now) for row in rows]})
+
+
+async def history(call: Call[q.HistoryQuery]) -> r.HistoryReply:
+    ctx, p = await _caught_up(call), call.payload
+    entries = await ctx.read(ctx.queries.history, p.callback_id)
+    if not entries:
+        raise CallbackNotFoundError(callback_id=p.callback_id)
+    return r.HistoryReply.model_validate({"events": [e.as_json() for e in entries]})
+
+
+async def summary(call: Call[q.AssignmentSummaryQuery]) -> r.SummaryReply:
+    ctx = await _caught_up(call)
+    return r.SummaryReply.model_validate(
+        await ctx.read(ctx.queries.summary, call.payload.to_filters())
+    )
+
+
+async def agent_counts(call: Call[q.AgentCountsQuery]) -> r.AgentCountsReply:
+    ctx = await _caught_up(call)
+    rows = await ctx.read(ctx.queries.agent_counts, call.payload.agent_ids)
+    return r.AgentCountsReply(
+        agents=[
+            r.AgentCount(
+                agent_id=a.agent_id,
+                name=a.name,
+                teams=list(a.teams),
+                incomplete=a.incomplete,
+                logged_in=a.logged_in,
+            )
+            for a in rows
+        ]
+    )
+
+
+async def treatment_rate(call: Call[q.TreatmentRateQuery]) -> r.TreatmentRateReply:
+    ctx, p = await _caught_up(call), call.payload
     rows = await ctx.read(
         ctx.queries.treatment_rate, p.from_, p.to, by=p.by, route=p.route, agent=p.agent
     )
-    return {
-        "rows": [r.as_json() for r in rows],
-        "timezone": ctx.queries.generation("callback_list").timezone,
-    }
+    return r.TreatmentRateReply.model_validate(
+        {
+            "rows": [row.as_json() for row in rows],
+            "timezone": ctx.queries.generation("callback_list").timezone,
+        }
+    )
 
 
-async def agent_list(ctx: ServiceContext, agent_id: str, body: bytes) -> dict[str, Any]:
+async def agent_list(call: Call[q.AgentListQuery]) -> r.ListPageReply:
     """An agent sees only the callbacks assigned to them."""
-    p = envelope.parse(q.AgentListQuery, body)
-    await ctx.caught_up(p.min_position)
-    return await ctx.read(_page, ctx, p.to_filters(agent=agent_id), p.page_size, p.cursor)
+    ctx, p = await _caught_up(call), call.payload
+    filters = p.to_filters(agent=call.params["agent_id"])
+    return await ctx.read(_page, ctx, filters, p.page_size, p.cursor)
 
 
-async def agent_pending(ctx: ServiceContext, agent_id: str, body: bytes) -> dict[str, Any]:
-    p = envelope.parse(q.PendingQuery, body)
-    await ctx.caught_up(p.min_position)
-    filters = ListFilters(agent=agent_id, states=_HELD)
+async def agent_pending(call: Call[q.PendingQuery]) -> r.PendingReply:
+    ctx = await _caught_up(call)
+    filters = ListFilters(agent=call.params["agent_id"], states=_HELD)
     page = await ctx.read(ctx.queries.list_page, filters, page_size=PENDING_LIMIT)
     now = ctx.clock()
-    return {"count": page.total, "items": [list_item(r, now) for r in page.items]}
+    return r.PendingReply.model_validate(
+        {"count": page.total, "items": [list_item(row, now) for row in page.items]}
+    )

@@ -91,12 +91,20 @@ async def ensure_streams(
             await js.update_stream(config)
 
 
+# Where each aggregate kind's events go (after the prefix; then `.{event_name}`): a
+# callback's under its id (CONTRACT.md), every other kind's under its kind, then its key.
+EVENT_ADDRESSES = {
+    "Callback": "events.{callback_id}",
+    "Agent": "events.agent.{agent_id}",
+    "PhoneLine": "events.line.{line_id}",
+    "PolicyBook": "events.policies.{policy_book_id}",
+}
+
+
 def event_subject(prefix: str, record: EventRecord) -> str:
-    if record.aggregate == "Callback":
-        return f"{prefix}.events.{record.aggregate_id}.{record.type}"
-    if record.aggregate == "Agent":
-        return f"{prefix}.events.agent.{record.data['agent_id']}.{record.type}"
-    return f"{prefix}.events.line.{record.aggregate_id}.{record.type}"
+    key = record.data["agent_id"] if record.aggregate == "Agent" else record.aggregate_id
+    address = EVENT_ADDRESSES[record.aggregate].rsplit(".", 1)[0]
+    return f"{prefix}.{address}.{key}.{record.type}"
 
 
 def msg_id(record: EventRecord) -> str:

@@ -1,24 +1,8 @@
-"""The subjects of CONTRACT.md under a configurable prefix."""
+"""Subjects under the configurable prefix (which subjects there are: adapters.messaging.table)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from callback_domain.errors import InvalidRequestError
-
-AGENT_VERBS = ("schedule", "dial", "dial-result", "complete", "finish", "list", "pending")
-ADMIN_VERBS = ("create", "assign", "unassign", "reschedule", "cancel", "recreate", "agent-upsert")
-QUERY_NAMES = (
-    "health",
-    "get",
-    "list",
-    "search",
-    "history",
-    "assignment-summary",
-    "agent-counts",
-    "treatment-rate",
-)
-INTAKE_VERBS = ("request", "cancel", "abandon")  # request/reply; `submit` goes through JetStream
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +34,3 @@ class Subjects:
     def tail(self, subject: str) -> list[str]:
         """The tokens after the prefix: `callbacks.agent.kim.dial` → [agent, kim, dial]."""
         return subject[len(self.prefix) + 1 :].split(".")
-
-
-def verb(subject_tail: list[str], index: int, known: tuple[str, ...]) -> str:
-    name = subject_tail[index] if len(subject_tail) > index else ""
-    if name not in known:
-        raise InvalidRequestError.single(
-            "(subject)", f"unknown verb {name!r}; this subject family takes {', '.join(known)}"
-        )
-    return name

@@ -1,47 +1,45 @@
-"""The command subjects over NATS: intake, agent verbs, admin verbs, CTI presence."""
+"""The command handlers of the subject table: intake, agent verbs, admin verbs, CTI presence.
+
+Each takes a `Call` (the parsed payload and its caller) and returns its reply model."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
 
-from adapters.messaging import identity, reads
-from adapters.messaging.messages import admin as a
-from adapters.messaging.messages import agent as g
-from adapters.messaging.messages import envelope, replies
-from adapters.messaging.messages import intake as i
-from adapters.messaging.subjects import ADMIN_VERBS, AGENT_VERBS, INTAKE_VERBS, verb
+from adapters.messaging.messages import replies
 from adapters.observability.logs import correlate
 from adapters.views.places import NOT_QUEUED, Place, PlaceLookups
 from callback_domain import commands as c
 from callback_domain.callback import Callback
-from callback_domain.handlers.assignment import MAX_BULK
 from callback_domain.lifecycle import CallbackState
-from callback_domain.results import CancelResult
 
 PLACE_WAIT = 0.25
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
+    from uuid import UUID
 
-    from adapters.messaging.context import ServiceContext
+    from adapters.messaging.context import Call, ServiceContext
+    from adapters.messaging.messages import admin as a
+    from adapters.messaging.messages import agent as g
+    from adapters.messaging.messages import intake as i
     from callback_domain.results import Outcome
-    from callback_domain.values import Caller
 
 
-async def accepted_reply(ctx: ServiceContext, outcome: Outcome) -> dict[str, Any]:
+async def accepted_reply(ctx: ServiceContext, outcome: Outcome) -> replies.IntakeReply:
     """A request's reply, with its place in line and estimated wait when QUEUED; a
     refused request raises its error."""
     outcome.unwrap()
-    (answer,) = await accepted_replies(ctx, [outcome])
+    (answer,) = await accepted_models(ctx, [outcome])
     assert answer is not None
     return answer
 
 
-async def accepted_replies(
+async def accepted_models(
     ctx: ServiceContext, outcomes: Sequence[Outcome]
-) -> list[dict[str, Any] | None]:
+) -> list[replies.IntakeReply | None]:
     """The replies of accepted requests (None for a refused outcome), with their places
     in line when QUEUED: one wait for the views, then one read shared with whatever
     other requests ask meanwhile (`PlaceLookups`). If that read fails, the replies go
@@ -65,7 +63,7 @@ async def accepted_replies(
             places = {n: place for (n, _), place in zip(queued, found, strict=True)}
         except Exception as e:
             log.warning("places in line unavailable (%s); replying without them", type(e).__name__)
-    answers: list[dict[str, Any] | None] = [None] * len(outcomes)
+    answers: list[replies.IntakeReply | None] = [None] * len(outcomes)
     for n, value in ok:
         answers[n] = replies.intake_reply(
             value, place=places.get(n, NOT_QUEUED), log_position=outcomes[n].log_position
@@ -73,121 +71,117 @@ async def accepted_replies(
     return answers
 
 
-async def request(ctx: ServiceContext, caller: Caller, payload: Any) -> dict[str, Any]:
-    correlate(
-        getattr(payload, "request_id", None)
-    )  # the client's idempotency key names the request in the logs
-    return await accepted_reply(ctx, await ctx.command(payload.to_command(caller, ctx.clock())))
+async def accepted_replies(
+    ctx: ServiceContext, outcomes: Sequence[Outcome]
+) -> list[dict[str, Any] | None]:
+    """`accepted_models` as JSON-ready data (for the outcomes of `intake.submit`)."""
+    return [
+        None if m is None else m.model_dump(mode="json", by_alias=True)
+        for m in await accepted_models(ctx, outcomes)
+    ]
 
 
-def _callback_id(payload: Any) -> Any:
+async def request(
+    call: Call[i.IntakeRequest] | Call[g.SchedulePayload] | Call[a.CreatePayload],
+) -> replies.IntakeReply:
+    """`intake.request`, `agent.{id}.schedule`, `admin.create`: a new callback."""
+    ctx, payload = call.ctx, call.payload
+    correlate(payload.request_id)  # the client's idempotency key names the request in the logs
+    outcome = await ctx.command(payload.to_command(call.caller, ctx.clock()))
+    return await accepted_reply(ctx, outcome)
+
+
+def _callback_id(payload: i.IntakeCancel | i.IntakeAbandon) -> UUID:
     """intake.cancel / abandon name a callback by its id or by the request id that made it."""
-    return payload.callback_id or Callback.create_id(payload.request_id)
+    if payload.callback_id is not None:
+        return payload.callback_id
+    assert payload.request_id is not None  # the payload names one of the two
+    return Callback.create_id(payload.request_id)
 
 
-async def intake(
-    ctx: ServiceContext, tail: list[str], body: bytes, headers: Mapping[str, str]
-) -> dict[str, Any]:
-    name = verb(tail, 1, INTAKE_VERBS)
-    caller = identity.ivr(headers, f"nats:intake.{name}")
-    if name == "request":
-        return await request(ctx, caller, envelope.parse(i.IntakeRequest, body))
-    if name == "cancel":
-        p = envelope.parse(i.IntakeCancel, body)
-        outcome = await ctx.command(
-            c.CancelCallbacks(caller=caller, at=ctx.clock(), callback_ids=(_callback_id(p),))
-        )
-        return replies.cancel_reply(outcome.unwrap(), log_position=outcome.log_position)
-    p = envelope.parse(i.IntakeAbandon, body)
+async def intake_cancel(call: Call[i.IntakeCancel]) -> replies.CancelReply:
+    ctx = call.ctx
     outcome = await ctx.command(
-        c.AbandonCallback(caller=caller, at=ctx.clock(), callback_id=_callback_id(p))
+        c.CancelCallbacks(
+            caller=call.caller, at=ctx.clock(), callback_ids=(_callback_id(call.payload),)
+        )
+    )
+    return replies.cancel_reply(outcome.unwrap(), log_position=outcome.log_position)
+
+
+async def intake_abandon(call: Call[i.IntakeAbandon]) -> replies.CompletionReply:
+    ctx = call.ctx
+    outcome = await ctx.command(
+        c.AbandonCallback(
+            caller=call.caller, at=ctx.clock(), callback_id=_callback_id(call.payload)
+        )
     )
     return replies.completion_reply(outcome.unwrap(), log_position=outcome.log_position)
 
 
-_AGENT_COMMANDS: dict[str, tuple[type[Any], Any]] = {
-    "dial": (g.DialPayload, replies.attempts_reply),
-    "dial-result": (g.DialResultPayload, replies.attempts_reply),
-    "complete": (g.CompletePayload, replies.completion_reply),
-    "finish": (g.FinishPayload, replies.completion_reply),
-}
+async def _decided(call: Call[Any]) -> Outcome:
+    """The outcome of a payload that makes its own command."""
+    return await call.ctx.command(call.payload.to_command(call.caller, call.ctx.clock()))
 
 
-async def agent(ctx: ServiceContext, tail: list[str], body: bytes) -> dict[str, Any]:
-    """`agent.{agent_id}.{verb}`: the subject says who the agent is."""
-    name = verb(tail, 2, AGENT_VERBS)
-    agent_id = tail[1]
-    if name == "list":
-        return await reads.agent_list(ctx, agent_id, body)
-    if name == "pending":
-        return await reads.agent_pending(ctx, agent_id, body)
-    caller = identity.agent(agent_id, f"nats:agent.{name}")
-    if name == "schedule":
-        return await request(ctx, caller, envelope.parse(g.SchedulePayload, body))
-    model, reply = _AGENT_COMMANDS[name]
-    outcome = await ctx.command(envelope.parse(model, body).to_command(caller, ctx.clock()))
-    return reply(outcome.unwrap(), log_position=outcome.log_position)  # type: ignore[no-any-return]
+async def dial(call: Call[g.DialPayload] | Call[g.DialResultPayload]) -> replies.AttemptsReply:
+    """`agent.{id}.dial` and `agent.{id}.dial-result`: the subject says who the agent is."""
+    outcome = await _decided(call)
+    return replies.attempts_reply(outcome.unwrap(), log_position=outcome.log_position)
 
 
-_ADMIN_COMMANDS: dict[str, tuple[type[Any], Any]] = {
-    "assign": (a.AssignPayload, replies.bulk_reply),
-    "unassign": (a.UnassignPayload, replies.bulk_reply),
-    "reschedule": (a.ReschedulePayload, replies.reschedule_reply),
-    "recreate": (a.RecreatePayload, replies.recreate_reply),
-    "agent-upsert": (a.AgentUpsertPayload, replies.agent_saved_reply),
-}
+async def complete(
+    call: Call[g.CompletePayload] | Call[g.FinishPayload],
+) -> replies.CompletionReply:
+    """`agent.{id}.complete` and `agent.{id}.finish`."""
+    outcome = await _decided(call)
+    return replies.completion_reply(outcome.unwrap(), log_position=outcome.log_position)
 
 
-async def administration(
-    ctx: ServiceContext, tail: list[str], body: bytes, headers: Mapping[str, str]
-) -> dict[str, Any]:
-    name = verb(tail, 1, ADMIN_VERBS)
-    actor = (headers.get(identity.ACTOR_HEADER) or "").strip()
-    is_agent = bool(actor) and (await ctx.read(ctx.service.get_agent, actor)) is not None
-    caller = identity.administrator(headers, f"nats:admin.{name}", is_agent=is_agent)
-    if name == "create":
-        return await request(ctx, caller, envelope.parse(a.CreatePayload, body))
-    if name == "cancel":
-        return await cancel(ctx, caller, envelope.parse(a.CancelPayload, body))
-    model, reply = _ADMIN_COMMANDS[name]
-    outcome = await ctx.command(envelope.parse(model, body).to_command(caller, ctx.clock()))
-    return reply(outcome.unwrap(), log_position=outcome.log_position)  # type: ignore[no-any-return]
+async def assign(call: Call[a.AssignPayload] | Call[a.UnassignPayload]) -> replies.BulkReply:
+    """`admin.assign` and `admin.unassign`."""
+    outcome = await _decided(call)
+    return replies.bulk_reply(outcome.unwrap(), log_position=outcome.log_position)
 
 
-async def cancel(ctx: ServiceContext, caller: Caller, payload: a.CancelPayload) -> dict[str, Any]:
-    """By ids, or everything a list query selects in a period (in chunks of the bulk limit)."""
+async def reschedule(call: Call[a.ReschedulePayload]) -> replies.RescheduleReply:
+    outcome = await _decided(call)
+    return replies.reschedule_reply(outcome.unwrap(), log_position=outcome.log_position)
+
+
+async def recreate(call: Call[a.RecreatePayload]) -> replies.RecreateReply:
+    outcome = await _decided(call)
+    return replies.recreate_reply(outcome.unwrap(), log_position=outcome.log_position)
+
+
+async def upsert_agent(call: Call[a.AgentUpsertPayload]) -> replies.AgentSavedReply:
+    outcome = await _decided(call)
+    return replies.agent_saved_reply(outcome.unwrap(), log_position=outcome.log_position)
+
+
+async def cancel(call: Call[a.CancelPayload]) -> replies.CancelReply:
+    """`admin.cancel`: by ids, or everything a list query selects in a period (the range
+    cancel of the service, `CallbackService.cancel_selected`)."""
+    ctx, payload = call.ctx, call.payload
     if payload.callback_ids is not None:
-        outcome = await ctx.command(payload.to_command(caller, ctx.clock()))
+        outcome = await _decided(call)
         return replies.cancel_reply(outcome.unwrap(), log_position=outcome.log_position)
-    await ctx.caught_up(
-        ctx.service.recorder.max_notification_id()
-    )  # include what was just recorded
-    rows = await ctx.read(
+    await ctx.caught_up(ctx.service.recorder.max_notification_id())  # what was just recorded
+    selected = await ctx.read(
         lambda: [r.callback_id for r in ctx.queries.iter_rows(payload.range_filters())]
     )
-    if not rows:
-        return replies.cancel_reply(CancelResult(cancelled=(), skipped=()), log_position=None)
-    cancelled: list[Any] = []
-    skipped: list[Any] = []
-    position = None
-    for start in range(0, len(rows), MAX_BULK):
-        outcome = await ctx.command(
-            payload.to_command(caller, ctx.clock(), selected=rows[start : start + MAX_BULK])
-        )
-        result = outcome.unwrap()
-        cancelled.extend(result.cancelled)
-        skipped.extend(result.skipped)
-        position = outcome.log_position
-    return replies.cancel_reply(
-        CancelResult(cancelled=tuple(cancelled), skipped=tuple(skipped)), log_position=position
-    )
+    outcomes = [
+        await ctx.command(command)
+        for command in ctx.service.cancel_selected(call.caller, ctx.clock(), selected)
+    ]
+    result = ctx.service.cancelled_together([o.unwrap() for o in outcomes])
+    position = outcomes[-1].log_position if outcomes else None
+    return replies.cancel_reply(result, log_position=position)
 
 
-async def presence(ctx: ServiceContext, tail: list[str], body: bytes) -> dict[str, Any]:
+async def presence(call: Call[g.PresencePayload]) -> replies.AgentSavedReply:
     """`cti.presence.{agent_id}`: the CTI system reports an agent logged in or out."""
-    agent_id = tail[2] if len(tail) > 2 else ""
-    p = envelope.parse(g.PresencePayload, body)
-    outcome = await ctx.command(
-        p.to_command(agent_id, identity.cti("nats:cti.presence"), ctx.clock())
-    )
+    ctx = call.ctx
+    command = call.payload.to_command(call.params["agent_id"], call.caller, ctx.clock())
+    outcome = await ctx.command(command)
     return replies.agent_saved_reply(outcome.unwrap(), log_position=outcome.log_position)

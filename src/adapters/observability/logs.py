@@ -79,8 +79,21 @@ class TextFormatter(logging.Formatter):
         return f"{text} [{cid}]" if cid else text
 
 
+_banner_format = ["text"]  # set by configure(): how `say` writes
+
+
+def say(text: str, logger: str = "callbacks.serve") -> None:
+    """A line for the operator on standard output (the start banner): plain text, or with
+    `CALLBACKS_LOG_FORMAT=json` one JSON object like every log line."""
+    if _banner_format[0] == "json":
+        record = logging.LogRecord(logger, logging.INFO, __file__, 0, text, None, None)
+        text = JsonFormatter().format(record)
+    print(text, flush=True)
+
+
 def configure(log_format: str = "text", level: str = "INFO") -> None:
     """The root logger to stderr; every library's records get the same format."""
+    _banner_format[0] = log_format
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(CorrelationFilter())

@@ -48,10 +48,11 @@ class ProcessHealth:
 
     def _loop_and_nats(self) -> dict[str, str]:
         asking = self.nats_connected()
+        assert asyncio.iscoroutine(asking)
         try:
-            future = asyncio.run_coroutine_threadsafe(asking, self.loop)  # type: ignore[arg-type]
+            future: Future[bool] = asyncio.run_coroutine_threadsafe(asking, self.loop)
         except RuntimeError:  # the loop is closed
-            asking.close()  # type: ignore[attr-defined]
+            asking.close()
             return {"event_loop": "stopped"}
         try:
             connected = future.result(self.timeout)

@@ -85,6 +85,8 @@ def expected_subject(prefix: str, record: EventRecord) -> str:
         return f"{prefix}.events.{record.aggregate_id}.{record.type}"
     if record.aggregate == "Agent":
         return f"{prefix}.events.agent.{record.data['agent_id']}.{record.type}"
+    if record.aggregate == "PolicyBook":
+        return f"{prefix}.events.policies.{record.aggregate_id}.{record.type}"
     return f"{prefix}.events.line.{record.aggregate_id}.{record.type}"
 
 

@@ -20,7 +20,7 @@ from adapters.messaging.streams import (
     msg_id,
     stream_name,
 )
-from adapters.messaging.subjects import ADMIN_VERBS, AGENT_VERBS, INTAKE_VERBS, QUERY_NAMES
+from adapters.messaging.table import ANSWERED
 from projections.event_record import EventRecord
 
 if TYPE_CHECKING:
@@ -32,13 +32,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 def request_subjects(prefix: str) -> list[str]:
     """Every request/reply subject of CONTRACT.md under `prefix`."""
-    return [
-        *(f"{prefix}.intake.{verb}" for verb in INTAKE_VERBS),
-        *(f"{prefix}.agent.a-17.{verb}" for verb in AGENT_VERBS),
-        *(f"{prefix}.admin.{verb}" for verb in ADMIN_VERBS),
-        *(f"{prefix}.query.{name}" for name in QUERY_NAMES),
-        f"{prefix}.cti.presence.a-17",
-    ]
+    return [f"{prefix}.{s.pattern.format(agent_id='a-17')}" for s in ANSWERED]
 
 
 def record(aggregate: str, type_: str, **data: object) -> EventRecord:
@@ -165,3 +159,10 @@ class TestEventSubjects:
         sut = record("PhoneLine", "Opened")
 
         assert event_subject("cb", sut) == f"cb.events.line.{uuid.UUID(int=42)}.Opened"
+
+    async def test_a_policy_book_event_goes_under_policies_not_under_a_line(self) -> None:
+        sut = record("PolicyBook", "PoliciesRecorded")
+
+        assert (
+            event_subject("cb", sut) == f"cb.events.policies.{uuid.UUID(int=42)}.PoliciesRecorded"
+        )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic resolves field types at runtime
+from datetime import datetime
 from typing import Literal
-from uuid import UUID  # noqa: TC003 - pydantic resolves field types at runtime
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Pydantic resolves field types at runtime: these imports stay outside TYPE_CHECKING.
 from adapters.messaging.messages.envelope import ErrorBody
 from adapters.messaging.messages.read_replies import CallbackItem
 from adapters.messaging.messages.replies import IntakeReply
@@ -16,7 +17,7 @@ from callback_domain.values import CallbackType
 
 
 class AgentNotification(BaseModel):
-    """`notify.agent.{agent_id}`: a callback was assigned to, taken from or completed by the agent."""
+    """`notify.agent.{agent_id}`: a callback was assigned to, taken from or completed by the agent."""  # noqa: E501 - the schema's description
 
     type: Literal["assigned", "unassigned", "completed"]
     callback: CallbackItem = Field(description="the callback as the list shows it after the change")
@@ -51,7 +52,12 @@ class IntakeOutcome(BaseModel):
 
 
 class EventMessage(BaseModel):
-    """`events.{callback_id}.{EventName}` on CALLBACK_EVENTS; the event's own fields follow."""
+    """A domain event on CALLBACK_EVENTS; the event's own fields follow.
+
+    Its subject: `events.{callback_id}.{EventName}` for a callback's events, and for every
+    other aggregate kind `events.{kind}.{key}.{EventName}`: `agent.{agent_id}`,
+    `line.{line_id}`, `policies.{policy_book_id}`.
+    """
 
     model_config = ConfigDict(extra="allow")
 

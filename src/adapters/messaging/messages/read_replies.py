@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic resolves field types at runtime
+from datetime import datetime
 from typing import Annotated, Literal
-from uuid import UUID  # noqa: TC003 - pydantic resolves field types at runtime
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from adapters.views.places import WAIT_BASIS, WaitBasis
 from callback_domain.lifecycle import CallbackState, CompletionReason, NhnStatus
 from callback_domain.values import CallbackType
+
+# The read side's times as the views hold them (`isoformat`: `+00:00`, not `Z`).
+Time = Annotated[
+    datetime,
+    PlainSerializer(datetime.isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"format": "date-time", "type": "string"}, mode="serialization"),
+]
 
 
 class HealthReply(BaseModel):
@@ -26,8 +33,8 @@ class CallbackItem(BaseModel):
 
     callback_id: UUID
     request_id: str | None = None
-    requested_at: datetime
-    desired_time: datetime | None
+    requested_at: Time
+    desired_time: Time | None
     route: str
     state: CallbackState
     status: NhnStatus
@@ -84,7 +91,7 @@ class HistoryEvent(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: str
-    at: datetime
+    at: Time
     actor: str | None
     role: str | None
     channel: str | None

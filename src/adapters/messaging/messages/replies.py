@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic resolves field types at runtime
-from typing import TYPE_CHECKING, Annotated, Any
-from uuid import UUID  # noqa: TC003 - pydantic resolves field types at runtime
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
@@ -76,8 +76,9 @@ class ItemReply(BaseModel):
 
     callback_id: UUID
     ok: bool
-    agent_id: str | None = None
-    error: ErrorBody | None = None
+    # An item carries `agent_id` or `error`, never a null in place of the other.
+    agent_id: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    error: ErrorBody | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class BulkReply(BaseModel):
@@ -120,58 +121,46 @@ class AgentSavedReply(BaseModel):
     log_position: LogPosition
 
 
-def _data(reply: BaseModel) -> dict[str, Any]:
-    return reply.model_dump(mode="json", by_alias=True)
-
-
 def intake_reply(
     accepted: CallbackAccepted,
     *,
     place: Place,
     log_position: int | None,
-) -> dict[str, Any]:
-    return _data(
-        IntakeReply(
-            callback_id=accepted.callback_id,
-            state=accepted.state,
-            status=accepted.status,
-            **place._asdict(),
-            duplicate=accepted.duplicate,
-            log_position=log_position,
-        )
+) -> IntakeReply:
+    return IntakeReply(
+        callback_id=accepted.callback_id,
+        state=accepted.state,
+        status=accepted.status,
+        **place._asdict(),
+        duplicate=accepted.duplicate,
+        log_position=log_position,
     )
 
 
-def attempts_reply(changed: CallbackChanged, *, log_position: int | None) -> dict[str, Any]:
-    return _data(
-        AttemptsReply(
-            callback_id=changed.callback_id,
-            state=changed.state,
-            attempts=changed.attempts,
-            log_position=log_position,
-        )
+def attempts_reply(changed: CallbackChanged, *, log_position: int | None) -> AttemptsReply:
+    return AttemptsReply(
+        callback_id=changed.callback_id,
+        state=changed.state,
+        attempts=changed.attempts,
+        log_position=log_position,
     )
 
 
-def completion_reply(changed: CallbackChanged, *, log_position: int | None) -> dict[str, Any]:
-    return _data(
-        CompletionReply(
-            callback_id=changed.callback_id,
-            state=changed.state,
-            reason=changed.reason,
-            log_position=log_position,
-        )
+def completion_reply(changed: CallbackChanged, *, log_position: int | None) -> CompletionReply:
+    return CompletionReply(
+        callback_id=changed.callback_id,
+        state=changed.state,
+        reason=changed.reason,
+        log_position=log_position,
     )
 
 
-def reschedule_reply(changed: CallbackChanged, *, log_position: int | None) -> dict[str, Any]:
-    return _data(
-        RescheduleReply(
-            callback_id=changed.callback_id,
-            state=changed.state,
-            desired_time=changed.desired_time,
-            log_position=log_position,
-        )
+def reschedule_reply(changed: CallbackChanged, *, log_position: int | None) -> RescheduleReply:
+    return RescheduleReply(
+        callback_id=changed.callback_id,
+        state=changed.state,
+        desired_time=changed.desired_time,
+        log_position=log_position,
     )
 
 
@@ -183,43 +172,31 @@ def _item(result: ItemResult) -> ItemReply:
     return ItemReply(callback_id=result.callback_id, ok=False, error=error)
 
 
-def bulk_reply(result: BulkResult, *, log_position: int | None) -> dict[str, Any]:
-    reply = _data(BulkReply(results=[_item(r) for r in result.results], log_position=log_position))
-    # An item carries `agent_id` or `error`, never a null in place of the other.
-    reply["results"] = [
-        {key: value for key, value in item.items() if value is not None}
-        for item in reply["results"]
-    ]
-    return reply
+def bulk_reply(result: BulkResult, *, log_position: int | None) -> BulkReply:
+    return BulkReply(results=[_item(r) for r in result.results], log_position=log_position)
 
 
-def cancel_reply(result: CancelResult, *, log_position: int | None) -> dict[str, Any]:
+def cancel_reply(result: CancelResult, *, log_position: int | None) -> CancelReply:
     skipped = [
         SkippedItem(callback_id=s.callback_id, state=s.state, reason=s.reason, message=s.message)
         for s in result.skipped
     ]
-    return _data(
-        CancelReply(cancelled=list(result.cancelled), skipped=skipped, log_position=log_position)
+    return CancelReply(cancelled=list(result.cancelled), skipped=skipped, log_position=log_position)
+
+
+def recreate_reply(recreated: CallbackRecreated, *, log_position: int | None) -> RecreateReply:
+    return RecreateReply(
+        callback_id=recreated.callback_id,
+        recreated_from=recreated.recreated_from,
+        duplicate=recreated.duplicate,
+        log_position=log_position,
     )
 
 
-def recreate_reply(recreated: CallbackRecreated, *, log_position: int | None) -> dict[str, Any]:
-    return _data(
-        RecreateReply(
-            callback_id=recreated.callback_id,
-            recreated_from=recreated.recreated_from,
-            duplicate=recreated.duplicate,
-            log_position=log_position,
-        )
-    )
-
-
-def agent_saved_reply(saved: AgentSaved, *, log_position: int | None) -> dict[str, Any]:
-    return _data(
-        AgentSavedReply(
-            agent_id=saved.agent_id,
-            created=saved.created,
-            changed=saved.changed,
-            log_position=log_position,
-        )
+def agent_saved_reply(saved: AgentSaved, *, log_position: int | None) -> AgentSavedReply:
+    return AgentSavedReply(
+        agent_id=saved.agent_id,
+        created=saved.created,
+        changed=saved.changed,
+        log_position=log_position,
     )

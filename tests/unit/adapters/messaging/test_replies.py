@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from adapters.messaging.messages import (
@@ -37,11 +37,18 @@ from callback_domain.results import (
 from tests.factories import IVR, SUPERVISOR, T0, add_agents, queued
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from callback_domain.application import CallbackService
 
 A = UUID("0b3c6d2e-5f0a-4c1e-9a57-2f8d1e4b7c90")
 B = UUID("5d1f6a0e-8b3c-4e2d-b1a4-7c9e0f2d3b64")
 KST = timezone(timedelta(hours=9))
+
+
+def wire(reply: BaseModel) -> dict[str, Any]:
+    """A reply model as it goes on the wire."""
+    return reply.model_dump(mode="json", by_alias=True)
 
 
 def changed(**overrides: object) -> CallbackChanged:
@@ -69,7 +76,7 @@ def test_intake_reply() -> None:
         queue_since=T0,
     )
 
-    data = intake_reply(accepted, place=Place(4, 720, "recent_rate"), log_position=9)
+    data = wire(intake_reply(accepted, place=Place(4, 720, "recent_rate"), log_position=9))
 
     assert data == {
         "callback_id": str(A),
@@ -94,7 +101,7 @@ def test_intake_reply_keeps_unknown_waits_as_null() -> None:
         queue_since=T0,
     )
 
-    data = intake_reply(accepted, place=NOT_QUEUED, log_position=None)
+    data = wire(intake_reply(accepted, place=NOT_QUEUED, log_position=None))
 
     assert data["position_in_queue"] is None
     assert data["estimated_wait_seconds"] is None
@@ -103,7 +110,7 @@ def test_intake_reply_keeps_unknown_waits_as_null() -> None:
 
 
 def test_attempts_reply() -> None:
-    assert attempts_reply(changed(), log_position=3) == {
+    assert wire(attempts_reply(changed(), log_position=3)) == {
         "callback_id": str(A),
         "state": "ROUTING",
         "attempts": 1,
@@ -114,7 +121,7 @@ def test_attempts_reply() -> None:
 def test_completion_reply() -> None:
     done = changed(state=CallbackState.COMPLETED, reason=CompletionReason.FINISHED)
 
-    assert completion_reply(done, log_position=3) == {
+    assert wire(completion_reply(done, log_position=3)) == {
         "callback_id": str(A),
         "state": "COMPLETED",
         "reason": "FINISHED",
@@ -127,7 +134,7 @@ def test_reschedule_reply_keeps_the_offset() -> None:
         state=CallbackState.SCHEDULED, desired_time=datetime(2026, 11, 24, 10, tzinfo=KST)
     )
 
-    assert reschedule_reply(moved, log_position=3) == {
+    assert wire(reschedule_reply(moved, log_position=3)) == {
         "callback_id": str(A),
         "state": "SCHEDULED",
         "desired_time": "2026-11-24T10:00:00+09:00",
@@ -144,7 +151,7 @@ def test_bulk_reply_gives_an_agent_or_an_error_per_callback() -> None:
         )
     )
 
-    data = bulk_reply(result, log_position=5)
+    data = wire(bulk_reply(result, log_position=5))
 
     assert data == {
         "results": [
@@ -176,7 +183,7 @@ def test_cancel_reply() -> None:
         ),
     )
 
-    assert cancel_reply(result, log_position=8) == {
+    assert wire(cancel_reply(result, log_position=8)) == {
         "cancelled": [str(A)],
         "skipped": [
             {
@@ -193,7 +200,7 @@ def test_cancel_reply() -> None:
 def test_recreate_reply() -> None:
     recreated = CallbackRecreated(callback_id=B, recreated_from=A, duplicate=False)
 
-    assert recreate_reply(recreated, log_position=2) == {
+    assert wire(recreate_reply(recreated, log_position=2)) == {
         "callback_id": str(B),
         "recreated_from": str(A),
         "duplicate": False,
@@ -204,7 +211,7 @@ def test_recreate_reply() -> None:
 def test_agent_saved_reply() -> None:
     saved = AgentSaved(agent_id="a-1", created=True, changed=True)
 
-    assert agent_saved_reply(saved, log_position=1) == {
+    assert wire(agent_saved_reply(saved, log_position=1)) == {
         "agent_id": "a-1",
         "created": True,
         "changed": True,
@@ -219,10 +226,12 @@ class TestThroughTheService:
         accepted = sut.execute(parse(IntakeRequest, raw).to_command(IVR, T0))
         reply = json.loads(
             ok(
-                intake_reply(
-                    accepted,
-                    place=Place(1, 300, "policy"),
-                    log_position=sut.recorder.max_notification_id(),
+                wire(
+                    intake_reply(
+                        accepted,
+                        place=Place(1, 300, "policy"),
+                        log_position=sut.recorder.max_notification_id(),
+                    )
                 )
             )
         )
@@ -239,7 +248,7 @@ class TestThroughTheService:
         ).encode()
 
         result = sut.execute(parse(AssignPayload, raw).to_command(SUPERVISOR, T0))
-        data = bulk_reply(result, log_position=None)
+        data = wire(bulk_reply(result, log_position=None))
 
         assert data["results"][0] == {
             "callback_id": str(callback_id),

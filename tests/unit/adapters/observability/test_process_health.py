@@ -13,7 +13,7 @@ import pytest
 
 from adapters.observability.exporter import MetricsExporter
 from adapters.observability.process_health import ProcessHealth
-from adapters.observability.registry import Registry
+from adapters.observability.service_metrics import ServiceMetrics
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -117,7 +117,8 @@ def get(url: str) -> tuple[int, bytes]:
 )
 def test_health_on_the_metrics_port(ready: bool, status: int, word: str) -> None:
     checks = {"database": "ok" if ready else "no answer within 2 s"}
-    exporter = MetricsExporter(Registry(), "127.0.0.1", 0, lambda: (ready, checks)).start()
+    metrics = ServiceMetrics("0.1.0")
+    exporter = MetricsExporter("127.0.0.1", 0).start(metrics.render, lambda: (ready, checks))
     try:
         code, body = get(f"http://127.0.0.1:{exporter.port}/health")
         assert (code, json.loads(body)) == (status, {"status": word, "checks": checks})

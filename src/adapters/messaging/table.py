@@ -1,0 +1,259 @@
+"""The subject table: the one statement of the wire contract's subjects.
+
+Each entry names a subject's pattern (after the configurable prefix), who may call it,
+its payload and reply models, how its caller is named and its handler. The
+subscriptions, verb validation, metric labels, the NATS Services endpoints, the JSON
+Schemas and the AsyncAPI document (scripts/export_schemas.py) and the contract tests are
+all read from it. Adding a subject is one entry here plus its handler. What the service
+publishes is listed beside it, in publications.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from adapters.messaging import identity as who
+from adapters.messaging import reads, writes
+from adapters.messaging.messages import admin, agent, intake, queries, read_replies
+from adapters.messaging.messages import replies as rep
+from callback_domain.permissions import MATRIX, Action
+from callback_domain.values import Role
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
+
+    from pydantic import BaseModel
+
+    from adapters.messaging.context import Call, ServiceContext
+    from callback_domain.values import Caller
+
+    Identify = Callable[
+        [ServiceContext, str, Mapping[str, str], Mapping[str, str]], Awaitable[Caller]
+    ]
+    Handler = Callable[[Call[Any]], Awaitable[BaseModel]]
+
+_PARAM = re.compile(r"^\{([a-z_]+)\}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One subject of the contract. `handler` None: not request/reply (`intake.submit`
+    goes through JetStream, handled by the intake consumer)."""
+
+    pattern: str  # after the prefix; `{name}` tokens are parameters
+    roles: frozenset[Role]  # who may call it (today NATS permissions and the core enforce it)
+    payload: type[BaseModel]
+    reply: type[BaseModel] | None
+    identify: Identify | None
+    handler: Handler | None
+
+    @property
+    def name(self) -> str:
+        """The pattern without its parameters: `agent.dial`. Names the schema files
+        (`schemas/json/<name>.v1.json`), the metric label and the Services endpoint."""
+        return ".".join(t for t in self.tokens if not _PARAM.match(t))
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.pattern.split(".")
+
+    @property
+    def family(self) -> str:
+        return self.tokens[0]
+
+    @property
+    def params(self) -> dict[int, str]:
+        """Where the subject carries a parameter: {token index: name}."""
+        return {n: m.group(1) for n, t in enumerate(self.tokens) if (m := _PARAM.match(t))}
+
+    def wildcard(self) -> str:
+        """The pattern with each parameter as NATS's `*`."""
+        return ".".join("*" if _PARAM.match(t) else t for t in self.tokens)
+
+    def matches(self, tail: list[str]) -> dict[str, str] | None:
+        """The parameters, if a subject's tokens after the prefix are this subject's."""
+        if len(tail) != len(self.tokens):
+            return None
+        params = self.params
+        for n, (token, want) in enumerate(zip(tail, self.tokens, strict=True)):
+            if n not in params and token != want:
+                return None
+        return {name: tail[n] for n, name in params.items()}
+
+
+_IVR = frozenset({Role.IVR})
+_AGENT = frozenset({Role.AGENT, Role.ASSIGNER})  # an assigner is an agent with assign permission
+_ASSIGNERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ASSIGNER})
+_MANAGERS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+_READERS = MATRIX[Action.READ]
+
+
+IVR, AGENT, ADMIN, READER = (
+    who.identify_ivr,
+    who.identify_agent,
+    who.identify_administrator,
+    who.identify_reader,
+)
+OWN = who.identify_agent_reading
+R, RR = rep, read_replies
+
+SUBJECTS: tuple[Subject, ...] = (
+    Subject("intake.request", _IVR, intake.IntakeRequest, R.IntakeReply, IVR, writes.request),
+    Subject("intake.submit", _IVR, intake.IntakeRequest, None, None, None),
+    Subject("intake.cancel", _IVR, intake.IntakeCancel, R.CancelReply, IVR, writes.intake_cancel),
+    Subject(
+        "intake.abandon", _IVR, intake.IntakeAbandon, R.CompletionReply, IVR, writes.intake_abandon
+    ),
+    Subject(
+        "agent.{agent_id}.schedule",
+        _AGENT,
+        agent.SchedulePayload,
+        R.IntakeReply,
+        AGENT,
+        writes.request,
+    ),
+    Subject(
+        "agent.{agent_id}.dial", _AGENT, agent.DialPayload, R.AttemptsReply, AGENT, writes.dial
+    ),
+    Subject(
+        "agent.{agent_id}.dial-result",
+        _AGENT,
+        agent.DialResultPayload,
+        R.AttemptsReply,
+        AGENT,
+        writes.dial,
+    ),
+    Subject(
+        "agent.{agent_id}.complete",
+        _AGENT,
+        agent.CompletePayload,
+        R.CompletionReply,
+        AGENT,
+        writes.complete,
+    ),
+    Subject(
+        "agent.{agent_id}.finish",
+        _AGENT,
+        agent.FinishPayload,
+        R.CompletionReply,
+        AGENT,
+        writes.complete,
+    ),
+    Subject(
+        "agent.{agent_id}.list",
+        _AGENT,
+        queries.AgentListQuery,
+        RR.ListPageReply,
+        OWN,
+        reads.agent_list,
+    ),
+    Subject(
+        "agent.{agent_id}.pending",
+        _AGENT,
+        queries.PendingQuery,
+        RR.PendingReply,
+        OWN,
+        reads.agent_pending,
+    ),
+    Subject("admin.create", _ASSIGNERS, admin.CreatePayload, R.IntakeReply, ADMIN, writes.request),
+    Subject("admin.assign", _ASSIGNERS, admin.AssignPayload, R.BulkReply, ADMIN, writes.assign),
+    Subject("admin.unassign", _ASSIGNERS, admin.UnassignPayload, R.BulkReply, ADMIN, writes.assign),
+    Subject(
+        "admin.reschedule",
+        _MANAGERS,
+        admin.ReschedulePayload,
+        R.RescheduleReply,
+        ADMIN,
+        writes.reschedule,
+    ),
+    Subject("admin.cancel", _MANAGERS, admin.CancelPayload, R.CancelReply, ADMIN, writes.cancel),
+    Subject(
+        "admin.recreate", _MANAGERS, admin.RecreatePayload, R.RecreateReply, ADMIN, writes.recreate
+    ),
+    Subject(
+        "admin.agent-upsert",
+        frozenset({Role.ADMIN}),
+        admin.AgentUpsertPayload,
+        R.AgentSavedReply,
+        ADMIN,
+        writes.upsert_agent,
+    ),
+    Subject("query.health", _READERS, queries.HealthQuery, RR.HealthReply, READER, reads.health),
+    Subject("query.get", _READERS, queries.GetQuery, RR.CallbackDetail, READER, reads.get),
+    Subject("query.list", _READERS, queries.ListQuery, RR.ListPageReply, READER, reads.list_page),
+    Subject("query.search", _READERS, queries.SearchQuery, RR.SearchReply, READER, reads.search),
+    Subject(
+        "query.history", _READERS, queries.HistoryQuery, RR.HistoryReply, READER, reads.history
+    ),
+    Subject(
+        "query.assignment-summary",
+        _READERS,
+        queries.AssignmentSummaryQuery,
+        RR.SummaryReply,
+        READER,
+        reads.summary,
+    ),
+    Subject(
+        "query.agent-counts",
+        _READERS,
+        queries.AgentCountsQuery,
+        RR.AgentCountsReply,
+        READER,
+        reads.agent_counts,
+    ),
+    Subject(
+        "query.treatment-rate",
+        _READERS,
+        queries.TreatmentRateQuery,
+        RR.TreatmentRateReply,
+        READER,
+        reads.treatment_rate,
+    ),
+    Subject(
+        "cti.presence.{agent_id}",
+        frozenset({Role.SYSTEM}),
+        agent.PresencePayload,
+        R.AgentSavedReply,
+        who.identify_cti,
+        writes.presence,
+    ),
+)
+
+ANSWERED = tuple(s for s in SUBJECTS if s.handler is not None)
+
+
+def subscriptions() -> dict[str, tuple[Subject, ...]]:
+    """What to subscribe (after the prefix) → the subjects it carries.
+
+    A family whose subjects are all request/reply and differ in one token (the verb) is
+    one subscription with `*` there, so an unknown verb is answered (`invalid_request`,
+    naming the verbs) rather than met with silence. Otherwise each subject is its own
+    (`intake.*` would also catch `intake.submit`, which JetStream captures)."""
+    found: dict[str, tuple[Subject, ...]] = {}
+    families = dict.fromkeys(s.family for s in SUBJECTS)
+    for family in families:
+        members = [s for s in SUBJECTS if s.family == family]
+        answered = [s for s in members if s.handler is not None]
+        shapes = {_with_any_verb(s) for s in answered}
+        if len(answered) > 1 and len(answered) == len(members) and len(shapes) == 1:
+            found[shapes.pop()] = tuple(answered)
+        else:
+            found |= {s.wildcard(): (s,) for s in answered}
+    return found
+
+
+def _with_any_verb(subject: Subject) -> str:
+    tokens = subject.wildcard().split(".")
+    tokens[_verb_index(subject)] = "*"
+    return ".".join(tokens)
+
+
+def _verb_index(subject: Subject) -> int:
+    params = subject.params
+    return max(n for n in range(len(subject.tokens)) if n not in params)
+
+
+def verb_index(subjects: tuple[Subject, ...]) -> int:
+    return _verb_index(subjects[0])
