@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from importlib.metadata import version
@@ -18,9 +17,19 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from adapters.background.leases import FileLease, PostgresLease
 from adapters.background.scheduler import Scheduler
 from adapters.background.singletons import Singletons
-from adapters.bootstrap import build_read_side, build_service, record_policies
+from adapters.bootstrap import ReadSide, build_read_side, build_service, record_policies
 from adapters.commands.batcher import CommandBatcher
 from adapters.database import SQLITE, Database
+from adapters.entrypoints import stopping
+from adapters.entrypoints.outages import (
+    STORAGE_DOWN,
+    Outage,
+    Stopped,
+    in_thread,
+    reachable,
+    reporting,
+    until_reached,
+)
 from adapters.messaging.context import ServiceContext
 from adapters.messaging.event_relay import EventRelay
 from adapters.messaging.intake_consumer import IntakeConsumer
@@ -38,8 +47,13 @@ from adapters.views.backends import PostgresWaker, events_channel
 from adapters.views.position_watch import PositionWatch
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from nats.aio.client import Client
+
     from adapters.background.leases import Lease
     from adapters.settings import Settings
+    from callback_domain.application import CallbackService
 
 log = logging.getLogger("callbacks.serve")
 
@@ -49,6 +63,10 @@ def _say(text: str) -> None:
 
 
 async def serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.on_signal, stop, _say)
     db = Database.parse(settings.resolved_database_url())
     embedded: EmbeddedNatsServer | None = None
     if settings.nats_url is None:
@@ -65,24 +83,15 @@ async def serve(settings: Settings) -> None:
                 f"the embedded one listens on {embedded.port} instead"
             )
     servers = settings.nats_servers() or [embedded.url]  # type: ignore[union-attr]
-    service = build_service(settings)
-    if record_policies(service, settings):
-        _say("policies recorded in the event log (first start, or the settings changed them)")
-    side = build_read_side(settings, service)
-    subjects = Subjects(settings.prefix)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-
     auth = settings.nats_credentials()
-    nc = await nats.connect(
-        servers=servers,
-        name="callbacks-infra",
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=1,
-        **auth,
-    )
+    try:
+        service, side, nc = await _reach(settings, db, servers, auth, stop)
+    except Stopped:
+        if embedded is not None:
+            embedded.stop()
+        _say("stopped before it was ready")
+        return
+    subjects = Subjects(settings.prefix)
     js = nc.jetstream()
     await ensure_streams(js, settings.prefix, replicas=settings.stream_replicas)
 
@@ -99,10 +108,10 @@ async def serve(settings: Settings) -> None:
 
     metrics = ServiceMetrics(version("callbacks"))
     batcher = CommandBatcher(
-        service, on_written=lambda: loop.call_soon_threadsafe(written), on_batch=metrics.batch
+        service, on_written=lambda: _soon(loop, written), on_batch=metrics.batch
     )
     watch = PositionWatch(side.queries.position)
-    side.runner.on_progress = lambda position: loop.call_soon_threadsafe(watch.advance, position)
+    side.runner.on_progress = lambda position: _soon(loop, watch.advance, position)
     ctx = ServiceContext(
         service=service,
         batcher=batcher,
@@ -128,9 +137,7 @@ async def serve(settings: Settings) -> None:
     singletons = Singletons(lease, side.runner, [relay.run, scheduler.run])
     waker = None
     if db.kind != SQLITE:  # other processes' writes wake our followers at once
-        waker = PostgresWaker(
-            db, events_channel(service), lambda: loop.call_soon_threadsafe(written)
-        )
+        waker = PostgresWaker(db, events_channel(service), lambda: _soon(loop, written))
         waker.start()
 
     broker = build_broker(ctx, servers, observe=metrics.reply, **auth)
@@ -176,30 +183,67 @@ async def serve(settings: Settings) -> None:
     _say(f"events in {_redacted(db)}; contact center time zone {settings.timezone}")
     if exporter is not None:
         _say(
-            f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, this process's health on /health"
+            f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, "
+            "this process's health on /health"
         )
     _say("ready; Ctrl-C or SIGTERM stops it cleanly")
 
     await stop.wait()
     _say("stopping: finishing in-flight commands")
-    await broker.stop()  # no new requests; handlers in flight run to the end
-    log.info("stop: subscribers closed")
-    await asyncio.gather(*background, return_exceptions=True)
-    log.info("stop: intake consumer and followers of the log stopped")
-    await batcher.stop()  # every submitted command is written and answered
-    log.info("stop: command batcher drained")
-    if waker is not None:
-        waker.stop()
-    if exporter is not None:
-        exporter.stop()
-    health.close()
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(nc.close(), timeout=5)
-    side.close()
-    service.close()
+
+    def closed() -> None:
+        if waker is not None:
+            waker.stop()
+        if exporter is not None:
+            exporter.stop()
+        health.close()
+        side.close()
+        service.close()
+
+    await stopping.in_order(
+        [
+            ("subscribers closed", broker.stop()),  # no new requests; in-flight ones finish
+            (
+                "intake consumer and followers of the log stopped",
+                asyncio.gather(*background, return_exceptions=True),
+            ),
+            ("command batcher drained", batcher.stop()),  # submitted commands are answered
+            ("NATS connection closed", nc.close()),
+            ("stores closed", in_thread(closed)),
+        ]
+    )
     if embedded is not None:
         embedded.stop()
     _say("stopped")
+
+
+async def _reach(
+    settings: Settings, db: Database, servers: list[str], auth: dict[str, str], stop: asyncio.Event
+) -> tuple[CallbackService, ReadSide, Client]:
+    """The stores and NATS, each retried with backoff until reached (one line per outage
+    and per retry, no tracebacks); raises `Stopped` at once on a signal."""
+    service = await until_reached(
+        lambda: in_thread(lambda: _open_store(settings)),
+        Outage("PostgreSQL", _redacted(db), _say),
+        stop,
+        retry_on=STORAGE_DOWN,
+    )
+    side = build_read_side(settings, service)
+    nats_outage = Outage("NATS", _servers(servers, auth), _say)
+    await until_reached(lambda: reachable(servers, auth), nats_outage, stop)
+    nc = await until_reached(
+        lambda: nats.connect(
+            servers=servers,
+            name="callbacks-infra",
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+            **reporting(nats_outage, stop),
+            **auth,
+        ),
+        nats_outage,
+        stop,
+    )
+    return service, side, nc
 
 
 async def _answering(nc: Any, subjects: Subjects, timeout: float = 15.0) -> None:
@@ -215,6 +259,11 @@ async def _answering(nc: Any, subjects: Subjects, timeout: float = 15.0) -> None
             await asyncio.sleep(0.05)
 
 
+def _soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., object], *args: object) -> None:
+    """Runs `fn(*args)` on the loop, from any thread."""
+    loop.call_soon_threadsafe(fn, *args)
+
+
 def _servers(servers: list[str], auth: dict[str, str]) -> str:
     return ",".join(servers) + (f" (as {auth['user']})" if "user" in auth else "")
 
@@ -223,6 +272,19 @@ def _redacted(db: Database) -> str:
     if db.kind == SQLITE:
         return f"sqlite:///{db.path}"
     return f"postgresql://{db.user}@{db.host}:{db.port}/{db.dbname} (schema {db.schema})"
+
+
+def _open_store(settings: Settings) -> CallbackService:
+    """The event store, with the policies recorded: raises if PostgreSQL cannot be reached."""
+    service = build_service(settings)
+    try:
+        changed = record_policies(service, settings)
+    except BaseException:
+        service.close()
+        raise
+    if changed:
+        _say("policies recorded in the event log (first start, or the settings changed them)")
+    return service
 
 
 def main(settings: Settings) -> int:
