@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -10,6 +10,7 @@ from adapters.messaging.messages.base import (
     DEFAULT_PAGE_SIZE,
     MAX_CURSOR_LENGTH,
     MAX_PAGE_SIZE,
+    STORABLE,
     AgentId,
     Payload,
     Phone,
@@ -18,7 +19,7 @@ from adapters.messaging.messages.base import (
     Time,
 )
 from adapters.views.queries import ListFilters
-from callback_domain.lifecycle import CallbackState, NhnStatus
+from callback_domain.lifecycle import CallbackState, NhnStatus  # noqa: TC001 - pydantic resolves field types at runtime
 
 _FILTER_NAMES = (
     "from_",
@@ -73,6 +74,6 @@ class Period(Payload):
 
 class Paging(Payload):
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    cursor: str | None = Field(
-        default=None, max_length=MAX_CURSOR_LENGTH, description="next_cursor of the previous page"
+    cursor: Annotated[str, Field(max_length=MAX_CURSOR_LENGTH), STORABLE] | None = Field(
+        default=None, description="next_cursor of the previous page"
     )
