@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from adapters.messaging.errors import error_of
 from adapters.messaging.messages.envelope import ErrorBody
-from callback_domain.lifecycle import CallbackState, CompletionReason, NhnStatus
+from callback_domain.lifecycle import CallbackState, CompletionReason, NhnStatus  # noqa: TC001 - pydantic resolves field types at runtime
 
 if TYPE_CHECKING:
     from callback_domain.results import (
@@ -37,7 +37,13 @@ class IntakeReply(BaseModel):
     status: NhnStatus
     position_in_queue: int | None = Field(description="1 = next; null unless QUEUED")
     estimated_wait_seconds: int | None = Field(description="null when it cannot be estimated")
-    duplicate: bool = Field(description="true: an existing callback answers this request")
+    duplicate: bool = Field(
+        description="true: the duplicate check answered with an open callback for the same "
+        "number and route instead of a new one (never for a replayed request id)"
+    )
+    replayed: bool = Field(
+        description="true: this request id was seen before; this is the callback it made then",
+    )
     log_position: LogPosition
 
 
@@ -136,6 +142,7 @@ def intake_reply(
             position_in_queue=position_in_queue,
             estimated_wait_seconds=estimated_wait_seconds,
             duplicate=accepted.duplicate,
+            replayed=accepted.replayed,
             log_position=log_position,
         )
     )

@@ -77,6 +77,7 @@ def test_intake_reply() -> None:
         "position_in_queue": 4,
         "estimated_wait_seconds": 720,
         "duplicate": False,
+        "replayed": False,
         "log_position": 9,
     }
 
