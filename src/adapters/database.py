@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import psycopg
 from psycopg.conninfo import make_conninfo
 
 if TYPE_CHECKING:
@@ -17,6 +18,8 @@ T = TypeVar("T")
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
+POSTGRES_RECORDER = "adapters.commands.commit_deadline:PostgresRecorder"
+SQLITE_RECORDER = "adapters.commands.commit_deadline:SQLiteRecorder"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,7 @@ class Database:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.path),
                 "SQLITE_LOCK_TIMEOUT": "10",
+                "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -83,7 +87,28 @@ class Database:
             # Off, always: with it on, tracking records passed with events are
             # silently not written and the ordering lock is skipped.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            # Bounded by the writer's commit deadline (commands/commit_deadline.py).
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,
         }
+
+    def redacted(self) -> str:
+        """Where the store is, to show: without the password."""
+        if self.kind == SQLITE:
+            return f"sqlite:///{self.path}"
+        return (
+            f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname} (schema {self.schema})"
+        )
+
+    def reachable(self, timeout: float = 2.0) -> bool:
+        """Whether the store answers a query now, within `timeout` seconds (a file: always)."""
+        if self.kind == SQLITE:
+            return True
+        try:
+            with psycopg.connect(self.conninfo(), connect_timeout=max(1, round(timeout))) as conn:
+                conn.execute("SELECT 1")
+        except psycopg.Error:
+            return False
+        return True
 
     def conninfo(self) -> str:
         """A libpq connection string, for the adapters' own psycopg connections."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -12,6 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import nats
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
+from nats import errors as nats_errors
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -25,6 +29,15 @@ STORAGE_DOWN: tuple[type[BaseException], ...] = (
     OperationalError,
     InterfaceError,
     TimeoutError,
+)
+# What a lost connection (to a store or to NATS) raises, for the log filter below.
+OUTAGES: tuple[type[BaseException], ...] = (
+    *STORAGE_DOWN,
+    ConnectionError,
+    nats_errors.ConnectionClosedError,
+    nats_errors.NoServersError,
+    nats_errors.StaleConnectionError,
+    nats_errors.TimeoutError,
 )
 
 
@@ -194,3 +207,65 @@ def reporting(outage: Outage, stop: asyncio.Event) -> dict[str, Any]:
         "disconnected_cb": disconnected_cb,
         "reconnected_cb": reconnected_cb,
     }
+
+
+async def answering(nc: Any, health: str, timeout: float = 15.0) -> None:
+    """Ready means answering: asks its own health until the subscriptions are live."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            await nc.request(health, b"{}", timeout=1)
+            return
+        except (NoRespondersError, NatsTimeoutError):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
+# Logs -------------------------------------------------------------------------------
+
+
+class OutageLogFilter(logging.Filter):
+    """Background loops (the views' follower, the relay, the lease, the listener) log a
+    failure each time they retry; while a store or NATS is away that would be a traceback
+    a second. A record caused by an outage keeps its one line, gains the cause, loses the
+    traceback, and repeats from the same place only as the backoff grows (1, 2, 4 … 60 s).
+    Any other record passes unchanged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._due: dict[tuple[str, object], tuple[float, float]] = {}  # place -> (due, delay)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = _outage_in(record)
+        if error is None:
+            return True
+        now, place = time.monotonic(), (record.name, record.msg)
+        due, delay = self._due.get(place, (0.0, FIRST_DELAY))
+        if now < due:
+            return False
+        if now > due + 2 * delay:  # quiet for a while: a new outage starts from the start
+            delay = FIRST_DELAY
+        self._due[place] = (now + delay, min(delay * 2, MAX_DELAY))
+        text, cause = record.getMessage(), cause_of(error)
+        shown = "" if cause in text else f"{cause}; "
+        record.msg = f"{text} [{shown}repeats at most every {delay:.0f} s]"
+        record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
+def _outage_in(record: logging.LogRecord) -> BaseException | None:
+    found: list[BaseException] = []
+    if record.exc_info and record.exc_info[1] is not None:
+        found.append(record.exc_info[1])
+    args = record.args if isinstance(record.args, tuple) else ()
+    found += [a for a in args if isinstance(a, BaseException)]
+    for error in found:
+        seen: BaseException | None = error
+        for _ in range(10):  # the error, its cause, its cause's cause …
+            if seen is None:
+                break
+            if isinstance(seen, OUTAGES):
+                return seen
+            seen = seen.__cause__ or seen.__context__
+    return None

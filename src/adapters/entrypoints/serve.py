@@ -6,13 +6,11 @@ import asyncio
 import logging
 import signal
 from importlib.metadata import version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import nats
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeoutError
 
 from adapters.background.leases import FileLease, PostgresLease
 from adapters.background.scheduler import Scheduler
@@ -24,7 +22,9 @@ from adapters.entrypoints import stopping
 from adapters.entrypoints.outages import (
     STORAGE_DOWN,
     Outage,
+    OutageLogFilter,
     Stopped,
+    answering,
     in_thread,
     reachable,
     reporting,
@@ -108,7 +108,10 @@ async def serve(settings: Settings) -> None:
 
     metrics = ServiceMetrics(version("callbacks"))
     batcher = CommandBatcher(
-        service, on_written=lambda: _soon(loop, written), on_batch=metrics.batch
+        service,
+        timeout=settings.storage_timeout,
+        on_written=lambda: _soon(loop, written),
+        on_batch=metrics.batch,
     )
     watch = PositionWatch(side.queries.position)
     side.runner.on_progress = lambda position: _soon(loop, watch.advance, position)
@@ -119,6 +122,7 @@ async def serve(settings: Settings) -> None:
         subjects=subjects,
         version=version("callbacks"),
         watch=watch,
+        read_timeout=settings.storage_timeout,
     )
     relay = EventRelay(
         service=service,
@@ -141,7 +145,7 @@ async def serve(settings: Settings) -> None:
         waker.start()
 
     broker = build_broker(ctx, servers, observe=metrics.reply, **auth)
-    intake = IntakeConsumer(ctx, nc, js)
+    intake = IntakeConsumer(ctx, nc, js, store_up=lambda: asyncio.to_thread(db.reachable))
     metrics.follow(
         head=service.recorder.max_notification_id,
         views=side.queries.position,
@@ -169,7 +173,7 @@ async def serve(settings: Settings) -> None:
     )
     await batcher.start()
     await broker.start()
-    await _answering(nc, subjects)
+    await answering(nc, subjects.of("query.health"))
     background = [
         asyncio.create_task(intake.run(stop), name="intake"),
         asyncio.create_task(singletons.run(stop), name="singletons"),
@@ -180,7 +184,7 @@ async def serve(settings: Settings) -> None:
         else _servers(servers, auth)
     )
     _say(f"listening on {where}, subjects {settings.prefix}.*")
-    _say(f"events in {_redacted(db)}; contact center time zone {settings.timezone}")
+    _say(f"events in {db.redacted()}; contact center time zone {settings.timezone}")
     if exporter is not None:
         _say(
             f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, "
@@ -224,7 +228,7 @@ async def _reach(
     and per retry, no tracebacks); raises `Stopped` at once on a signal."""
     service = await until_reached(
         lambda: in_thread(lambda: _open_store(settings)),
-        Outage("PostgreSQL", _redacted(db), _say),
+        Outage("PostgreSQL", db.redacted(), _say),
         stop,
         retry_on=STORAGE_DOWN,
     )
@@ -246,19 +250,6 @@ async def _reach(
     return service, side, nc
 
 
-async def _answering(nc: Any, subjects: Subjects, timeout: float = 15.0) -> None:
-    """Ready means answering: asks its own health until the subscriptions are live."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            await nc.request(subjects.of("query.health"), b"{}", timeout=1)
-            return
-        except (NoRespondersError, NatsTimeoutError):
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.05)
-
-
 def _soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., object], *args: object) -> None:
     """Runs `fn(*args)` on the loop, from any thread."""
     loop.call_soon_threadsafe(fn, *args)
@@ -266,12 +257,6 @@ def _soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., object], *args: obj
 
 def _servers(servers: list[str], auth: dict[str, str]) -> str:
     return ",".join(servers) + (f" (as {auth['user']})" if "user" in auth else "")
-
-
-def _redacted(db: Database) -> str:
-    if db.kind == SQLITE:
-        return f"sqlite:///{db.path}"
-    return f"postgresql://{db.user}@{db.host}:{db.port}/{db.dbname} (schema {db.schema})"
 
 
 def _open_store(settings: Settings) -> CallbackService:
@@ -289,6 +274,8 @@ def _open_store(settings: Settings) -> CallbackService:
 
 def main(settings: Settings) -> int:
     logs.configure(settings.log_format, settings.log_level)
+    for handler in logging.getLogger().handlers:  # one line per outage and retry, no tracebacks
+        handler.addFilter(OutageLogFilter())
     try:
         asyncio.run(serve(settings))
     except KeyboardInterrupt:  # pragma: no cover - a second Ctrl-C

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from adapters.messaging.errors import STORAGE_ERRORS, storage_error_of
 from adapters.views.position_watch import PositionWatch
+from callback_domain.errors import StorageUnavailableError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -43,6 +44,7 @@ class ServiceContext:
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="reader")
     )
     watch: PositionWatch | None = None
+    read_timeout: float | None = None  # a read not answered by then is `unavailable`
     places: PlaceLookups | None = None  # made on first use (see views/places.py)
 
     async def command(self, command: Command) -> Outcome:
@@ -52,10 +54,13 @@ class ServiceContext:
         """Runs a blocking read in the readers' pool; a store that cannot be reached
         answers `unavailable`, a value it cannot hold `invalid_request` (errors.py)."""
         loop = asyncio.get_running_loop()
+        running = loop.run_in_executor(self.readers, partial(fn, *args, **kwargs))
         try:
-            return await loop.run_in_executor(self.readers, partial(fn, *args, **kwargs))
+            return await asyncio.wait_for(running, self.read_timeout)
         except STORAGE_ERRORS as e:
             raise storage_error_of(e) from e
+        except TimeoutError:
+            raise StorageUnavailableError() from None
 
     async def caught_up(self, min_position: int | None, timeout: float = MAX_WAIT) -> bool:
         """Waits (≤ 2 s) until the views reached `min_position`; False if they did not."""
