@@ -99,16 +99,17 @@ class Database:
             f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname} (schema {self.schema})"
         )
 
-    def reachable(self, timeout: float = 2.0) -> bool:
-        """Whether the store answers a query now, within `timeout` seconds (a file: always)."""
+    def unreachable(self, timeout: float = 2.0) -> psycopg.Error | None:
+        """Why the store does not answer a query now, within `timeout` seconds; None when
+        it does (a file always does)."""
         if self.kind == SQLITE:
-            return True
+            return None
         try:
             with psycopg.connect(self.conninfo(), connect_timeout=max(1, round(timeout))) as conn:
                 conn.execute("SELECT 1")
-        except psycopg.Error:
-            return False
-        return True
+        except psycopg.Error as e:
+            return e
+        return None
 
     def conninfo(self) -> str:
         """A libpq connection string, for the adapters' own psycopg connections."""

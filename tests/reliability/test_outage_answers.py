@@ -131,7 +131,10 @@ async def test_a_postgres_outage_is_answered_unavailable_in_time_and_never_recor
     )
     await nc.close()
     assert service.stop() == 0
-    assert "Traceback" not in service.output(), "an outage is one line per retry, no traceback"
+    said = service.output()
+    assert "Traceback" not in said, "an outage is one line per retry, no traceback"
+    where = f"PostgreSQL at postgresql://{private_postgres.user}@127.0.0.1:{private_postgres.port}"
+    assert f"cannot reach {where}" in said and f"reached {where}" in said, said
 
     assert codes == {"unavailable"}, answers.seen  # no timeouts, no late ok, no internal
     assert slowest <= ANSWERED_WITHIN, sorted(answers.seen, key=lambda s: -s[3])[:5]

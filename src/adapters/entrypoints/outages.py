@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,7 +17,10 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Sequence
+
+    from adapters.database import Database
+    from callback_domain.results import Outcome
 
 T = TypeVar("T")
 FIRST_DELAY = 1.0
@@ -161,6 +163,42 @@ def _quiet(task: asyncio.Future[Any]) -> None:
         task.exception()  # retrieved: no "exception was never retrieved" at exit
 
 
+class StoreWatch:
+    """Whether the event store answers, said once per outage and per retry (see Outage).
+
+    A command answered `unavailable` makes it ask the store, with backoff, until it
+    answers again; durable intake asks it before fetching again (`up`)."""
+
+    def __init__(self, db: Database, say: Callable[[str], None]) -> None:
+        self.db = db
+        self.outage = Outage("PostgreSQL", db.redacted(), say)
+        self._watching: asyncio.Future[None] | None = None
+
+    async def up(self) -> bool:
+        error = await asyncio.to_thread(self.db.unreachable)
+        if error is None:
+            self.outage.recovered()
+            return True
+        self.outage.failed(error)
+        return False
+
+    def after_batch(self, _: object, outcomes: Sequence[Outcome], __: float) -> None:
+        """The batcher's observer: a command answered `unavailable` makes it watch."""
+        if any(o.error is not None and o.error.code == "unavailable" for o in outcomes):
+            self.suspect()
+
+    def suspect(self) -> None:
+        """From the event loop: something failed as if the store were down."""
+        if self._watching is None or self._watching.done():
+            self._watching = asyncio.ensure_future(self._until_up())
+
+    async def _until_up(self) -> None:
+        delay = FIRST_DELAY
+        while not await self.up():
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_DELAY)
+
+
 # NATS ------------------------------------------------------------------------------
 
 
@@ -220,52 +258,3 @@ async def answering(nc: Any, health: str, timeout: float = 15.0) -> None:
             if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.05)
-
-
-# Logs -------------------------------------------------------------------------------
-
-
-class OutageLogFilter(logging.Filter):
-    """Background loops (the views' follower, the relay, the lease, the listener) log a
-    failure each time they retry; while a store or NATS is away that would be a traceback
-    a second. A record caused by an outage keeps its one line, gains the cause, loses the
-    traceback, and repeats from the same place only as the backoff grows (1, 2, 4 … 60 s).
-    Any other record passes unchanged."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._due: dict[tuple[str, object], tuple[float, float]] = {}  # place -> (due, delay)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = _outage_in(record)
-        if error is None:
-            return True
-        now, place = time.monotonic(), (record.name, record.msg)
-        due, delay = self._due.get(place, (0.0, FIRST_DELAY))
-        if now < due:
-            return False
-        if now > due + 2 * delay:  # quiet for a while: a new outage starts from the start
-            delay = FIRST_DELAY
-        self._due[place] = (now + delay, min(delay * 2, MAX_DELAY))
-        text, cause = record.getMessage(), cause_of(error)
-        shown = "" if cause in text else f"{cause}; "
-        record.msg = f"{text} [{shown}repeats at most every {delay:.0f} s]"
-        record.args, record.exc_info, record.exc_text = None, None, None
-        return True
-
-
-def _outage_in(record: logging.LogRecord) -> BaseException | None:
-    found: list[BaseException] = []
-    if record.exc_info and record.exc_info[1] is not None:
-        found.append(record.exc_info[1])
-    args = record.args if isinstance(record.args, tuple) else ()
-    found += [a for a in args if isinstance(a, BaseException)]
-    for error in found:
-        seen: BaseException | None = error
-        for _ in range(10):  # the error, its cause, its cause's cause …
-            if seen is None:
-                break
-            if isinstance(seen, OUTAGES):
-                return seen
-            seen = seen.__cause__ or seen.__context__
-    return None

@@ -19,11 +19,12 @@ from adapters.bootstrap import ReadSide, build_read_side, build_service, record_
 from adapters.commands.batcher import CommandBatcher
 from adapters.database import SQLITE, Database
 from adapters.entrypoints import stopping
+from adapters.entrypoints.outage_log import OutageLogFilter
 from adapters.entrypoints.outages import (
     STORAGE_DOWN,
     Outage,
-    OutageLogFilter,
     Stopped,
+    StoreWatch,
     answering,
     in_thread,
     reachable,
@@ -107,11 +108,12 @@ async def serve(settings: Settings) -> None:
         relay.wake()
 
     metrics = ServiceMetrics(version("callbacks"))
+    store = StoreWatch(db, _say)
     batcher = CommandBatcher(
         service,
         timeout=settings.storage_timeout,
         on_written=lambda: _soon(loop, written),
-        on_batch=metrics.batch,
+        on_batch=_each(metrics.batch, store.after_batch),
     )
     watch = PositionWatch(side.queries.position)
     side.runner.on_progress = lambda position: _soon(loop, watch.advance, position)
@@ -145,7 +147,7 @@ async def serve(settings: Settings) -> None:
         waker.start()
 
     broker = build_broker(ctx, servers, observe=metrics.reply, **auth)
-    intake = IntakeConsumer(ctx, nc, js, store_up=lambda: asyncio.to_thread(db.reachable))
+    intake = IntakeConsumer(ctx, nc, js, store_up=store.up)
     metrics.follow(
         head=service.recorder.max_notification_id,
         views=side.queries.position,
@@ -248,6 +250,16 @@ async def _reach(
         stop,
     )
     return service, side, nc
+
+
+def _each(*observers: Callable[..., None]) -> Callable[..., None]:
+    """One observer that calls each of `observers` in turn."""
+
+    def observe(*args: object) -> None:
+        for observer in observers:
+            observer(*args)
+
+    return observe
 
 
 def _soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., object], *args: object) -> None:
