@@ -21,6 +21,8 @@ T = TypeVar("T")
 SQLITE = "sqlite"
 POSTGRES = "postgres"
 URL_SETTING = "CALLBACKS_DATABASE_URL"
+POSTGRES_RECORDER = "adapters.commands.commit_deadline:PostgresRecorder"
+SQLITE_RECORDER = "adapters.commands.commit_deadline:SQLiteRecorder"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class Database:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.path),
                 "SQLITE_LOCK_TIMEOUT": "10",
+                "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -91,7 +94,29 @@ class Database:
             # Off, always: with it on, tracking records passed with events are
             # silently not written and the ordering lock is skipped.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            # Bounded by the writer's commit deadline (commands/commit_deadline.py).
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,
         }
+
+    def redacted(self) -> str:
+        """Where the store is, to show: without the password."""
+        if self.kind == SQLITE:
+            return f"sqlite:///{self.path}"
+        return (
+            f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname} (schema {self.schema})"
+        )
+
+    def unreachable(self, timeout: float = 2.0) -> psycopg.Error | None:
+        """Why the store does not answer a query now, within `timeout` seconds; None when
+        it does (a file always does)."""
+        if self.kind == SQLITE:
+            return None
+        try:
+            with psycopg.connect(self.conninfo(), connect_timeout=max(1, round(timeout))) as conn:
+                conn.execute("SELECT 1")
+        except psycopg.Error as e:
+            return e
+        return None
 
     def conninfo(self) -> str:
         """A libpq connection string, for the adapters' own psycopg connections."""

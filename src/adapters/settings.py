@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     default_policy: PolicySettings = PolicySettings()
     route_policies: dict[str, PolicySettings] = {}
     postgres_pool_size: int = Field(default=8, ge=1, le=200)
+    # Seconds within which every command and read is answered; `unavailable` when the
+    # store did not answer in time (a command so answered is never recorded later).
+    storage_timeout: float = Field(default=3.0, ge=1.0, le=60.0)
     stream_replicas: int = Field(default=1, ge=1, le=5)  # 3 on a 3-node NATS cluster
     metrics_port: int = Field(default=0, ge=0, le=65535)  # Prometheus /metrics; 0: off
     metrics_host: str = "127.0.0.1"  # a container sets 0.0.0.0 (Dockerfile)

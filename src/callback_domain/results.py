@@ -15,7 +15,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallbackAccepted:
-    """The answer to a request: the callback, new or existing (`duplicate`)."""
+    """The answer to a request: the callback, new or existing.
+
+    `replayed`: the request id was seen before, and this is the callback it made then.
+    `duplicate`: for a request id seen for the first time, the duplicate check answered
+    with an open callback for the same number and route instead of a new one.
+    """
 
     callback_id: UUID
     request_id: str
@@ -24,6 +29,7 @@ class CallbackAccepted:
     status: NhnStatus
     duplicate: bool
     queue_since: datetime
+    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -75,8 +75,10 @@ async def test_ivr_supervisor_and_agent_flows(
         },
     )
     assert [m["position_in_queue"] for m in made] == [1, 2, 3, 4, 5, 6]
-    assert (retry["callback_id"], retry["duplicate"]) == (made[0]["callback_id"], True)
-    assert (again["callback_id"], again["duplicate"]) == (made[1]["callback_id"], True)
+    assert retry["callback_id"] == made[0]["callback_id"] and retry["replayed"]
+    assert not retry["duplicate"]  # its own callback: replayed, not a duplicate
+    assert again["callback_id"] == made[1]["callback_id"] and again["duplicate"]
+    assert not again["replayed"]
     assert later["state"] == "SCHEDULED" and later["position_in_queue"] is None
 
     # The supervisor: equal assignment over three agents.

@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from importlib.metadata import version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeoutError
 
 from adapters.background.leases import FileLease, PostgresLease
 from adapters.background.scheduler import Scheduler
 from adapters.background.singletons import Singletons
-from adapters.bootstrap import build_read_side, build_service, record_policies
+from adapters.bootstrap import ReadSide, build_read_side, build_service, record_policies
 from adapters.commands.batcher import CommandBatcher
 from adapters.database import SQLITE, Database
+from adapters.entrypoints import stopping
+from adapters.entrypoints.outage_log import OutageLogFilter
+from adapters.entrypoints.outages import (
+    STORAGE_DOWN,
+    Outage,
+    Stopped,
+    StoreWatch,
+    answering,
+    in_thread,
+    reachable,
+    reporting,
+    until_reached,
+)
 from adapters.messaging.context import ServiceContext
 from adapters.messaging.event_relay import EventRelay
 from adapters.messaging.intake_consumer import IntakeConsumer
@@ -38,8 +48,14 @@ from adapters.views.backends import PostgresWaker, events_channel
 from adapters.views.position_watch import PositionWatch
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from faststream.nats import NatsBroker
+    from nats.aio.client import Client
+
     from adapters.background.leases import Lease
     from adapters.settings import Settings
+    from callback_domain.application import CallbackService
 
 log = logging.getLogger("callbacks.serve")
 
@@ -49,6 +65,10 @@ def _say(text: str) -> None:
 
 
 async def serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.on_signal, stop, _say)
     db = Database.parse(settings.resolved_database_url())
     # Bound first: a port in use is said in one line before anything else starts.
     exporter = (
@@ -71,19 +91,15 @@ async def serve(settings: Settings) -> None:
                 f"the embedded one listens on {embedded.port} instead"
             )
     servers = settings.nats_servers() or [embedded.url]  # type: ignore[union-attr]
-    service = build_service(settings)
-    if record_policies(service, settings):
-        _say("policies recorded in the event log (first start, or the settings changed them)")
-    side = build_read_side(settings, service)
-    subjects = Subjects(settings.prefix)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-
     auth = settings.nats_credentials()
-    broker = make_broker(servers, **auth)
-    nc = await broker.connect()  # the process's one NATS connection (FastStream's)
+    try:
+        service, side, broker, nc = await _reach(settings, db, servers, auth, stop)
+    except Stopped:
+        if embedded is not None:
+            embedded.stop()
+        _say("stopped before it was ready")
+        return
+    subjects = Subjects(settings.prefix)
     js = nc.jetstream()
     await ensure_streams(js, settings.prefix, replicas=settings.stream_replicas)
 
@@ -99,11 +115,15 @@ async def serve(settings: Settings) -> None:
         relay.wake()
 
     metrics = ServiceMetrics(version("callbacks"))
+    store = StoreWatch(db, _say)
     batcher = CommandBatcher(
-        service, on_written=lambda: loop.call_soon_threadsafe(written), on_batch=metrics.batch
+        service,
+        timeout=settings.storage_timeout,
+        on_written=lambda: _soon(loop, written),
+        on_batch=_each(metrics.batch, store.after_batch),
     )
     watch = PositionWatch(side.queries.position)
-    side.runner.on_progress = lambda position: loop.call_soon_threadsafe(watch.advance, position)
+    side.runner.on_progress = lambda position: _soon(loop, watch.advance, position)
     ctx = ServiceContext(
         service=service,
         batcher=batcher,
@@ -111,6 +131,7 @@ async def serve(settings: Settings) -> None:
         subjects=subjects,
         version=version("callbacks"),
         watch=watch,
+        read_timeout=settings.storage_timeout,
     )
     relay = EventRelay(
         service=service,
@@ -129,9 +150,7 @@ async def serve(settings: Settings) -> None:
     singletons = Singletons(lease, side.runner, [relay.run, scheduler.run])
     waker = None
     if db.kind != SQLITE:  # other processes' writes wake our followers at once
-        waker = PostgresWaker(
-            db, events_channel(service), lambda: loop.call_soon_threadsafe(written)
-        )
+        waker = PostgresWaker(db, events_channel(service), lambda: _soon(loop, written))
         waker.start()
 
     services_api = TableService(nc, settings.prefix, version("callbacks"))
@@ -141,7 +160,7 @@ async def serve(settings: Settings) -> None:
         services_api.observe(subject, code, seconds)
 
     add_routes(broker, ctx, observe=observe)
-    intake = IntakeConsumer(ctx, nc, js)
+    intake = IntakeConsumer(ctx, nc, js, store_up=store.up)
     metrics.follow(
         head=service.recorder.max_notification_id,
         views=side.queries.position,
@@ -164,7 +183,7 @@ async def serve(settings: Settings) -> None:
         exporter.start(metrics.render, health)
     await batcher.start()
     await broker.start()
-    await _answering(nc, subjects)
+    await answering(nc, subjects.of("query.health"))
     await services_api.start()  # `$SRV.PING/INFO/STATS`: `nats micro ls` finds this instance
     background = [
         asyncio.create_task(intake.run(stop), name="intake"),
@@ -176,62 +195,103 @@ async def serve(settings: Settings) -> None:
         else _servers(servers, auth)
     )
     _say(f"listening on {where}, subjects {settings.prefix}.*")
-    _say(f"events in {_redacted(db)}; contact center time zone {side.timezone}")
+    _say(f"events in {db.redacted()}; contact center time zone {side.timezone}")
     if exporter is not None:
         _say(
-            f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, this process's health on /health"
+            f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, "
+            "this process's health on /health"
         )
     _say("ready; Ctrl-C or SIGTERM stops it cleanly")
 
     await stop.wait()
     _say("stopping: finishing in-flight commands")
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(services_api.stop(), timeout=2)
-    await stop_answering(broker)  # no new requests; handlers in flight run to the end
-    log.info("stop: subscribers closed")
-    await asyncio.gather(*background, return_exceptions=True)
-    log.info("stop: intake consumer and followers of the log stopped")
-    await batcher.stop()  # every submitted command is written and answered
-    log.info("stop: command batcher drained")
-    if waker is not None:
-        waker.stop()
-    if exporter is not None:
-        exporter.stop()
-    health.close()
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(broker.stop(), timeout=5)  # drains and closes the connection
-    side.close()
-    service.close()
+
+    def closed() -> None:
+        if waker is not None:
+            waker.stop()
+        if exporter is not None:
+            exporter.stop()
+        health.close()
+        side.close()
+        service.close()
+
+    await stopping.in_order(
+        [
+            ("Services API left", services_api.stop()),
+            ("subscribers closed", stop_answering(broker)),  # in-flight handlers finish
+            (
+                "intake consumer and followers of the log stopped",
+                asyncio.gather(*background, return_exceptions=True),
+            ),
+            ("command batcher drained", batcher.stop()),  # submitted commands are answered
+            ("NATS connection drained and closed", broker.stop()),
+            ("stores closed", in_thread(closed)),
+        ]
+    )
     if embedded is not None:
         embedded.stop()
     _say("stopped")
 
 
-async def _answering(nc: Any, subjects: Subjects, timeout: float = 15.0) -> None:
-    """Ready means answering: asks its own health until the subscriptions are live."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            await nc.request(subjects.of("query.health"), b"{}", timeout=1)
-            return
-        except (NoRespondersError, NatsTimeoutError):
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.05)
+async def _reach(
+    settings: Settings, db: Database, servers: list[str], auth: dict[str, str], stop: asyncio.Event
+) -> tuple[CallbackService, ReadSide, NatsBroker, Client]:
+    """The stores and NATS, each retried with backoff until reached (one line per outage
+    and per retry, no tracebacks); raises `Stopped` at once on a signal."""
+    service = await until_reached(
+        lambda: in_thread(lambda: _open_store(settings)),
+        Outage("PostgreSQL", db.redacted(), _say),
+        stop,
+        retry_on=STORAGE_DOWN,
+    )
+    side = build_read_side(settings, service)
+    nats_outage = Outage("NATS", _servers(servers, auth), _say)
+    await until_reached(lambda: reachable(servers, auth), nats_outage, stop)
+
+    async def connected() -> tuple[NatsBroker, Client]:
+        broker = make_broker(servers, callbacks=reporting(nats_outage, stop), **auth)
+        return broker, await broker.connect()  # the process's one NATS connection
+
+    broker, nc = await until_reached(connected, nats_outage, stop)
+    return service, side, broker, nc
+
+
+def _each(*observers: Callable[..., None]) -> Callable[..., None]:
+    """One observer that calls each of `observers` in turn."""
+
+    def observe(*args: object) -> None:
+        for observer in observers:
+            observer(*args)
+
+    return observe
+
+
+def _soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., object], *args: object) -> None:
+    """Runs `fn(*args)` on the loop, from any thread."""
+    loop.call_soon_threadsafe(fn, *args)
 
 
 def _servers(servers: list[str], auth: dict[str, str]) -> str:
     return ",".join(servers) + (f" (as {auth['user']})" if "user" in auth else "")
 
 
-def _redacted(db: Database) -> str:
-    if db.kind == SQLITE:
-        return f"sqlite:///{db.path}"
-    return f"postgresql://{db.user}@{db.host}:{db.port}/{db.dbname} (schema {db.schema})"
+def _open_store(settings: Settings) -> CallbackService:
+    """The event store, with the policies recorded: raises if PostgreSQL cannot be reached."""
+    service = build_service(settings)
+    try:
+        changed = record_policies(service, settings)
+    except BaseException:
+        service.close()
+        raise
+    if changed:
+        _say("policies recorded in the event log (first start, or the settings changed them)")
+    return service
 
 
 def main(settings: Settings) -> int:
     logs.configure(settings.log_format, settings.log_level)
+    for handler in logging.getLogger().handlers:  # one line per outage and retry, no tracebacks
+        handler.addFilter(OutageLogFilter())
     try:
         asyncio.run(serve(settings))
     except KeyboardInterrupt:  # pragma: no cover - a second Ctrl-C

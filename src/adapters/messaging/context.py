@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import psycopg
-from eventsourcing.persistence import PersistenceError
-
+from adapters.messaging.errors import STORAGE_ERRORS, storage_error_of
 from adapters.views.position_watch import PositionWatch
 from callback_domain.errors import StorageUnavailableError
 
@@ -49,18 +46,23 @@ class ServiceContext:
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="reader")
     )
     watch: PositionWatch | None = None
+    read_timeout: float | None = None  # a read not answered by then is `unavailable`
     places: PlaceLookups | None = None  # made on first use (see views/places.py)
 
     async def command(self, command: Command) -> Outcome:
         return await self.batcher.submit(command)
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Runs a blocking read in the readers' pool; storage failures answer `unavailable`."""
+        """Runs a blocking read in the readers' pool; a store that cannot be reached
+        answers `unavailable`, a value it cannot hold `invalid_request` (errors.py)."""
         loop = asyncio.get_running_loop()
+        running = loop.run_in_executor(self.readers, partial(fn, *args, **kwargs))
         try:
-            return await loop.run_in_executor(self.readers, partial(fn, *args, **kwargs))
-        except (PersistenceError, psycopg.Error, sqlite3.Error) as e:
-            raise StorageUnavailableError() from e
+            return await asyncio.wait_for(running, self.read_timeout)
+        except STORAGE_ERRORS as e:
+            raise storage_error_of(e) from e
+        except TimeoutError:
+            raise StorageUnavailableError() from None
 
     async def caught_up(self, min_position: int | None, timeout: float = MAX_WAIT) -> bool:
         """Waits (≤ 2 s) until the views reached `min_position`; False if they did not."""

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
+import psycopg
+from eventsourcing import persistence
 from pydantic import ValidationError
 
-from callback_domain.errors import CallbackError, FieldError, InvalidRequestError
+from callback_domain.errors import (
+    CallbackError,
+    FieldError,
+    InternalError,
+    InvalidRequestError,
+    StorageUnavailableError,
+)
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
+log = logging.getLogger(__name__)
 INTERNAL = "internal"
 INTERNAL_MESSAGE = "the service failed unexpectedly; nothing was recorded"
 BODY = "(body)"  # the field named when the body as a whole is refused
@@ -70,6 +81,43 @@ def error_of(exc: BaseException) -> tuple[str, str, list[dict[str, Any]]]:
     if isinstance(exc, CallbackError):
         return exc.code, exc.message, exc.details
     return INTERNAL, INTERNAL_MESSAGE, []
+
+
+# A store that cannot be reached (or reached in time): the only "storage is down".
+_OUTAGES: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError,  # connection lost or refused, pool timeout, query cancelled
+    psycopg.InterfaceError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    sqlite3.OperationalError,  # locked, cannot open the file, I/O error
+    TimeoutError,
+)
+# A value the store cannot hold, which validation should have refused: the request's fault.
+_BAD_DATA: tuple[type[BaseException], ...] = (
+    psycopg.DataError,
+    persistence.DataError,
+    sqlite3.DataError,
+    UnicodeEncodeError,
+)
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (
+    persistence.PersistenceError,
+    psycopg.Error,
+    sqlite3.Error,
+    UnicodeEncodeError,
+)
+
+
+def storage_error_of(exc: BaseException) -> CallbackError:
+    """A storage failure as the reply's error: `unavailable` only for a store that cannot
+    be reached; `invalid_request` for a value it cannot hold; any other (a defect, e.g.
+    a malformed query) `internal`, logged."""
+    if isinstance(exc, _OUTAGES):
+        return StorageUnavailableError()
+    if isinstance(exc, _BAD_DATA):
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return InvalidRequestError.single(BODY, f"holds a value the store cannot hold ({first})")
+    log.error("a read failed in the store", exc_info=exc)
+    return InternalError()
 
 
 def invalid_request_of(exc: ValidationError) -> InvalidRequestError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from adapters.messaging.writes import accepted_replies
 from callback_domain.errors import CallbackError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Awaitable, Callable, Sequence
 
     from nats.aio.client import Client
     from nats.aio.msg import Msg
@@ -35,6 +36,8 @@ DURABLE = "callbacks-intake"
 MAX_DELIVER = 8
 ACK_WAIT = 10.0  # an unacknowledged message (its handler died) is delivered again after this
 BACKOFF = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0]  # nak delays after each failed delivery
+STORE_DOWN_DELAY = 1.0  # the nak delay while the store is down: back within a second of it
+PROBE_EVERY = 1.0  # while the store is down, it is asked this often whether it is back
 _RETRYABLE = {"unavailable", "conflict", "internal"}
 
 
@@ -53,8 +56,11 @@ class IntakeConsumer:
     acknowledged only after its callback is committed, or after a refusal (a bad
     request does not get better with time). Storage trouble naks it for redelivery
     with backoff; after MAX_DELIVER deliveries it is dead-lettered with the reason,
-    so it never blocks the messages behind it. A redelivered message is decided alone,
-    so one that keeps failing never takes its batch-mates to the dead letters with it.
+    so it never blocks the messages behind it. While the store is down (`store_up` says
+    so), nothing is fetched: the failed ones come back a second after it is up again,
+    not after a backoff grown during the outage, and an outage spends one delivery.
+    A redelivered message is decided alone, so one that keeps failing never takes its
+    batch-mates to the dead letters with it.
     Outcomes go to `notify.intake`.
     """
 
@@ -67,9 +73,13 @@ class IntakeConsumer:
         batch: int = 200,
         max_deliver: int = MAX_DELIVER,
         backoff: Sequence[float] = tuple(BACKOFF),
+        store_up: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.ctx, self.nc, self.js, self.batch = ctx, nc, js, batch
         self.max_deliver, self.backoff = max_deliver, list(backoff)
+        self.store_up = store_up  # None: the store is taken as up (a failure is the message's)
+        self._down_since: float | None = None
+        self._probed_at, self._last_up = float("-inf"), True
         self.stream = stream_name(INTAKE, ctx.subjects.prefix)
         self.stats = IntakeStats()
 
@@ -91,6 +101,9 @@ class IntakeConsumer:
         await self.ensure_consumer()
         sub = await self.js.pull_subscribe_bind(DURABLE, stream=self.stream)
         while not stop.is_set():
+            if self._down_since is not None:
+                await self._until_store_up(stop)
+                continue
             try:
                 messages = await sub.fetch(self.batch, timeout=0.5)
             except (NatsTimeoutError, TimeoutError):
@@ -192,7 +205,10 @@ class IntakeConsumer:
         delivered = _deliveries(msg)
         if delivered < self.max_deliver:
             self.stats.retried += 1
-            await msg.nak(delay=self.backoff[min(delivered, len(self.backoff)) - 1])
+            if error.code == "unavailable" and await self._store_down():
+                await msg.nak(delay=STORE_DOWN_DELAY)
+            else:
+                await msg.nak(delay=self.backoff[min(delivered, len(self.backoff)) - 1])
             return
         self.stats.dead += 1
         headers = {
@@ -203,6 +219,31 @@ class IntakeConsumer:
         await self.js.publish(self.ctx.subjects.dead_intake, msg.data, headers=headers)
         await self._outcome(msg, envelope.request_id_of(msg.data), None, error)
         await msg.term()
+
+    async def _store_down(self) -> bool:
+        """Whether the store is down (asked at most once per PROBE_EVERY)."""
+        loop = asyncio.get_running_loop()
+        if self._down_since is not None:
+            return True
+        if self.store_up is None:
+            return False
+        now = loop.time()
+        if now - self._probed_at >= PROBE_EVERY:
+            self._probed_at, self._last_up = now, await self.store_up()
+            if not self._last_up:
+                self._down_since = now
+                log.warning("intake: the store is down; fetching paused until it is back")
+        return not self._last_up
+
+    async def _until_store_up(self, stop: asyncio.Event) -> None:
+        assert self.store_up is not None
+        while not stop.is_set():
+            if await self.store_up():
+                log.warning("intake: the store is back; fetching again")
+                self._down_since, self._last_up = None, True
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), PROBE_EVERY)
 
     async def _outcome(
         self,

@@ -132,11 +132,15 @@ def _security(auth: dict[str, str]) -> NatsUserPassword | NatsToken | None:
     return None
 
 
-def make_broker(servers: str | Sequence[str], **auth: str) -> NatsBroker:
+def make_broker(
+    servers: str | Sequence[str], callbacks: Mapping[str, Any] | None = None, **auth: str
+) -> NatsBroker:
     """The process's NATS connection stack: `await broker.connect()` gives the nats-py
-    client that JetStream, the relay, durable intake and the Services API use too."""
+    client that JetStream, the relay, durable intake and the Services API use too.
+    `callbacks`: nats-py's connection callbacks (`error_cb`, `disconnected_cb`, …)."""
     return NatsBroker(
         servers,
+        **(callbacks or {}),
         security=_security(auth),  # also for the servers a cluster announces (they come without)
         name="callbacks",
         max_reconnect_attempts=-1,  # reconnect by itself, however long NATS is away
@@ -176,7 +180,7 @@ def build_broker(
     observe: ReplyObserver | None = None,
     **auth: str,
 ) -> NatsBroker:
-    return add_routes(make_broker(servers, **auth), ctx, observe)
+    return add_routes(make_broker(servers, None, **auth), ctx, observe)
 
 
 async def stop_answering(broker: NatsBroker) -> None:

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from callback_domain.workspace import Workspace
 
 
-def accepted(callback: Callback, *, duplicate: bool) -> CallbackAccepted:
+def accepted(
+    callback: Callback, *, duplicate: bool = False, replayed: bool = False
+) -> CallbackAccepted:
     return CallbackAccepted(
         callback_id=callback.id,
         request_id=callback.request_id,
@@ -40,6 +42,7 @@ def accepted(callback: Callback, *, duplicate: bool) -> CallbackAccepted:
         status=callback.status,
         duplicate=duplicate,
         queue_since=callback.queue_since,
+        replayed=replayed,
     )
 
 
@@ -63,7 +66,7 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
         if not _visible_to(cmd.caller, existing):
             v.refuse("request_id", "is already used by another callback; use a new request id")
             v.raise_if_any()
-        return accepted(existing, duplicate=True)
+        return accepted(existing, replayed=True)  # its own callback: not a phone duplicate
 
     route = v.text("route", cmd.route, max_length=MAX_ROUTE_LENGTH)
     policy = policies.for_route(route or "")

@@ -26,11 +26,13 @@ class TestIdempotency:
 
         again = sut.execute(replace(first, at=T0 + timedelta(days=40)))
 
-        assert (again.callback_id, again.duplicate, created.duplicate) == (
+        assert (again.callback_id, again.replayed, created.replayed) == (
             created.callback_id,
             True,
             False,
         )
+        # its own callback, not one found by the duplicate check (issue 10)
+        assert (again.duplicate, created.duplicate) == (False, False)
         assert sut.recorder.max_notification_id() == before
 
     def test_a_replay_is_answered_even_if_it_would_now_be_refused(
@@ -41,7 +43,8 @@ class TestIdempotency:
 
         again = sut.execute(replace(scheduled, at=T0 + timedelta(days=2)))  # desired time now past
 
-        assert again.callback_id == created.callback_id and again.duplicate
+        assert again.callback_id == created.callback_id and again.replayed
+        assert not again.duplicate
 
 
 class TestDuplicateCheck:
@@ -208,7 +211,8 @@ def test_an_agent_scheduling_never_learns_another_agents_callback(sut: CallbackS
     again = sut.execute(
         request(caller=agent("lee"), request_id=lees.request_id, phone="0212345678")
     )
-    assert (again.callback_id, again.duplicate) == (
+    assert (again.callback_id, again.replayed, again.duplicate) == (
         lees.callback_id,
         True,
+        False,
     )  # the owner still gets it

@@ -110,7 +110,7 @@ class CallbackLifecycle(RuleBasedStateMachine):
             assert got.duplicate and got.callback_id == existing[0]
             return got.callback_id
         due_now = desired is None or desired <= self.now + WINDOW
-        assert not got.duplicate
+        assert not got.duplicate and not got.replayed
         self.model[got.callback_id] = Model(
             request_id=request_id,
             phone=phone.replace(" ", "").replace("-", ""),
@@ -134,7 +134,7 @@ class CallbackLifecycle(RuleBasedStateMachine):
                 route="other",
             )
         )
-        assert got.duplicate and got.callback_id == callback
+        assert got.replayed and not got.duplicate and got.callback_id == callback
 
     @rule(minutes=st.integers(1, 600) | st.sampled_from([60 * 24 * 15]))
     def time_passes(self, minutes: int) -> None:

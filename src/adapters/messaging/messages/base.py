@@ -39,15 +39,29 @@ Time = Annotated[
     AfterValidator(_standard_offset),
     Field(description="ISO 8601 with an offset, e.g. 2026-11-23T14:30:00+09:00"),
 ]
+
+
+def _storable(value: str) -> str:
+    """Text the stores can hold: PostgreSQL's text refuses NUL, and UTF-8 (every store,
+    every message) cannot carry a lone surrogate. Refused here, naming the field, rather
+    than failing in the store (which would read as "storage is down")."""
+    if "\x00" in value:
+        raise PydanticCustomError("text_nul", "must not contain the NUL character (\\u0000)")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise PydanticCustomError("text_surrogate", "must not contain an unpaired surrogate")
+    return value
+
+
+STORABLE = AfterValidator(_storable)
 CallbackId = Annotated[UUID, Field(description="a callback's id (a UUID)")]
-AgentId = Annotated[str, Field(max_length=MAX_TOKEN_LENGTH, description="an agent id")]
-TeamId = Annotated[str, Field(max_length=MAX_TOKEN_LENGTH, description="a team id")]
-RequestId = Annotated[str, Field(max_length=MAX_ID_LENGTH)]
-Phone = Annotated[str, Field(max_length=MAX_PHONE_LENGTH)]
-Route = Annotated[str, Field(max_length=MAX_ROUTE_LENGTH)]
-Remark = Annotated[str, Field(max_length=MAX_REMARK_LENGTH)]
-Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
-TimeZoneName = Annotated[str, Field(max_length=MAX_TIMEZONE_LENGTH)]
+AgentId = Annotated[str, Field(max_length=MAX_TOKEN_LENGTH, description="an agent id"), STORABLE]
+TeamId = Annotated[str, Field(max_length=MAX_TOKEN_LENGTH, description="a team id"), STORABLE]
+RequestId = Annotated[str, Field(max_length=MAX_ID_LENGTH), STORABLE]
+Phone = Annotated[str, Field(max_length=MAX_PHONE_LENGTH), STORABLE]
+Route = Annotated[str, Field(max_length=MAX_ROUTE_LENGTH), STORABLE]
+Remark = Annotated[str, Field(max_length=MAX_REMARK_LENGTH), STORABLE]
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH), STORABLE]
+TimeZoneName = Annotated[str, Field(max_length=MAX_TIMEZONE_LENGTH), STORABLE]
 CallbackIds = Annotated[
     list[CallbackId], Field(max_length=MAX_CALLBACK_IDS, description="at most 1000 callback ids")
 ]

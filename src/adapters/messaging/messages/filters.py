@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -11,6 +11,7 @@ from adapters.messaging.messages.base import (
     DEFAULT_PAGE_SIZE,
     MAX_CURSOR_LENGTH,
     MAX_PAGE_SIZE,
+    STORABLE,
     AgentId,
     Payload,
     Phone,
@@ -80,6 +81,6 @@ class Period(Payload):
 
 class Paging(Payload):
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    cursor: str | None = Field(
-        default=None, max_length=MAX_CURSOR_LENGTH, description="next_cursor of the previous page"
+    cursor: Annotated[str, Field(max_length=MAX_CURSOR_LENGTH), STORABLE] | None = Field(
+        default=None, description="next_cursor of the previous page"
     )

@@ -40,7 +40,13 @@ class IntakeReply(BaseModel):
     position_in_queue: int | None = Field(description="1 = next; null unless QUEUED")
     estimated_wait_seconds: int | None = Field(description="null when it cannot be estimated")
     wait_basis: WaitBasis | None = Field(description=WAIT_BASIS)
-    duplicate: bool = Field(description="true: an existing callback answers this request")
+    duplicate: bool = Field(
+        description="true: the duplicate check answered with an open callback for the same "
+        "number and route instead of a new one (never for a replayed request id)"
+    )
+    replayed: bool = Field(
+        description="true: this request id was seen before; this is the callback it made then",
+    )
     log_position: LogPosition
 
 
@@ -133,6 +139,7 @@ def intake_reply(
         status=accepted.status,
         **place._asdict(),
         duplicate=accepted.duplicate,
+        replayed=accepted.replayed,
         log_position=log_position,
     )
 

@@ -86,6 +86,7 @@ def test_intake_reply() -> None:
         "estimated_wait_seconds": 720,
         "wait_basis": "recent_rate",
         "duplicate": False,
+        "replayed": False,
         "log_position": 9,
     }
 
