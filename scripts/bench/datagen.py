@@ -23,7 +23,6 @@ from adapters.bootstrap import build_service
 from adapters.settings import Settings
 from callback_domain.agent import Agent
 from callback_domain.callback import Callback
-from callback_domain.lifecycle import CompletionReason
 from callback_domain.phone_line import PhoneLine
 from callback_domain.values import (
     AssignMethod,
@@ -139,11 +138,7 @@ class _Generator:
         t = at + timedelta(seconds=rnd.randint(5, 1800))
         if (roll < 0.62 and not recent) or roll < 0.55:  # cancelled by the customer or a supervisor
             by = IVR if rnd.random() < 0.5 else SUPERVISORS[n % 4]
-            cb.cancel(
-                CompletionReason.CANCELLED if by is IVR else CompletionReason.CANCELLED_BY_ADMIN,
-                by=by,
-                at=t,
-            )
+            cb.cancel(by=by, at=t)  # the reason follows from who cancels
             self._emit(cb, t)
             return
         if roll < 0.7:

@@ -78,7 +78,8 @@ def _sqlite(
             if latest_only:
                 where = (
                     f"originator_id IN ({','.join('?' * len(chunk))}) AND originator_version = "
-                    f"(SELECT max(originator_version) FROM {table} m WHERE m.originator_id = t.originator_id)"
+                    f"(SELECT max(originator_version) FROM {table} m "
+                    "WHERE m.originator_id = t.originator_id)"
                 )
                 params: list[Any] = [x.hex for x in chunk]
             else:
@@ -111,8 +112,8 @@ def _postgres(
     )
     if latest_only:
         statement = sql.SQL(
-            "SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, state FROM {} "
-            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC"
+            "SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, state "
+            "FROM {} WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC"
         ).format(table)
         params: tuple[Any, ...] = (list(ids),)
     else:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from adapters.pauses import pause
 from callback_domain import commands as c
 from callback_domain.values import Caller, Role
 
 if TYPE_CHECKING:
+    import asyncio
+
     from adapters.messaging.context import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -37,10 +39,7 @@ class Scheduler:
                 log.exception("scheduler round failed; retrying")
                 busy = False
             if not busy:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=self.interval)
-                except TimeoutError:
-                    pass
+                await pause(stop, self.interval)
 
     async def round(self) -> bool:
         """One pass; True if there may be more to do at once."""

@@ -7,6 +7,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from adapters.pauses import pause
+
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
@@ -50,10 +52,7 @@ class Singletons:
                 elif not await asyncio.to_thread(self.lease.still_held):
                     log.warning("singletons: lease lost; stopping the followers of the log")
                     await self._stop()
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=self.check_interval)
-                except TimeoutError:
-                    pass
+                await pause(stop, self.check_interval)
         finally:
             await self._stop()
             await asyncio.to_thread(self.lease.release)

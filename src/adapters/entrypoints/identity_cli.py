@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adapters.entrypoints.mistakes import OperatorError
 from adapters.identity.key_file import KeyFile
@@ -88,7 +88,7 @@ def cmd_keys_retire(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_identity_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_identity_commands(sub: argparse._SubParsersAction[Any]) -> None:
     def data_dir(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
             "--data-dir",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from dataclasses import dataclass
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
@@ -76,20 +77,7 @@ async def serve(settings: Settings) -> None:
         if settings.metrics_port
         else None
     )
-    embedded: EmbeddedNatsServer | None = None
-    if settings.nats_url is None:
-        # The default port falls back to a free one when taken; a port asked for does not.
-        embedded = EmbeddedNatsServer(
-            settings.data_dir / "nats",
-            port=settings.embedded_nats_port,
-            port_fallback="embedded_nats_port" not in settings.model_fields_set,
-        )
-        embedded.start()  # from this thread: the child is bound to its parent thread's life
-        if embedded.fell_back:
-            _say(
-                f"port {settings.embedded_nats_port} is taken (another NATS server?); "
-                f"the embedded one listens on {embedded.port} instead"
-            )
+    embedded = _embedded_nats(settings)
     servers = settings.nats_servers() or [embedded.url]  # type: ignore[union-attr]
     auth = settings.nats_credentials()
     try:
@@ -99,15 +87,121 @@ async def serve(settings: Settings) -> None:
             embedded.stop()
         _say("stopped before it was ready")
         return
-    subjects = Subjects(settings.prefix)
+    parts = await _assemble(
+        settings, db, loop=loop, service=service, side=side, broker=broker, nc=nc
+    )
+
+    async def nats_connected() -> bool:
+        return nc.is_connected and await broker.ping(timeout=1.0)
+
+    health = ProcessHealth(
+        loop,
+        nats_connected=nats_connected,
+        database=service.recorder.max_notification_id,
+        stopping=stop.is_set,
+    )
+    if exporter is not None:
+        exporter.start(parts.metrics.render, health)
+    await parts.batcher.start()
+    await broker.start()
+    await answering(nc, f"{settings.prefix}.query.health")
+    await parts.services_api.start()  # `$SRV.PING/INFO/STATS`: `nats micro ls` finds it
+    background = [
+        asyncio.create_task(parts.intake.run(stop), name="intake"),
+        asyncio.create_task(parts.singletons.run(stop), name="singletons"),
+    ]
+    where = (
+        f"{servers[0]} (embedded, JetStream in {settings.data_dir / 'nats'})"
+        if embedded
+        else _servers(servers, auth)
+    )
+    _say(f"listening on {where}, subjects {settings.prefix}.*")
+    _say(f"events in {db.redacted()}; contact center time zone {side.timezone}")
+    if exporter is not None:
+        _say(
+            f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, "
+            "this process's health on /health"
+        )
+    _say("ready; Ctrl-C or SIGTERM stops it cleanly")
+
+    await stop.wait()
+    _say("stopping: finishing in-flight commands")
+
+    def closed() -> None:
+        if parts.waker is not None:
+            parts.waker.stop()
+        if exporter is not None:
+            exporter.stop()
+        health.close()
+        side.close()
+        service.close()
+
+    await stopping.in_order(
+        [
+            ("Services API left", parts.services_api.stop()),
+            ("subscribers closed", stop_answering(broker)),  # in-flight handlers finish
+            (
+                "intake consumer and followers of the log stopped",
+                asyncio.gather(*background, return_exceptions=True),
+            ),
+            ("command batcher drained", parts.batcher.stop()),  # submitted ones are answered
+            ("NATS connection drained and closed", broker.stop()),
+            ("stores closed", in_thread(closed)),
+        ]
+    )
+    if embedded is not None:
+        embedded.stop()
+    _say("stopped")
+
+
+def _embedded_nats(settings: Settings) -> EmbeddedNatsServer | None:
+    """The embedded NATS server, started, unless the settings name one to use."""
+    if settings.nats_url is not None:
+        return None
+    # The default port falls back to a free one when taken; a port asked for does not.
+    embedded = EmbeddedNatsServer(
+        settings.data_dir / "nats",
+        port=settings.embedded_nats_port,
+        port_fallback="embedded_nats_port" not in settings.model_fields_set,
+    )
+    embedded.start()  # from this thread: the child is bound to its parent thread's life
+    if embedded.fell_back:
+        _say(
+            f"port {settings.embedded_nats_port} is taken (another NATS server?); "
+            f"the embedded one listens on {embedded.port} instead"
+        )
+    return embedded
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """What `serve` starts and stops, wired together."""
+
+    metrics: ServiceMetrics
+    batcher: CommandBatcher
+    singletons: Singletons
+    intake: IntakeConsumer
+    services_api: TableService
+    waker: PostgresWaker | None
+
+
+async def _assemble(
+    settings: Settings,
+    db: Database,
+    *,
+    loop: asyncio.AbstractEventLoop,
+    service: CallbackService,
+    side: ReadSide,
+    broker: NatsBroker,
+    nc: Client,
+) -> _Parts:
+    """The streams, the command path, the followers of the log and the subscriptions."""
     js = nc.jetstream()
     await ensure_streams(js, settings.prefix, replicas=settings.stream_replicas)
-
     relay_tracking = tracking_recorder(
         open_read_factory(db),
         SQLiteTrackingRecorder if db.kind == SQLITE else PostgresTrackingRecorder,
     )
-    batcher: CommandBatcher
     relay: EventRelay
 
     def written() -> None:
@@ -128,7 +222,7 @@ async def serve(settings: Settings) -> None:
         service=service,
         batcher=batcher,
         queries=side.queries,
-        subjects=subjects,
+        subjects=Subjects(settings.prefix),
         version=version("callbacks"),
         watch=watch,
         read_timeout=settings.storage_timeout,
@@ -141,18 +235,16 @@ async def serve(settings: Settings) -> None:
         notifier=Notifier(ctx),
         nc=nc,
     )
-    scheduler = Scheduler(ctx)
     lease: Lease = (
         FileLease(settings.data_dir / "singletons.lock")
         if db.kind == SQLITE
         else PostgresLease(db, "callbacks-singletons")
     )
-    singletons = Singletons(lease, side.runner, [relay.run, scheduler.run])
+    singletons = Singletons(lease, side.runner, [relay.run, Scheduler(ctx).run])
     waker = None
     if db.kind != SQLITE:  # other processes' writes wake our followers at once
         waker = PostgresWaker(db, events_channel(service), lambda: _soon(loop, written))
         waker.start()
-
     services_api = TableService(nc, settings.prefix, version("callbacks"))
 
     def observe(subject: str, code: str | None, seconds: float) -> None:
@@ -169,68 +261,7 @@ async def serve(settings: Settings) -> None:
         singletons=singletons,
         intake=intake,
     )
-
-    async def nats_connected() -> bool:
-        return nc.is_connected and await broker.ping(timeout=1.0)
-
-    health = ProcessHealth(
-        loop,
-        nats_connected=nats_connected,
-        database=service.recorder.max_notification_id,
-        stopping=stop.is_set,
-    )
-    if exporter is not None:
-        exporter.start(metrics.render, health)
-    await batcher.start()
-    await broker.start()
-    await answering(nc, subjects.of("query.health"))
-    await services_api.start()  # `$SRV.PING/INFO/STATS`: `nats micro ls` finds this instance
-    background = [
-        asyncio.create_task(intake.run(stop), name="intake"),
-        asyncio.create_task(singletons.run(stop), name="singletons"),
-    ]
-    where = (
-        f"{servers[0]} (embedded, JetStream in {settings.data_dir / 'nats'})"
-        if embedded
-        else _servers(servers, auth)
-    )
-    _say(f"listening on {where}, subjects {settings.prefix}.*")
-    _say(f"events in {db.redacted()}; contact center time zone {side.timezone}")
-    if exporter is not None:
-        _say(
-            f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, "
-            "this process's health on /health"
-        )
-    _say("ready; Ctrl-C or SIGTERM stops it cleanly")
-
-    await stop.wait()
-    _say("stopping: finishing in-flight commands")
-
-    def closed() -> None:
-        if waker is not None:
-            waker.stop()
-        if exporter is not None:
-            exporter.stop()
-        health.close()
-        side.close()
-        service.close()
-
-    await stopping.in_order(
-        [
-            ("Services API left", services_api.stop()),
-            ("subscribers closed", stop_answering(broker)),  # in-flight handlers finish
-            (
-                "intake consumer and followers of the log stopped",
-                asyncio.gather(*background, return_exceptions=True),
-            ),
-            ("command batcher drained", batcher.stop()),  # submitted commands are answered
-            ("NATS connection drained and closed", broker.stop()),
-            ("stores closed", in_thread(closed)),
-        ]
-    )
-    if embedded is not None:
-        embedded.stop()
-    _say("stopped")
+    return _Parts(metrics, batcher, singletons, intake, services_api, waker)
 
 
 async def _reach(

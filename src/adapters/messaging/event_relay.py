@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,6 +14,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from nats.js.errors import NotFoundError
 
 from adapters.messaging.streams import EVENTS, event_subject, msg_id, stream_name
+from adapters.pauses import pause
 from projections.event_record import EventRecord
 
 if TYPE_CHECKING:
@@ -94,11 +97,11 @@ class EventRelay:
                 log.warning(
                     "relay: %s; re-syncing from the stream in %.1fs", self.stats.last_error, backoff
                 )
-                await _sleep(stop, backoff)
+                await pause(stop, backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
             if done < self.batch_size:
-                await _sleep(self._wake, self.poll_interval)
+                await pause(self._wake, self.poll_interval)
                 self._wake.clear()
 
     async def run_once(self) -> int:
@@ -155,16 +158,15 @@ class EventRelay:
         assert self.notifier is not None and self.nc is not None
         for subject, body in await self.notifier(records):
             await self.nc.publish(subject, body)
-        await self.nc.flush(timeout=self.ack_timeout)
+        await self.nc.flush(timeout=math.ceil(self.ack_timeout))
         self.stats.notified += len(records)
         await asyncio.to_thread(self._checkpoint, records[-1].position)
 
     def _checkpoint(self, position: int) -> None:
         key = NOTIFY_KEY if self.notifier is not None else "relay"
-        try:
+        # Already at or past it (a re-sync went back): the stream is the truth.
+        with contextlib.suppress(IntegrityError):
             self.tracking.insert_tracking(Tracking(key, position))
-        except IntegrityError:
-            pass  # already at or past it (a re-sync went back): the stream is the truth
 
     async def _resync(self) -> None:
         """Reads where the stream stands: its last sequence and the last event's position."""
@@ -182,10 +184,3 @@ class EventRelay:
     def lag(self) -> int:
         head = self.service.recorder.max_notification_id() or 0
         return max(0, head - self.stats.position)
-
-
-async def _sleep(event: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(event.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
