@@ -1,0 +1,150 @@
+"""The parts of a running `callbacks serve`, wired together: the command path, the
+followers of the log, durable intake and the subscriptions of the subject table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import TYPE_CHECKING
+
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from adapters.background.leases import FileLease, PostgresLease
+from adapters.background.scheduler import Scheduler
+from adapters.background.singletons import Singletons
+from adapters.commands.batcher import CommandBatcher
+from adapters.database import SQLITE
+from adapters.entrypoints.outages import StoreWatch
+from adapters.messaging.context import ServiceContext
+from adapters.messaging.event_relay import EventRelay
+from adapters.messaging.intake_consumer import IntakeConsumer
+from adapters.messaging.notifications import Notifier
+from adapters.messaging.routes import add_routes
+from adapters.messaging.services_api import TableService
+from adapters.messaging.streams import ensure_streams
+from adapters.messaging.subjects import Subjects
+from adapters.observability.service_metrics import ServiceMetrics
+from adapters.read_store import open_read_factory, tracking_recorder
+from adapters.views.backends import PostgresWaker, events_channel
+from adapters.views.position_watch import PositionWatch
+
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Callable
+
+    from faststream.nats import NatsBroker
+    from nats.aio.client import Client
+
+    from adapters.background.leases import Lease
+    from adapters.bootstrap import ReadSide
+    from adapters.database import Database
+    from adapters.settings import Settings
+    from callback_domain.application import CallbackService
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """What `serve` starts and stops, wired together."""
+
+    metrics: ServiceMetrics
+    batcher: CommandBatcher
+    singletons: Singletons
+    intake: IntakeConsumer
+    services_api: TableService
+    waker: PostgresWaker | None
+
+
+async def assemble(
+    settings: Settings,
+    db: Database,
+    *,
+    say: Callable[[str], None],
+    loop: asyncio.AbstractEventLoop,
+    service: CallbackService,
+    side: ReadSide,
+    broker: NatsBroker,
+    nc: Client,
+) -> Parts:
+    """The streams, the command path, the followers of the log and the subscriptions."""
+    js = nc.jetstream()
+    await ensure_streams(js, settings.prefix, replicas=settings.stream_replicas)
+    relay_tracking = tracking_recorder(
+        open_read_factory(db),
+        SQLiteTrackingRecorder if db.kind == SQLITE else PostgresTrackingRecorder,
+    )
+    relay: EventRelay
+
+    def written() -> None:
+        side.runner.wake()
+        relay.wake()
+
+    metrics = ServiceMetrics(version("callbacks"))
+    store = StoreWatch(db, say)
+    batcher = CommandBatcher(
+        service,
+        timeout=settings.storage_timeout,
+        on_written=lambda: _soon(loop, written),
+        on_batch=_each(metrics.batch, store.after_batch),
+    )
+    watch = PositionWatch(side.queries.position)
+    side.runner.on_progress = lambda position: _soon(loop, watch.advance, position)
+    ctx = ServiceContext(
+        service=service,
+        batcher=batcher,
+        queries=side.queries,
+        subjects=Subjects(settings.prefix),
+        version=version("callbacks"),
+        watch=watch,
+        read_timeout=settings.storage_timeout,
+    )
+    relay = EventRelay(
+        service=service,
+        tracking=relay_tracking,
+        js=js,
+        prefix=settings.prefix,
+        notifier=Notifier(ctx),
+        nc=nc,
+    )
+    lease: Lease = (
+        FileLease(settings.data_dir / "singletons.lock")
+        if db.kind == SQLITE
+        else PostgresLease(db, "callbacks-singletons")
+    )
+    singletons = Singletons(lease, side.runner, [relay.run, Scheduler(ctx).run])
+    waker = None
+    if db.kind != SQLITE:  # other processes' writes wake our followers at once
+        waker = PostgresWaker(db, events_channel(service), lambda: _soon(loop, written))
+        waker.start()
+    services_api = TableService(nc, settings.prefix, version("callbacks"))
+
+    def observe(subject: str, code: str | None, seconds: float) -> None:
+        metrics.reply(subject, code, seconds)
+        services_api.observe(subject, code, seconds)
+
+    add_routes(broker, ctx, observe=observe)
+    intake = IntakeConsumer(ctx, nc, js, store_up=store.up)
+    metrics.follow(
+        head=service.recorder.max_notification_id,
+        views=side.queries.position,
+        runner=side.runner,
+        relay=relay,
+        singletons=singletons,
+        intake=intake,
+    )
+    return Parts(metrics, batcher, singletons, intake, services_api, waker)
+
+
+def _each(*observers: Callable[..., None]) -> Callable[..., None]:
+    """One observer that calls each of `observers` in turn."""
+
+    def observe(*args: object) -> None:
+        for observer in observers:
+            observer(*args)
+
+    return observe
+
+
+def _soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., object], *args: object) -> None:
+    """Runs `fn(*args)` on the loop, from any thread."""
+    loop.call_soon_threadsafe(fn, *args)
