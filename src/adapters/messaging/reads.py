@@ -129,7 +129,14 @@ async def agent_counts(call: Call[q.AgentCountsQuery]) -> r.AgentCountsReply:
 async def treatment_rate(call: Call[q.TreatmentRateQuery]) -> r.TreatmentRateReply:
     ctx, p = await _caught_up(call), call.payload
     rows = await ctx.read(
-        ctx.queries.treatment_rate, p.from_, p.to, by=p.by, route=p.route, agent=p.agent
+        ctx.queries.treatment_rate,
+        p.from_,
+        p.to,
+        by=p.by,
+        route=p.route,
+        agent=p.agent,
+        team=p.team,
+        phone=p.phone,
     )
     return r.TreatmentRateReply.model_validate(
         {
