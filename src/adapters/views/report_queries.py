@@ -76,18 +76,18 @@ class ReportQueries(ViewReader):
         ended = {
             name: "state = :completed AND " + any_of("reason", name, sorted(reasons), params)
             for name, reasons in (
-                ("completed", TREATED_REASONS),
-                ("failed", FAILED_REASONS),
-                ("released_end", RELEASED_REASONS),
+                ("treated", TREATED_REASONS),
+                ("failed_reasons", FAILED_REASONS),
+                ("released_reasons", RELEASED_REASONS),
             )
         }
         held = any_of("state", "held", sorted(HOLDING), params)
         waiting = any_of("state", "waiting", sorted(OPEN - HOLDING), params)
         cases = {
-            "completed": ended["completed"],
+            "completed": ended["treated"],
             "unprocessed": held,
-            "failed": ended["failed"],
-            "released": f"{waiting} OR ({ended['released_end']})",
+            "failed": ended["failed_reasons"],
+            "released": f"{waiting} OR ({ended['released_reasons']})",
         }
         where = f"{column} >= :first AND {column} <= :last"
         given = {
