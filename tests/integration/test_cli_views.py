@@ -236,7 +236,7 @@ def test_an_excel_export_reads_well(
     sheet = load_workbook(output).active
     header = [c.value for c in sheet[1]]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:R{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A1:T{sheet.max_row}"  # 20 columns
     assert header[2] == f"요청 일시 ({ZONE})" and header[6] == "처리 상태"
     assert {c.value for c in sheet["G"][1:]} <= {"등록", "미처리", "취소", "완료"}
     widths = {k: d.width for k, d in sheet.column_dimensions.items()}
@@ -297,3 +297,47 @@ def test_ctrl_c_during_an_export_leaves_no_partial_file(
     )
     assert code == 130 and err.count("\n") == 1 and "export interrupted" in err
     assert not output.exists()
+
+
+def test_export_takes_the_list_filters_and_the_report_adds_up(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def exported(*options: str) -> list[dict[str, str]]:
+        argv = ("export", "--format", "csv", "--output", "-", "--database-url", store)
+        code, out, err = run(capsys, *argv, *options)
+        assert code == 0, err
+        return list(csv.DictReader(io.StringIO(out)))
+
+    every = exported()
+    ids = {r["Callback ID"] for r in every}
+    assert ids and {r["Phone"][:3] for r in every} == {"+82"}  # both spellings: E.164
+    assert {r["Phone (national)"][:4] for r in every} == {"010-"}
+    assert {r["Callback ID"] for r in exported("--route", "billing", "--route", "tech")} == ids
+    scheduled = {r["Callback ID"] for r in exported("--type", "SCHEDULED")}
+    immediate = {r["Callback ID"] for r in exported("--type", "IMMEDIATE")}
+    assert scheduled | immediate == ids and not scheduled & immediate
+    overdue = {r["Callback ID"] for r in exported("--overdue", "yes")}
+    assert overdue | {r["Callback ID"] for r in exported("--overdue", "no")} == ids
+    some = every[0]["Phone"]
+    same = {r["Callback ID"] for r in every if r["Phone"] == some}
+    assert {r["Callback ID"] for r in exported("--phone", every[0]["Phone (national)"])} == same
+    assert {r["Callback ID"] for r in exported("--phone-suffix", some[-4:])} >= same
+
+    code, out, _ = run(
+        capsys,
+        "report",
+        "treatment-rate",
+        "--database-url",
+        store,
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-12-31",
+        "--format",
+        "csv",
+    )
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and table[-1]["period"] == "total" and int(table[-1]["assigned"]) > 0
+    for row in table:
+        parts = ("completed", "unprocessed", "failed", "released")
+        assert int(row["assigned"]) == sum(int(row[p]) for p in parts), row
