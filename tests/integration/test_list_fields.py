@@ -99,6 +99,7 @@ def test_supervisors_see_what_is_due_next(floor: Floor) -> None:
     assert floor.ids(callback_type="IMMEDIATE") == {now}
     assert floor.ids(callback_type=("IMMEDIATE", "SCHEDULED")) == {soon, later, team, now}
     assert floor.ids(team="care") == {team}
+    assert floor.ids(state="QUEUED", states=("SCHEDULED",)) == set()  # both filters hold
     # Overdue: SCHEDULED, and its desired time plus the window (2 min) has passed.
     at = T0 + HOUR + timedelta(minutes=3)
     assert floor.ids(overdue=True, now=at) == {soon}

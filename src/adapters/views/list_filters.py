@@ -53,14 +53,14 @@ class ListFilters:
     states: tuple[str, ...] | None = None  # any of these (an agent's pending work)
     now: datetime | None = None
 
-    def equal(self) -> dict[str, tuple[str, ...]]:
-        """Each one-column filter given: its column and the values it takes."""
-        found: dict[str, tuple[str, ...]] = {}
+    def equal(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """Each one-column filter given: its name, its column and the values it takes."""
+        found = []
         for name, column in EQUAL_TO.items():
             value = getattr(self, name)
             if value is not None:
                 values = (value,) if isinstance(value, str) else tuple(value)
-                found[column] = tuple(str(v) for v in values)
+                found.append((name, column, tuple(str(v) for v in values)))
         return found
 
     def only_equal(self) -> bool:
@@ -83,12 +83,12 @@ def where(f: ListFilters, params: dict[str, Any], dialect: Dialect, phones: Phon
         if value is not None:
             clauses.append(f"{column} {op} :{name}")
             params[name] = dialect.to_db(value, "ts")
-    for column, values in f.equal().items():
+    for name, column, values in f.equal():
         if len(values) == 1:
-            clauses.append(f"{column} = :eq_{column}")
-            params[f"eq_{column}"] = values[0]
+            clauses.append(f"{column} = :eq_{name}")
+            params[f"eq_{name}"] = values[0]
         else:
-            clauses.append(dialect.any_of(column, f"eq_{column}", values, params))
+            clauses.append(dialect.any_of(column, f"eq_{name}", values, params))
     if f.phone is not None:
         clauses.append("phone = :phone")
         params["phone"] = phones.canonical(f.phone)

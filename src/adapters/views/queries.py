@@ -98,8 +98,8 @@ class ViewQueries(LineQueries, ReportQueries, SchedulerQueries):
         equal = f.equal()
         if (
             f.only_equal()
-            and all(column in counted for column in equal)
-            and not any("" in values for values in equal.values())
+            and all(column in counted for _, column, _ in equal)
+            and not any("" in values for _, _, values in equal)
         ):
             # The same clauses on columns of the same names ('' stands for NULL there,
             # so a filter asking for '' counts the rows).
