@@ -17,7 +17,8 @@ from adapters.views.schema import AGENT_COUNTS, CALLBACK_LIST, HISTORY, LOG_TIME
 from callback_domain import commands as c
 from callback_domain.agent import Agent
 from callback_domain.callback import Callback
-from callback_domain.lifecycle import HOLDING, TREATED_REASONS, CallbackState, CompletionReason
+from callback_domain.lifecycle import HOLDING, TREATED_REASONS, CallbackState
+from callback_domain.lifecycle import CompletionReason as R
 from callback_domain.phones import PhoneNumbers
 from callback_domain.values import AssignMethod, DialOutcome
 from tests.factories import ADMIN, IVR, SUPERVISOR, SYSTEM, T0, add_agents, agent
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from callback_domain.application import CallbackService
 
 AGENTS = ("a1", "a2", "a3")
+CANCELS = (R.CANCELLED, R.CANCELLED_BY_ADMIN, R.ABANDONED_IN_QUEUE)
 ZONE = "Asia/Seoul"
 # One number in two spellings: the duplicate check and the views see one number.
 PHONES = [f"+82 10-5555-{n:04d}" for n in range(20)] + [f"010-5555-{n:04d}" for n in range(20)]
@@ -269,13 +271,9 @@ def recomputed(service: CallbackService, upto: int) -> dict[str, Any]:
             r[0] += 1
             r[1] += cb.reason in TREATED_REASONS
             r[2] += cb.state in HOLDING
-            r[3] += cb.reason in (CompletionReason.MAX_ATTEMPTS, CompletionReason.EXPIRED)
+            r[3] += cb.reason in (R.MAX_ATTEMPTS, R.EXPIRED)
             # Back in the queue after an unassignment, or ended another way after it.
-            r[4] += cb.state is CallbackState.QUEUED or cb.reason in (
-                CompletionReason.CANCELLED,
-                CompletionReason.CANCELLED_BY_ADMIN,
-                CompletionReason.ABANDONED_IN_QUEUE,
-            )
+            r[4] += cb.state is CallbackState.QUEUED or cb.reason in CANCELS
     return {"rows": rows, "counts": counts, "rate": {k: tuple(v) for k, v in rate.items()}}
 
 
@@ -284,17 +282,9 @@ def answered(side: ReadSide, generations: dict[str, Generation]) -> dict[str, An
     from adapters.views.queries import ListFilters, ViewQueries
 
     q = ViewQueries(side.store, generations=generations)
+    names = ("state", "status", "reason", "agent", "assigner", "phone", "attempts")
     rows = {
-        r.callback_id: (
-            r.state,
-            r.status,
-            r.reason,
-            r.agent,
-            r.assigner,
-            r.phone,
-            r.attempts,
-            r.history_length,
-        )
+        r.callback_id: (*(getattr(r, n) for n in names), r.history_length)
         for r in q.iter_rows(ListFilters(), chunk=7)
     }
     counts = {a.agent_id: (a.incomplete, a.logged_in) for a in q.agent_counts()}
