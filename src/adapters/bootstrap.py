@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -11,14 +12,19 @@ import psycopg
 from psycopg import sql
 
 from adapters.database import SQLITE, Database, created_concurrently
+from adapters.entrypoints.mistakes import OperatorError
 from adapters.event_reader import bulk_reader
 from adapters.views.backends import open_view_store
 from adapters.views.queries import ViewQueries
+from adapters.views.rebuild import upgrade
 from adapters.views.runner import ViewFollower
 from adapters.views.zones import live_zone
 from callback_domain.application import CallbackService
 from callback_domain.commands import RecordPolicies
+from callback_domain.phones import PhoneNumbers
 from callback_domain.values import Caller, Role
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from adapters.settings import Settings
@@ -86,7 +92,21 @@ def build_read_side(
     timezone = live_zone(store, settings.given_timezone(), strict=zone)
     if not read_only:
         store.ensure_live(timezone)
-    runner = ViewFollower(recorder=service.recorder, mapper=service.mapper, store=store)
-    return ReadSide(
-        store=store, runner=runner, queries=ViewQueries(store), timezone=ZoneInfo(timezone)
+    runner = ViewFollower(
+        recorder=service.recorder,
+        mapper=service.mapper,
+        store=store,
+        region=settings.default_region,
     )
+    if not read_only:
+        made = upgrade(store, runner)  # views an older version made get this one's columns
+        if made:
+            log.warning("rebuilt views made by an older version: %s", [g.key for g in made])
+    elif store.outdated():
+        raise OperatorError(
+            "views",
+            "the views were made by an older version and lack this one's columns",
+            "start `callbacks serve` once, or run `callbacks projections rebuild`",
+        )
+    queries = ViewQueries(store, phones=PhoneNumbers(settings.default_region))
+    return ReadSide(store=store, runner=runner, queries=queries, timezone=ZoneInfo(timezone))

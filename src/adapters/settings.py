@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from adapters.entrypoints.mistakes import OperatorError
+from callback_domain.phones import DEFAULT_REGION
 from callback_domain.values import Policies, Policy
 
 if TYPE_CHECKING:
@@ -48,6 +50,8 @@ class Settings(BaseSettings):
     embedded_nats_port: int = Field(default=4222, ge=0, le=65535)  # 0: any free port
     prefix: str = Field(default="callbacks", pattern=r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
     timezone: str = "UTC"
+    # Where a phone number given without a country code is (ISO 3166 region, e.g. KR).
+    default_region: str = DEFAULT_REGION
     default_policy: PolicySettings = PolicySettings()
     route_policies: dict[str, PolicySettings] = {}
     postgres_pool_size: int = Field(default=8, ge=1, le=200)
@@ -88,6 +92,17 @@ class Settings(BaseSettings):
             msg = f"{value!r} is not an IANA time zone name such as Asia/Seoul"
             raise ValueError(msg) from None
         return value
+
+    @field_validator("default_region", mode="before")
+    @classmethod
+    def _region(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            msg = f"{value!r} is not a region phonenumbers knows, such as KR, US or JP"
+            raise ValueError(msg)
+        return region
 
     @field_validator("log_format", mode="before")
     @classmethod
@@ -154,6 +169,7 @@ class Settings(BaseSettings):
         return Policies(
             default=self.default_policy.to_policy(),
             by_route={r: p.to_policy() for r, p in self.route_policies.items()},
+            phone_region=self.default_region,
         )
 
     @classmethod

@@ -222,10 +222,10 @@ class CallbackService(Application[UUID]):
     def _workspace(self) -> Workspace:
         return Workspace(self._load, self._load_many if self._read_many is not None else None)
 
-    @staticmethod
-    def _prefetch(ws: Workspace, commands: Sequence[c.Command]) -> None:
-        found = ws.prefetch(prefetch.first_round(commands))
-        ws.prefetch(prefetch.second_round(found))
+    def _prefetch(self, ws: Workspace, commands: Sequence[c.Command]) -> None:
+        phones = self.policies.phones
+        found = ws.prefetch(prefetch.first_round(commands, phones))
+        ws.prefetch(prefetch.second_round(found, phones))
 
     def _load_many(self, ids: list[UUID]) -> dict[UUID, Aggregate | None]:
         assert self._read_many is not None

@@ -36,6 +36,7 @@ class RequestCallback(Command):
     route: str
     callback_type: CallbackType | None = None
     desired_time: datetime | None = None
+    desired_local: datetime | None = None  # wall-clock time in customer_timezone
     customer_timezone: str | None = None
     routing_agent: str | None = None
     routing_team: str | None = None

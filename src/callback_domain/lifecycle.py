@@ -41,6 +41,10 @@ CANCELLABLE = OPEN - {CallbackState.PROCESSING}
 EXPIRABLE = CANCELLABLE
 CANCEL_REASONS = frozenset({CompletionReason.CANCELLED_BY_ADMIN, CompletionReason.CANCELLED})
 TREATED_REASONS = frozenset({CompletionReason.AGENT, CompletionReason.FINISHED})
+# The treatment rate's other ends of an assigned callback: failed, or released (every
+# other reason: cancelled or abandoned after assignment) — with TREATED_REASONS, all.
+FAILED_REASONS = frozenset({CompletionReason.MAX_ATTEMPTS, CompletionReason.EXPIRED})
+RELEASED_REASONS = frozenset(CompletionReason) - TREATED_REASONS - FAILED_REASONS
 
 
 class NhnStatus(StrEnum):

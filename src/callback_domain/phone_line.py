@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import datetime
 
+    from callback_domain.phones import PhoneNumbers
+
 LINE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:callbacks:phone-line")
 
 
@@ -75,6 +77,14 @@ class PhoneLine(Aggregate):
     @staticmethod
     def create_id(phone: str, route: str) -> UUID:
         return uuid5(LINE_NAMESPACE, f"{route}\n{phone}")
+
+    @classmethod
+    def ids_for(cls, phone: str, route: str, phones: PhoneNumbers) -> tuple[UUID, ...]:
+        """The line of an E.164 number, then the lines the previous version may have
+        opened for it under the digits as typed (read by the duplicate check, never
+        written: new callbacks open on the E.164 line)."""
+        spellings = (phone, *(s for s in phones.legacy_spellings(phone) if s != phone))
+        return tuple(cls.create_id(s, route) for s in spellings)
 
     @classmethod
     def start(cls, *, phone: str, route: str, callback_id: UUID, at: datetime) -> PhoneLine:

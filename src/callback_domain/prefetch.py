@@ -9,14 +9,15 @@ from callback_domain.agent import Agent
 from callback_domain.callback import Callback
 from callback_domain.permissions import AGENT_ROLES
 from callback_domain.phone_line import PhoneLine
-from callback_domain.values import compact_phone
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from uuid import UUID
 
+    from callback_domain.phones import PhoneNumbers
 
-def first_round(commands: Sequence[c.Command]) -> list[UUID]:
+
+def first_round(commands: Sequence[c.Command], phones: PhoneNumbers) -> list[UUID]:
     """The ids named by the commands themselves (a guess where fields are not yet
     validated: a wrong guess costs one extra query later, nothing more)."""
     ids: list[UUID] = []
@@ -26,7 +27,9 @@ def first_round(commands: Sequence[c.Command]) -> list[UUID]:
         if isinstance(command, c.RequestCallback):
             ids.append(Callback.create_id(command.request_id.strip()))
             if isinstance(command.phone, str) and isinstance(command.route, str):
-                ids.append(PhoneLine.create_id(compact_phone(command.phone), command.route.strip()))
+                e164 = phones.e164(command.phone)
+                if e164 is not None:
+                    ids.extend(PhoneLine.ids_for(e164, command.route.strip(), phones))
             if command.routing_agent:
                 ids.append(Agent.create_id(command.routing_agent))
         for name in ("callback_id",):
@@ -43,7 +46,7 @@ def first_round(commands: Sequence[c.Command]) -> list[UUID]:
     return ids
 
 
-def second_round(found: Iterable[Any]) -> list[UUID]:
+def second_round(found: Iterable[Any], phones: PhoneNumbers) -> list[UUID]:
     """What the loaded aggregates point at: a line's open candidates, an agent's held
     callbacks, and the lines of callbacks about to be recreated."""
     ids: list[UUID] = []
@@ -53,5 +56,7 @@ def second_round(found: Iterable[Any]) -> list[UUID]:
         elif isinstance(aggregate, Agent):
             ids.extend(aggregate.held)
         elif isinstance(aggregate, Callback):
-            ids.append(PhoneLine.create_id(aggregate.phone, aggregate.route))
+            ids.extend(
+                PhoneLine.ids_for(phones.canonical(aggregate.phone), aggregate.route, phones)
+            )
     return ids

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import timezone as dt_timezone
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from callback_domain.errors import FieldError, InvalidRequestError
+from callback_domain.phones import DEFAULT_REGION, PhoneNumbers, compact_phone
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -21,7 +23,6 @@ MAX_NAME_LENGTH = 200
 MIN_PHONE_DIGITS = 7
 MAX_PHONE_DIGITS = 15
 
-_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
 # Agent and team ids appear in NATS subjects (`callbacks.agent.{id}.…`): one token.
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -118,6 +119,13 @@ class Policies:
 
     default: Policy = field(default_factory=Policy)
     by_route: Mapping[str, Policy] = field(default_factory=dict)
+    # Where a number without a country code is (CALLBACKS_DEFAULT_REGION): a setting of
+    # the deployment, not a recorded policy (numbers are stored in E.164 whatever it is).
+    phone_region: str = DEFAULT_REGION
+
+    @property
+    def phones(self) -> PhoneNumbers:
+        return PhoneNumbers(self.phone_region)
 
     def for_route(self, route: str) -> Policy:
         return self.by_route.get(route, self.default)
@@ -170,7 +178,8 @@ class Validator:
         accepted = [self.token(f"{name}.{i}", v) for i, v in enumerate(values)]
         return tuple(dict.fromkeys(v for v in accepted if v is not None))
 
-    def phone(self, name: str, value: str | None) -> str | None:
+    def phone(self, name: str, value: str | None, phones: PhoneNumbers) -> str | None:
+        """The number in E.164; refused unless `phonenumbers` finds it possible."""
         if value is None or not value.strip():
             self.refuse(name, "is required")
             return None
@@ -184,7 +193,14 @@ class Validator:
         if not MIN_PHONE_DIGITS <= len(digits) <= MAX_PHONE_DIGITS:
             self.refuse(name, f"must have {MIN_PHONE_DIGITS} to {MAX_PHONE_DIGITS} digits")
             return None
-        return plus + digits
+        e164 = phones.e164(plus + digits)
+        if e164 is None:
+            self.refuse(
+                name,
+                f"is not a possible phone number (read in region {phones.region} unless it "
+                "starts with + and a country code)",
+            )
+        return e164
 
     def timezone(self, name: str, value: str | None) -> str | None:
         if value is None:
@@ -202,6 +218,46 @@ class Validator:
             return None
         return value
 
+    def wanted_time(
+        self,
+        desired_time: datetime | None,
+        desired_local: datetime | None,
+        timezone: str | None,
+    ) -> tuple[datetime | None, str]:
+        """The desired time given (with an offset, or local to `timezone`, the customer's
+        already-checked zone), and the name of the field that gave it."""
+        if desired_local is None:
+            return desired_time, "desired_time"
+        name = "desired_local"
+        if desired_time is not None:
+            self.refuse(name, "give either desired_time or desired_local, not both")
+        elif desired_local.tzinfo is not None:
+            self.refuse(name, "must be a local time without an offset, e.g. 2026-12-01T14:30")
+        elif timezone is None:
+            self.refuse("customer_timezone", "is required with desired_local, e.g. Asia/Seoul")
+        else:
+            return self.local_time(name, desired_local, ZoneInfo(timezone)), name
+        return None, name
+
+    def local_time(self, name: str, local: datetime, zone: ZoneInfo) -> datetime | None:
+        """A wall-clock time in `zone` as an instant. A time the clocks skip (a DST gap)
+        is refused; a time they pass twice (a DST overlap) is its earlier instant."""
+        earlier = local.replace(tzinfo=zone, fold=0)
+        later = local.replace(tzinfo=zone, fold=1)
+        if earlier.utcoffset() != later.utcoffset():
+            back = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+            if back != local:
+                self.refuse(
+                    name,
+                    f"{local.isoformat(timespec='minutes')} does not exist in {zone.key} (the "
+                    "clocks skip it when daylight saving time starts); give another time",
+                )
+                return None
+        # The offset stated (the zone's rules stay in customer_timezone).
+        offset = earlier.utcoffset()
+        assert offset is not None
+        return local.replace(tzinfo=dt_timezone(offset))
+
     def desired_time(
         self, name: str, value: datetime | None, *, at: datetime, policy: Policy
     ) -> datetime | None:
@@ -217,11 +273,6 @@ class Validator:
             self.refuse(name, f"must be at most {policy.horizon_days} days ahead")
             return None
         return value
-
-
-def compact_phone(value: str) -> str:
-    """A phone number without separators: how numbers are stored and searched."""
-    return _PHONE_SEPARATORS.sub("", value)
 
 
 def team_of(teams: Iterable[str]) -> str | None:

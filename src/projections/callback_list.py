@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from callback_domain.callback import Callback
 from callback_domain.lifecycle import CallbackState, nhn_status
+from callback_domain.phones import PhoneNumbers
 from callback_domain.values import Policy, team_of
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ class CallbackRow:
     state: str
     status: str
     reason: str | None
-    phone: str
+    phone: str  # E.164 (events of older versions hold the digits as typed)
+    phone_national: str
     assigner: str | None
     assigner_team: str | None
     agent: str | None
@@ -64,8 +66,9 @@ class CallbackListProjection:
 
     name = "callback_list"
 
-    def __init__(self, timezone: ZoneInfo) -> None:
+    def __init__(self, timezone: ZoneInfo, phones: PhoneNumbers | None = None) -> None:
         self.timezone = timezone
+        self.phones = phones or PhoneNumbers()
         # Each handler gives the fields an event changes; `apply` adds the derived
         # ones and makes the new row in ONE `replace` (a 37-field frozen dataclass:
         # building it twice per event was a third of the projection's time).
@@ -73,10 +76,13 @@ class CallbackListProjection:
             Callback.Rescheduled: self._rescheduled,
             Callback.Queued: lambda row, e: {"state": CallbackState.QUEUED},
             Callback.Assigned: self._assigned,
+            # The list's assigner goes with the assignment (the history keeps it).
             Callback.Unassigned: lambda row, e: {
                 "state": CallbackState.QUEUED,
                 "agent": None,
                 "team": None,
+                "assigner": None,
+                "assigner_team": None,
                 "assignment_cancelled": True,
             },
             Callback.DialAttempted: lambda row, e: {
@@ -133,6 +139,7 @@ class CallbackListProjection:
         policy = Policy.from_dict(e.policy)
         due = e.desired_time or e.timestamp
         state = CallbackState(e.state)
+        phone = self.phones.canonical(e.phone)
         return CallbackRow(
             callback_id=e.originator_id,
             request_id=e.request_id,
@@ -142,7 +149,8 @@ class CallbackListProjection:
             state=state.value,
             status=nhn_status(state, None, assignment_cancelled=False).value,
             reason=None,
-            phone=e.phone,
+            phone=phone,
+            phone_national=self.phones.national(phone),
             assigner=None,
             assigner_team=None,
             agent=None,

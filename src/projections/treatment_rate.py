@@ -1,8 +1,11 @@
 """Treatment rate: of the callbacks first assigned in a period, how many were treated.
 
-Treated: COMPLETED with a reason of `lifecycle.TREATED_REASONS`; unprocessed: still held
-(`lifecycle.HOLDING`). The views count them over the callback list, by the day or month
-of first assignment the list projection records.
+Of each callback first assigned in a period, exactly one column: completed (COMPLETED with
+a reason of `lifecycle.TREATED_REASONS`), unprocessed (still held: `lifecycle.HOLDING`),
+failed (`lifecycle.FAILED_REASONS`) or released (back in the queue after an unassignment,
+or COMPLETED with a reason of `lifecycle.RELEASED_REASONS`), so assigned = completed +
+unprocessed + failed + released. The views count them over the callback list, by the day
+or month of first assignment the list projection records.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ class RateRow:
     assigned: int
     completed: int
     unprocessed: int
+    failed: int = 0
+    released: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -30,6 +35,8 @@ class RateRow:
             "assigned": self.assigned,
             "completed": self.completed,
             "unprocessed": self.unprocessed,
+            "failed": self.failed,
+            "released": self.released,
             "rate": self.rate,
         }
 

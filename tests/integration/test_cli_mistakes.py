@@ -213,6 +213,11 @@ def test_a_bad_time_zone_option_names_the_option(
         (["--agent", "a" * 65], "--agent"),
         (["--snapshot", "Bad-Name"], "--snapshot"),
         (["--lang", "fr"], "--lang"),
+        (["--phone-suffix", "12"], "--phone-suffix"),
+        (["--type", "LATER"], "--type: must be 'IMMEDIATE' or 'SCHEDULED'"),
+        (["--route", "a", "--state", "QUEUED", "--state", "done"], "--state: must be"),
+        (["--desired-from", "2026-11-02", "--desired-to", "2026-11-01"], "--desired-to"),
+        (["--overdue", "maybe"], "--overdue"),
     ],
 )
 def test_export_filters_are_checked_like_query_list(

@@ -236,7 +236,7 @@ def test_an_excel_export_reads_well(
     sheet = load_workbook(output).active
     header = [c.value for c in sheet[1]]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:R{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A1:T{sheet.max_row}"  # 20 columns
     assert header[2] == f"요청 일시 ({ZONE})" and header[6] == "처리 상태"
     assert {c.value for c in sheet["G"][1:]} <= {"등록", "미처리", "취소", "완료"}
     widths = {k: d.width for k, d in sheet.column_dimensions.items()}

@@ -137,7 +137,7 @@ def test_as_of_a_time_between_two_events_is_the_log_up_to_then(database_url: str
     assert all(at <= moment for pos, at in times if pos <= as_of)
     assert {
         r.callback_id: (r.state, r.agent, r.history_length) for r in frozen.iter_rows(_all())
-    } == {i: (v[0], v[3], v[5]) for i, v in recomputed(world.service, as_of)["rows"].items()}
+    } == {i: (v[0], v[3], v[7]) for i, v in recomputed(world.service, as_of)["rows"].items()}
     assert {a.agent_id: (a.incomplete, a.logged_in) for a in frozen.agent_counts()} == recomputed(
         world.service, as_of
     )["counts"]

@@ -18,6 +18,8 @@ from callback_domain import commands as c
 from callback_domain.agent import Agent
 from callback_domain.callback import Callback
 from callback_domain.lifecycle import HOLDING, TREATED_REASONS, CallbackState
+from callback_domain.lifecycle import CompletionReason as R
+from callback_domain.phones import PhoneNumbers
 from callback_domain.values import AssignMethod, DialOutcome
 from tests.factories import ADMIN, IVR, SUPERVISOR, SYSTEM, T0, add_agents, agent
 
@@ -30,8 +32,10 @@ if TYPE_CHECKING:
     from callback_domain.application import CallbackService
 
 AGENTS = ("a1", "a2", "a3")
+CANCELS = (R.CANCELLED, R.CANCELLED_BY_ADMIN, R.ABANDONED_IN_QUEUE)
 ZONE = "Asia/Seoul"
-PHONES = [f"+82 10-5555-{n:04d}" for n in range(30)]
+# One number in two spellings: the duplicate check and the views see one number.
+PHONES = [f"+82 10-5555-{n:04d}" for n in range(20)] + [f"010-5555-{n:04d}" for n in range(20)]
 
 # The size and seed of a random day of work: hypothesis explores them, and a seeded
 # simulator keeps most commands meaningful (commands on callbacks in the right state),
@@ -85,6 +89,7 @@ def play(world: World, plan: tuple[int, int]) -> None:
         + ["cancel"] * 4
         + ["presence"] * 4
         + ["due"] * 3
+        + ["expire"] * 2
         + ["wait"] * 5
         + ["project"] * 7
         + ["nonsense"] * 3
@@ -148,6 +153,15 @@ def play(world: World, plan: tuple[int, int]) -> None:
                 rnd,
                 "SCHEDULED",
                 make=lambda i: c.QueueDueCallback(caller=SYSTEM, at=w.now, callback_id=i),
+            )
+        elif op == "expire":  # well past any expiry: the scheduler ends one open callback
+            w.now = now + timedelta(days=15)
+            command = w.one(
+                rnd,
+                "SCHEDULED",
+                "QUEUED",
+                "ROUTING",
+                make=lambda i: c.ExpireCallback(caller=SYSTEM, at=w.now, callback_id=i),
             )
         elif op == "dial":
             command = w.one(
@@ -231,12 +245,15 @@ def recomputed(service: CallbackService, upto: int) -> dict[str, Any]:
     found = [service.repository.get(i, version=v) for i, v in versions.items()]
     callbacks = [a for a in found if isinstance(a, Callback)]
     agents = [a for a in found if isinstance(a, Agent)]
+    phones = PhoneNumbers()
     rows = {
         cb.id: (
             cb.state.value,
             cb.status.value,
             cb.reason.value if cb.reason else None,
             cb.agent_id,
+            cb.assigner if cb.agent_id is not None else None,  # unassigned: no assigner
+            phones.canonical(cb.phone),
             cb.attempts,
             cb.version,
         )
@@ -250,10 +267,13 @@ def recomputed(service: CallbackService, upto: int) -> dict[str, Any]:
     for cb in callbacks:
         if cb.first_assigned_at is not None:
             day = cb.first_assigned_at.astimezone(zone).strftime("%Y-%m-%d")
-            r = rate.setdefault(day, [0, 0, 0])
+            r = rate.setdefault(day, [0, 0, 0, 0, 0])
             r[0] += 1
-            r[1] += cb.state is CallbackState.COMPLETED and cb.reason in TREATED_REASONS
+            r[1] += cb.reason in TREATED_REASONS
             r[2] += cb.state in HOLDING
+            r[3] += cb.reason in (R.MAX_ATTEMPTS, R.EXPIRED)
+            # Back in the queue after an unassignment, or ended another way after it.
+            r[4] += cb.state is CallbackState.QUEUED or cb.reason in CANCELS
     return {"rows": rows, "counts": counts, "rate": {k: tuple(v) for k, v in rate.items()}}
 
 
@@ -262,11 +282,17 @@ def answered(side: ReadSide, generations: dict[str, Generation]) -> dict[str, An
     from adapters.views.queries import ListFilters, ViewQueries
 
     q = ViewQueries(side.store, generations=generations)
+    names = ("state", "status", "reason", "agent", "assigner", "phone", "attempts")
     rows = {
-        r.callback_id: (r.state, r.status, r.reason, r.agent, r.attempts, r.history_length)
+        r.callback_id: (*(getattr(r, n) for n in names), r.history_length)
         for r in q.iter_rows(ListFilters(), chunk=7)
     }
     counts = {a.agent_id: (a.incomplete, a.logged_in) for a in q.agent_counts()}
-    rate_rows = q.treatment_rate(date(2026, 11, 1), date(2026, 12, 31))
-    rate = {r.period: (r.assigned, r.completed, r.unprocessed) for r in rate_rows if r.assigned}
+    rate_rows = q.treatment_rate(date(2026, 11, 1), date(2027, 3, 31))
+    columns = ("assigned", "completed", "unprocessed", "failed", "released")
+    rate = {r.period: tuple(getattr(r, c) for c in columns) for r in rate_rows if r.assigned}
+    for r in rate_rows:  # every row adds up, and so does the total
+        assert r.assigned == r.completed + r.unprocessed + r.failed + r.released, r
+    totals = [sum(getattr(r, c) for r in rate_rows) for c in columns]
+    assert totals[0] == sum(totals[1:]), totals
     return {"rows": rows, "counts": counts, "rate": rate}

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from rich.table import Table
 
+from adapters.entrypoints.list_options import OPTIONS, add_list_filters, given_filters
 from adapters.entrypoints.options import (
     WHEN_HELP,
     checked,
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
     from adapters.bootstrap import ReadSide
     from adapters.views.queries import ViewQueries
 
-_FILTERS = ("route", "status", "state", "phone", "agent", "agent_team", "assigner", "assigner_team")
-_OPTIONS = {"from": "--from", "to": "--to", **{f: "--" + f.replace("_", "-") for f in _FILTERS}}
+_OPTIONS = {**OPTIONS, "agent": "--agent", "route": "--route"}
 
 
 def _queries(side: ReadSide, args: argparse.Namespace) -> tuple[ViewQueries, ZoneInfo]:
@@ -41,7 +41,11 @@ def _queries(side: ReadSide, args: argparse.Namespace) -> tuple[ViewQueries, Zon
     from adapters.views.queries import ViewQueries
     from adapters.views.schema import CALLBACK_LIST
 
-    queries = ViewQueries(side.store, snapshot=args.snapshot) if args.snapshot else side.queries
+    queries = (
+        ViewQueries(side.store, snapshot=args.snapshot, phones=side.queries.phones)
+        if args.snapshot
+        else side.queries
+    )
     built_in = queries.generation(CALLBACK_LIST).timezone
     given = given_zone(args)
     if given is not None and given != built_in:
@@ -62,24 +66,26 @@ def cmd_report(args: argparse.Namespace) -> int:
                 "by": args.by,
                 "route": args.route,
                 "agent": args.agent,
+                "team": args.team,
+                "phone": args.phone,
             },
             _OPTIONS,
         )
         if not args.snapshot:
             catch_up_active(side)
         rows = queries.treatment_rate(
-            query.from_, query.to, by=query.by, route=query.route, agent=query.agent
+            query.from_,
+            query.to,
+            by=query.by,
+            route=query.route,
+            agent=query.agent,
+            team=query.team,
+            phone=query.phone,
         )
-    assigned, completed, unprocessed = (
-        sum(getattr(r, f) for r in rows) for f in ("assigned", "completed", "unprocessed")
-    )
-    total: dict[str, Any] = {
-        "period": "total",
-        "assigned": assigned,
-        "completed": completed,
-        "unprocessed": unprocessed,
-        "rate": round(completed / assigned, 4) if assigned else None,
-    }
+    columns = ("assigned", "completed", "unprocessed", "failed", "released")
+    total: dict[str, Any] = {"period": "total"}
+    total |= {c: sum(getattr(r, c) for r in rows) for c in columns}
+    total["rate"] = round(total["completed"] / total["assigned"], 4) if total["assigned"] else None
     found = [r.as_json() for r in rows]
     fmt = "json" if args.json else args.format
     if fmt == "json":
@@ -94,13 +100,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         title = f"Treatment rate by {query.by}, {query.from_} to {query.to} ({zone})"
         if args.snapshot:
             title += f", snapshot {args.snapshot}"
-        table = Table("period", "assigned", "completed", "unprocessed", "rate", title=title)
+        table = Table("period", *columns, "rate", title=title)
         for r in [*found, total]:
             table.add_row(
                 r["period"],
-                str(r["assigned"]),
-                str(r["completed"]),
-                str(r["unprocessed"]),
+                *(str(r[c]) for c in columns),
                 "-" if r["rate"] is None else f"{r['rate']:.1%}",
                 style="bold" if r is total else None,
             )
@@ -115,10 +119,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = output_path(args.output)  # before any work
     with read_side(args, read_only=True, zone=False) as side:
         queries, zone = _queries(side, args)
-        given = {f: getattr(args, f) for f in _FILTERS}
-        given["from"] = args.from_.at(zone).isoformat() if args.from_ else None
-        given["to"] = args.to.at(zone).isoformat() if args.to else None
-        filters = checked(ListQuery, given, _OPTIONS).to_filters()
+        filters = checked(ListQuery, given_filters(args, zone), _OPTIONS).to_filters()
         if not args.snapshot:
             catch_up_active(side)
         rows = queries.iter_rows(filters)
@@ -197,6 +198,8 @@ def add_report_commands(sub: Any, common: Callable[[argparse.ArgumentParser], No
     )
     tr.add_argument("--route", metavar="ROUTE", help="only this route")
     tr.add_argument("--agent", metavar="AGENT", help="only this agent")
+    tr.add_argument("--team", metavar="TEAM", help="only callbacks routed to this team")
+    tr.add_argument("--phone", metavar="PHONE", help="only this phone number, in any format")
     tr.add_argument(
         "--format",
         choices=["table", "csv", "json"],
@@ -221,25 +224,7 @@ def add_report_commands(sub: Any, common: Callable[[argparse.ArgumentParser], No
         metavar="PATH",
         help="the file to write (its folder must exist), or - for standard output",
     )
-    ex.add_argument(
-        "--from",
-        dest="from_",
-        type=when,
-        metavar="WHEN",
-        help=f"requested at or after: {WHEN_HELP}",
-    )
-    ex.add_argument("--to", type=when, metavar="WHEN", help=f"requested before: {WHEN_HELP}")
-    for name, metavar, what in (
-        ("route", "ROUTE", "this route"),
-        ("status", "STATUS", "this status: REGISTERED, UNPROCESSED, CANCELLED or COMPLETED"),
-        ("state", "STATE", "this state: SCHEDULED, QUEUED, ROUTING, PROCESSING or COMPLETED"),
-        ("phone", "PHONE", "this phone number (separators are ignored)"),
-        ("agent", "AGENT", "assigned to this agent"),
-        ("agent-team", "TEAM", "assigned to this team"),
-        ("assigner", "SUPERVISOR", "assigned by this supervisor"),
-        ("assigner-team", "TEAM", "assigned by this supervisor's team"),
-    ):
-        ex.add_argument(f"--{name}", metavar=metavar, help=f"only {what}")
+    add_list_filters(ex)
     ex.add_argument(
         "--lang",
         choices=["en", "ko"],

@@ -82,7 +82,8 @@ async def get(call: Call[q.GetQuery]) -> r.CallbackDetail:
 
 async def list_page(call: Call[q.ListQuery]) -> r.ListPageReply:
     ctx, p = await _caught_up(call), call.payload
-    return await ctx.read(_page, ctx, p.to_filters(), p.page_size, p.cursor)
+    filters = p.to_filters(now=ctx.clock())  # `overdue` is judged by the service's clock
+    return await ctx.read(_page, ctx, filters, p.page_size, p.cursor)
 
 
 async def search(call: Call[q.SearchQuery]) -> r.SearchReply:
@@ -105,7 +106,7 @@ async def history(call: Call[q.HistoryQuery]) -> r.HistoryReply:
 async def summary(call: Call[q.AssignmentSummaryQuery]) -> r.SummaryReply:
     ctx = await _caught_up(call)
     return r.SummaryReply.model_validate(
-        await ctx.read(ctx.queries.summary, call.payload.to_filters())
+        await ctx.read(ctx.queries.summary, call.payload.to_filters(now=ctx.clock()))
     )
 
 
@@ -129,7 +130,14 @@ async def agent_counts(call: Call[q.AgentCountsQuery]) -> r.AgentCountsReply:
 async def treatment_rate(call: Call[q.TreatmentRateQuery]) -> r.TreatmentRateReply:
     ctx, p = await _caught_up(call), call.payload
     rows = await ctx.read(
-        ctx.queries.treatment_rate, p.from_, p.to, by=p.by, route=p.route, agent=p.agent
+        ctx.queries.treatment_rate,
+        p.from_,
+        p.to,
+        by=p.by,
+        route=p.route,
+        agent=p.agent,
+        team=p.team,
+        phone=p.phone,
     )
     return r.TreatmentRateReply.model_validate(
         {
@@ -142,7 +150,7 @@ async def treatment_rate(call: Call[q.TreatmentRateQuery]) -> r.TreatmentRateRep
 async def agent_list(call: Call[q.AgentListQuery]) -> r.ListPageReply:
     """An agent sees only the callbacks assigned to them."""
     ctx, p = await _caught_up(call), call.payload
-    filters = p.to_filters(agent=call.params["agent_id"])
+    filters = p.to_filters(agent=call.params["agent_id"], now=ctx.clock())
     return await ctx.read(_page, ctx, filters, p.page_size, p.cursor)
 
 

@@ -15,7 +15,8 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def list_item(row: CallbackRow, now: datetime) -> dict[str, Any]:
-    """A list item: exactly CONTRACT.md's fields (plus `request_id`, an addition)."""
+    """A list item: CONTRACT.md's fields (with its additions `request_id`,
+    `phone_national` and `routing_team`)."""
     return {
         "callback_id": str(row.callback_id),
         "request_id": row.request_id,
@@ -26,6 +27,7 @@ def list_item(row: CallbackRow, now: datetime) -> dict[str, Any]:
         "status": row.status,
         "reason": row.reason,
         "phone": row.phone,
+        "phone_national": row.phone_national,
         "assigner": row.assigner,
         "agent": row.agent,
         "team": row.team,
@@ -34,6 +36,7 @@ def list_item(row: CallbackRow, now: datetime) -> dict[str, Any]:
         "customer_timezone": row.customer_timezone,
         "remark": row.remark,
         "overdue": row.is_overdue(now),
+        "routing_team": row.routing_team,
     }
 
 
@@ -48,9 +51,11 @@ EXPORT_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("status", "Status", "처리 상태"),
     ("reason", "Reason", "완료 사유"),
     ("phone", "Phone", "전화번호"),
+    ("phone_national", "Phone (national)", "전화번호 (국내)"),
     ("assigner", "Assigner", "분배자"),
     ("agent", "Agent", "담당자"),
     ("team", "Team", "그룹"),
+    ("routing_team", "Routing team", "배정 그룹"),
     ("attempts", "Attempts", "전화 시도 횟수"),
     ("type", "Type", "유형"),
     ("customer_timezone", "Customer time zone", "고객 시간대"),

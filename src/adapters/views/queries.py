@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from adapters.views.line_queries import LineQueries
+from adapters.views.list_filters import ListFilters
+from adapters.views.list_filters import where as list_where
 from adapters.views.report_queries import ReportQueries
 from adapters.views.scheduler_queries import SchedulerQueries
 from adapters.views.schema import CALLBACK_LIST, TABLES
 from callback_domain.errors import InvalidRequestError
-from callback_domain.values import compact_phone
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -25,24 +26,7 @@ if TYPE_CHECKING:
 
 MAX_PAGE = 250
 _NEWEST_FIRST = "ORDER BY requested_at DESC, callback_id DESC LIMIT :limit"
-_FILTERS = ("route", "status", "state", "agent", "assigner", "assigner_team")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ListFilters:
-    """Filters of CONTRACT.md's list query; `from_`/`to` bound the requested time."""
-
-    from_: datetime | None = None
-    to: datetime | None = None
-    route: str | None = None
-    status: str | None = None
-    state: str | None = None
-    phone: str | None = None
-    agent: str | None = None
-    agent_team: str | None = None
-    assigner: str | None = None
-    assigner_team: str | None = None
-    states: tuple[str, ...] | None = None  # any of these (an agent's pending work)
+__all__ = ["ListFilters", "ListPage", "ViewQueries"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,27 +57,7 @@ class ViewQueries(LineQueries, ReportQueries, SchedulerQueries):
     or the generations given (see `ViewReader`)."""
 
     def _where(self, f: ListFilters, params: dict[str, Any]) -> str:
-        clauses = []
-        if f.from_ is not None:
-            clauses.append("requested_at >= :from_")
-            params["from_"] = self._ts(f.from_)
-        if f.to is not None:
-            clauses.append("requested_at < :to")
-            params["to"] = self._ts(f.to)
-        for name in _FILTERS:
-            value = getattr(f, name)
-            if value is not None:
-                clauses.append(f"{name} = :{name}")
-                params[name] = value
-        if f.agent_team is not None:
-            clauses.append("team = :agent_team")
-            params["agent_team"] = f.agent_team
-        if f.phone is not None:
-            clauses.append("phone = :phone")
-            params["phone"] = compact_phone(f.phone)
-        if f.states is not None:
-            clauses.append(self.store.dialect.any_of("state", "states", f.states, params))
-        return " AND ".join(clauses) or "1=1"
+        return list_where(f, params, self.store.dialect, self.phones)
 
     def _after(self, cursor: str | None, where: str, params: dict[str, Any]) -> str:
         """`where`, limited to the rows after `cursor` (newest first)."""
@@ -131,15 +95,11 @@ class ViewQueries(LineQueries, ReportQueries, SchedulerQueries):
         state, status, assigner, teams) add up the view's counts, exact and a few rows whatever
         the view's size; others count the matching rows."""
         counted = TABLES[CALLBACK_LIST].counted
-        used = {
-            name
-            for name in (*_FILTERS, "agent_team", "phone", "from_", "to", "states")
-            if getattr(f, name) is not None
-        }
-        columns = {"agent_team": "team", "states": "state"}
-        if all(columns.get(name, name) in counted for name in used) and "" not in (
-            *(getattr(f, name) for name in used),
-            *(f.states or ()),
+        equal = f.equal()
+        if (
+            f.only_equal()
+            and all(column in counted for _, column, _ in equal)
+            and not any("" in values for _, _, values in equal)
         ):
             # The same clauses on columns of the same names ('' stands for NULL there,
             # so a filter asking for '' counts the rows).
@@ -197,7 +157,9 @@ class ViewQueries(LineQueries, ReportQueries, SchedulerQueries):
             found = self.get(callback_id)
             return [found] if found else []
         column, value = (
-            ("phone", compact_phone(phone)) if phone is not None else ("request_id", request_id)
+            ("phone", self.phones.canonical(phone))
+            if phone is not None
+            else ("request_id", request_id)
         )
         return self._rows(
             CALLBACK_LIST,

@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from adapters.views.schema import CALLBACK_LIST, LOG_TIMES, TABLES
+from callback_domain.phones import PhoneNumbers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -24,8 +25,10 @@ class ViewReader:
         *,
         snapshot: str | None = None,
         generations: Mapping[str, Generation] | None = None,
+        phones: PhoneNumbers | None = None,
     ) -> None:
         self.store, self.snapshot, self.generations = store, snapshot, generations
+        self.phones = phones or PhoneNumbers()  # how a number filtered on is read
 
     def generation(self, view: str, *, cursor: Any = None) -> Generation:
         if self.generations is not None:

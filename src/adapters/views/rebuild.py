@@ -54,7 +54,9 @@ def rebuild(
     generations = []
     for view in views:
         for old in store.generations(view):
-            stale = old.status == BUILDING and old.timezone != timezone
+            stale = old.status == BUILDING and (
+                old.timezone != timezone or bool(store.missing_columns(old))
+            )
             if old.kind == LIVE and (old.status == RETIRED or stale):
                 store.drop(old)
         building = [g for g in store.generations(view) if g.kind == LIVE and g.status == BUILDING]
@@ -74,6 +76,20 @@ def rebuild(
     store.finish(generations)
     store.activate(generations)
     return generations
+
+
+def upgrade(
+    store: ViewStore,
+    runner: ViewFollower,
+    *,
+    on_batch: Callable[[int], None] | None = None,
+) -> list[Generation]:
+    """Rebuilds the live views an older version made (their tables lack columns this
+    version's rows have), in the zone they were built in; reads switch once done."""
+    made: list[Generation] = []
+    for old in store.outdated():
+        made += rebuild(store, runner, [old.view], timezone=old.timezone, on_batch=on_batch)
+    return made
 
 
 def snapshot(

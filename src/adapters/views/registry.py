@@ -151,6 +151,27 @@ class GenerationRegistry(ViewSql):
             self._ensure_counts(generation)
         return active
 
+    def missing_columns(self, generation: Generation) -> list[str]:
+        """Columns of the view's rows that the generation's table lacks: made by an
+        older version (its rows cannot show them; a rebuild fills them from the log)."""
+        name = TABLES[generation.view].name(generation.tag)
+        with self.tx(commit=False) as cur:
+            if self.dialect.name == "postgres":
+                found = self.run(
+                    cur,
+                    "SELECT column_name AS c FROM information_schema.columns "
+                    "WHERE table_schema = :schema AND table_name = :name",
+                    {"schema": self.schema, "name": name},
+                )
+            else:
+                found = self.run(cur, f"SELECT name AS c FROM pragma_table_info('{name}')")
+        have = {r["c"] for r in found}
+        return [c for c in TABLES[generation.view].columns if c not in have] if have else []
+
+    def outdated(self) -> list[Generation]:
+        """The active live generations made by an older version (columns missing)."""
+        return [g for g in self.active().values() if self.missing_columns(g)]
+
     def _ensure_counts(self, generation: Generation) -> None:
         """Generations made before their view had counts get them, counted once from the
         rows, with the rows' writers held off meanwhile (and a second service starting

@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.views.reader import ViewReader
 from adapters.views.schema import AGENT_COUNTS, CALLBACK_LIST, HISTORY
-from callback_domain.lifecycle import HOLDING, TREATED_REASONS, CallbackState
+from callback_domain.lifecycle import (
+    FAILED_REASONS,
+    HOLDING,
+    OPEN,
+    RELEASED_REASONS,
+    TREATED_REASONS,
+    CallbackState,
+)
 from projections.treatment_rate import DAY, RateRow, periods
 
 if TYPE_CHECKING:
@@ -52,9 +59,12 @@ class ReportQueries(ViewReader):
         by: str = DAY,
         route: str | None = None,
         agent: str | None = None,
+        team: str | None = None,
+        phone: str | None = None,
     ) -> list[RateRow]:
-        """Of the callbacks first assigned in each period, how many were treated and how
-        many are still held (every period from `first` to `last`, empty ones as zeros)."""
+        """Of the callbacks first assigned in each period, how many were treated, are
+        still held, failed or were released (every period from `first` to `last`, empty
+        ones as zeros). `team`: the team callbacks are routed to; `phone`: any spelling."""
         column = "first_assigned_day" if by == DAY else "first_assigned_month"
         labels = periods(first, last, by)
         params: dict[str, Any] = {
@@ -63,35 +73,49 @@ class ReportQueries(ViewReader):
             "completed": CallbackState.COMPLETED.value,
         }
         any_of = self.store.dialect.any_of
-        treated = any_of("reason", "treated", sorted(TREATED_REASONS), params)
+        ended = {
+            name: "state = :completed AND " + any_of("reason", name, sorted(reasons), params)
+            for name, reasons in (
+                ("treated", TREATED_REASONS),
+                ("failed_reasons", FAILED_REASONS),
+                ("released_reasons", RELEASED_REASONS),
+            )
+        }
         held = any_of("state", "held", sorted(HOLDING), params)
+        waiting = any_of("state", "waiting", sorted(OPEN - HOLDING), params)
+        cases = {
+            "completed": ended["treated"],
+            "unprocessed": held,
+            "failed": ended["failed_reasons"],
+            "released": f"{waiting} OR ({ended['released_reasons']})",
+        }
         where = f"{column} >= :first AND {column} <= :last"
-        for name, value in (("route", route), ("agent", agent)):
+        given = {
+            "route": route,
+            "agent": agent,
+            "routing_team": team,
+            "phone": self.phones.canonical(phone) if phone is not None else None,
+        }
+        for name, value in given.items():
             if value is not None:
                 where += f" AND {name} = :{name}"
                 params[name] = value
+        sums = ", ".join(
+            f"sum(CASE WHEN {case} THEN 1 ELSE 0 END) AS {name}" for name, case in cases.items()
+        )
         found = {
             r["period"]: r
             for r in self._q(
                 CALLBACK_LIST,
-                (
-                    f"SELECT {column} AS period, count(*) AS assigned, "
-                    f"sum(CASE WHEN state = :completed AND {treated} THEN 1 ELSE 0 END) "
-                    "AS completed, "
-                    f"sum(CASE WHEN {held} THEN 1 ELSE 0 END) AS unprocessed "
-                    f"FROM {{t}} WHERE {where} GROUP BY {column}"
-                ),
+                f"SELECT {column} AS period, count(*) AS assigned, {sums} "
+                f"FROM {{t}} WHERE {where} GROUP BY {column}",
                 params,
             )
         }
+        names = ("assigned", *cases)
         return [
-            RateRow(
-                period=p,
-                assigned=int(found[p]["assigned"]),
-                completed=int(found[p]["completed"]),
-                unprocessed=int(found[p]["unprocessed"]),
-            )
+            RateRow(period=p, **{n: int(found[p][n] or 0) for n in names})
             if p in found
-            else RateRow(period=p, assigned=0, completed=0, unprocessed=0)
+            else RateRow(period=p, **dict.fromkeys(names, 0))
             for p in labels
         ]

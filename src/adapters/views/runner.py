@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import IntegrityError
 
+from callback_domain.phones import DEFAULT_REGION, PhoneNumbers
 from projections.agent_counts import AgentCountsProjection
 from projections.batch import Positioned, ViewBatch
 from projections.callback_list import CallbackListProjection
@@ -28,9 +29,11 @@ log = logging.getLogger(__name__)
 CONFLICT = -1  # run_batch: another follower applied this batch first
 
 
-def projections_for(timezone: ZoneInfo) -> dict[str, Projection[Any]]:
+def projections_for(
+    timezone: ZoneInfo, phones: PhoneNumbers | None = None
+) -> dict[str, Projection[Any]]:
     found: list[Projection[Any]] = [
-        CallbackListProjection(timezone),
+        CallbackListProjection(timezone, phones),
         AgentCountsProjection(),
         HistoryProjection(),
         LogTimesProjection(),
@@ -39,8 +42,8 @@ def projections_for(timezone: ZoneInfo) -> dict[str, Projection[Any]]:
 
 
 @cache
-def _projections_in(timezone: str) -> dict[str, Projection[Any]]:
-    return projections_for(ZoneInfo(timezone))
+def _projections_in(timezone: str, region: str) -> dict[str, Projection[Any]]:
+    return projections_for(ZoneInfo(timezone), PhoneNumbers(region))
 
 
 @dataclass
@@ -71,8 +74,10 @@ class ViewFollower:
         store: ViewStore,
         batch_size: int = 1000,
         on_progress: Callable[[int], None] | None = None,
+        region: str = DEFAULT_REGION,
     ) -> None:
         self.recorder, self.mapper, self.store = recorder, mapper, store
+        self.region = region  # numbers recorded without a country code are read there
         self.on_progress = on_progress  # told each position a batch of live views reached
         self.batch_size = batch_size
         self.status = FollowerStatus()
@@ -112,7 +117,7 @@ class ViewFollower:
         items = [Positioned(n.id, self.mapper.to_domain_event(n)) for n in notifications]
         batches = []
         for generation in group:
-            projection = _projections_in(generation.timezone)[generation.view]
+            projection = _projections_in(generation.timezone, self.region)[generation.view]
             batch: ViewBatch[Any] = ViewBatch(
                 rows=self.store.load(generation, projection.keys(items))
             )

@@ -160,6 +160,8 @@ CALLBACK_TABLE = Table(
         ("team", "requested_at", "callback_id"),
         ("assigner", "requested_at", "callback_id"),
         ("assigner_team", "requested_at", "callback_id"),
+        ("routing_team", "requested_at", "callback_id"),
+        ("desired_time", "callback_id"),  # what is due next
         ("request_id",),
         ("route", "state", "queue_since", "callback_id"),  # position in queue
         ("route", "assigned_at"),  # recent handling rate

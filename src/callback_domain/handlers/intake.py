@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from callback_domain.commands import RecreateCallback, RequestCallback
+    from callback_domain.phones import PhoneNumbers
     from callback_domain.values import Caller, Policies, Policy
     from callback_domain.workspace import Workspace
 
@@ -70,16 +71,18 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
 
     route = v.text("route", cmd.route, max_length=MAX_ROUTE_LENGTH)
     policy = policies.for_route(route or "")
-    phone = v.phone("phone", cmd.phone)
-    callback_type = cmd.callback_type or (
-        CallbackType.SCHEDULED if cmd.desired_time is not None else CallbackType.IMMEDIATE
-    )
-    desired_time = v.desired_time("desired_time", cmd.desired_time, at=cmd.at, policy=policy)
-    if callback_type is CallbackType.SCHEDULED and cmd.desired_time is None:
-        v.refuse("desired_time", "is required for a SCHEDULED callback")
-    if callback_type is CallbackType.IMMEDIATE and cmd.desired_time is not None:
-        v.refuse("desired_time", "is only for SCHEDULED callbacks; drop it or set type SCHEDULED")
+    phone = v.phone("phone", cmd.phone, policies.phones)
     timezone = v.timezone("customer_timezone", cmd.customer_timezone)
+    wanted, wanted_field = v.wanted_time(cmd.desired_time, cmd.desired_local, timezone)
+    given = cmd.desired_time is not None or cmd.desired_local is not None
+    callback_type = cmd.callback_type or (
+        CallbackType.SCHEDULED if given else CallbackType.IMMEDIATE
+    )
+    desired_time = v.desired_time(wanted_field, wanted, at=cmd.at, policy=policy)
+    if callback_type is CallbackType.SCHEDULED and not given:
+        v.refuse("desired_time", "is required for a SCHEDULED callback")
+    if callback_type is CallbackType.IMMEDIATE and given:
+        v.refuse(wanted_field, "is only for SCHEDULED callbacks; drop it or set type SCHEDULED")
     remark = v.text("remark", cmd.remark, max_length=MAX_REMARK_LENGTH, required=False)
     origin = v.text(
         "origin_interaction_id", cmd.origin_interaction_id, max_length=MAX_ID_LENGTH, required=False
@@ -98,7 +101,7 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     v.raise_if_any()
     assert phone is not None and route is not None
 
-    duplicate = _open_duplicate(ws, phone, route, policy)
+    duplicate = _open_duplicate(ws, phone, route, policy, policies.phones)
     if isinstance(duplicate, Callback):
         if not _visible_to(cmd.caller, duplicate):
             v.refuse(
@@ -133,13 +136,14 @@ def recreate(cmd: RecreateCallback, ws: Workspace, policies: Policies) -> Callba
     old = ws.callback(cmd.callback_id)
     old.ensure(Trigger.RECREATE)
     policy = policies.for_route(old.route)
-    duplicate = _open_duplicate(ws, old.phone, old.route, policy)
+    phone = policies.phones.canonical(old.phone)  # E.164, if recorded by an older version
+    duplicate = _open_duplicate(ws, phone, old.route, policy, policies.phones)
     if isinstance(duplicate, Callback):
         return CallbackRecreated(callback_id=duplicate.id, recreated_from=old.id, duplicate=True)
     still_ahead = not policy.due_now(old.desired_time, cmd.at)
     new = Callback.request(
         request_id=f"{old.request_id}#recreated-{len(old.recreated_as) + 1}",
-        phone=old.phone,
+        phone=phone,
         route=old.route,
         callback_type=CallbackType.SCHEDULED if still_ahead else CallbackType.IMMEDIATE,
         desired_time=old.desired_time if still_ahead else None,
@@ -180,18 +184,26 @@ def route_to_agent(ws: Workspace, callback: Callback, *, by: Caller, at: datetim
     )
 
 
-def _open_duplicate(ws: Workspace, phone: str, route: str, policy: Policy) -> Callback | list[UUID]:
-    """The oldest open callback if the line is full, else the line's closed ones."""
-    line = ws.get(PhoneLine, PhoneLine.create_id(phone, route))
-    if line is None:
+def _open_duplicate(
+    ws: Workspace, phone: str, route: str, policy: Policy, phones: PhoneNumbers
+) -> Callback | list[UUID]:
+    """The oldest open callback if the number's lines hold enough open ones, else the
+    closed ones of its E.164 line (lines the previous version keyed by the digits as
+    typed are read too, so `010-…` and `+82 10-…` are one number across the upgrade)."""
+    line_ids = PhoneLine.ids_for(phone, route, phones)
+    lines = [line for i in line_ids if (line := ws.get(PhoneLine, i)) is not None]
+    if not lines:
         return []
-    open_, closed = [], []
-    for callback_id in line.candidates:
-        callback = ws.find_callback(callback_id)
-        if callback is not None and callback.state in OPEN:
-            open_.append(callback)
-        else:
-            closed.append(callback_id)
+    open_: list[Callback] = []
+    closed: list[UUID] = []
+    for line in lines:
+        for callback_id in line.candidates:
+            callback = ws.find_callback(callback_id)
+            if callback is not None and callback.state in OPEN:
+                if callback not in open_:
+                    open_.append(callback)
+            elif line.id == line_ids[0]:
+                closed.append(callback_id)
     if policy.duplicate_check and len(open_) >= policy.duplicate_limit:
         return min(open_, key=lambda c: c.queue_since)  # ties: the first opened
     return closed

@@ -29,12 +29,14 @@ class TestPhone:
         ("given", "stored"),
         [
             ("+82 10-1234-5678", "+821012345678"),
-            ("(02) 555.1234", "025551234"),
-            ("1234567", "1234567"),
-            ("+123456789012345", "+123456789012345"),
+            ("010-1234-5678", "+821012345678"),
+            ("8210 1234 5678", "+821012345678"),
+            ("(02) 555.1234", "+8225551234"),
+            ("1234567", "+821234567"),
+            ("+1 650 253 0000", "+16502530000"),
         ],
     )
-    def test_accepts_and_normalises_separators(
+    def test_stores_e164_read_in_the_default_region(
         self, sut: CallbackService, given: str, stored: str
     ) -> None:
         callback_id = sut.execute(request(phone=given)).callback_id
@@ -52,9 +54,13 @@ class TestPhone:
             "++821012345678",
             "82#10",
             "٠١٢٣٤٥٦٧",
+            "+123456789012345",  # 15 digits, but no country's possible length
+            "+82 10",
         ],
     )
-    def test_refuses_malformed_numbers(self, sut: CallbackService, given: str) -> None:
+    def test_refuses_malformed_and_impossible_numbers(
+        self, sut: CallbackService, given: str
+    ) -> None:
         assert refused_fields(sut, phone=given) == {"phone"}
 
 

@@ -27,10 +27,13 @@ def test_an_empty_range_has_no_periods() -> None:
 def test_the_rate_is_treated_over_assigned_and_none_without_assignments() -> None:
     assert RateRow(period="2026-11", assigned=3, completed=2, unprocessed=1).rate == 0.6667
     assert RateRow(period="2026-11", assigned=0, completed=0, unprocessed=0).rate is None
-    assert RateRow(period="2026-11", assigned=4, completed=1, unprocessed=0).as_json() == {
+    row = RateRow(period="2026-11", assigned=4, completed=1, unprocessed=0, failed=1, released=2)
+    assert row.as_json() == {
         "period": "2026-11",
         "assigned": 4,
         "completed": 1,
         "unprocessed": 0,
+        "failed": 1,
+        "released": 2,
         "rate": 0.25,
     }

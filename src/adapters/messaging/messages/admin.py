@@ -89,10 +89,14 @@ class ReschedulePayload(Payload):
 
 
 class TimeRange(Payload):
-    """Callbacks requested from `from` (included) until `to` (excluded)."""
+    """Callbacks requested (or, `by: desired`, wanted) from `from` (included) until `to`
+    (excluded)."""
 
     from_: Time = Field(alias="from")
     to: Time
+    by: Literal["requested", "desired"] = Field(
+        default="requested", description="which time the range bounds: requested or desired"
+    )
 
 
 class CancelPayload(Payload):
@@ -120,9 +124,12 @@ class CancelPayload(Payload):
         if self.all_in_range is None:
             msg = "range_filters() needs a payload with all_in_range"
             raise ValueError(msg)
-        return (self.filters or Filters()).to_filters(
-            from_=self.all_in_range.from_, to=self.all_in_range.to
-        )
+        span = self.all_in_range
+        if span.by == "desired":
+            return (self.filters or Filters()).to_filters(
+                desired_from=span.from_, desired_to=span.to
+            )
+        return (self.filters or Filters()).to_filters(from_=span.from_, to=span.to)
 
     def to_command(
         self, caller: Caller, at: datetime, *, selected: Iterable[UUID] | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, NaiveDatetime, model_validator
 from pydantic_core import PydanticCustomError
 
 from adapters.messaging.messages.base import (
@@ -62,6 +62,12 @@ class IntakeRequest(Payload):
     desired_time: Time | None = Field(
         default=None, description="required for SCHEDULED; not in the past; at most 30 days ahead"
     )
+    desired_local: NaiveDatetime | None = Field(
+        default=None,
+        description="instead of desired_time: the customer's wall-clock time without an "
+        "offset (2026-12-01T14:30), in customer_timezone (then required); a time skipped "
+        "by daylight saving is refused, one passed twice is its earlier instant",
+    )
     customer_timezone: TimeZoneName | None = Field(default=None, description="an IANA name")
     routing: Routing | None = None
     remark: Remark | None = None
@@ -77,6 +83,7 @@ class IntakeRequest(Payload):
             route=self.route,
             callback_type=self.callback_type,
             desired_time=self.desired_time,
+            desired_local=self.desired_local,
             customer_timezone=self.customer_timezone,
             routing_agent=routing.agent,
             routing_team=routing.team,

@@ -16,6 +16,7 @@ from adapters.messaging.messages.base import (
     Query,
     RequestId,
     Route,
+    TeamId,
     exactly_one,
 )
 from adapters.messaging.messages.filters import CommonFilters, Filters, Paging, Period
@@ -89,6 +90,8 @@ class TreatmentRateQuery(Query):
     by: Literal["day", "month"] = "day"
     route: Route | None = None
     agent: AgentId | None = None
+    team: TeamId | None = Field(default=None, description="the team callbacks are routed to")
+    phone: Phone | None = Field(default=None, description="the whole number, in any format")
 
     @model_validator(mode="after")
     def _bounded(self) -> Self:

@@ -39,15 +39,19 @@ class CallbackItem(BaseModel):
     state: CallbackState
     status: NhnStatus
     reason: CompletionReason | None
-    phone: str
+    phone: str = Field(description="E.164, e.g. +821012345678")
+    phone_national: str | None = Field(
+        default=None, description="the number as its country writes it, e.g. 010-1234-5678"
+    )
     assigner: str | None
     agent: str | None
-    team: str | None
+    team: str | None = Field(description="the team of the agent it is assigned to")
     attempts: int
     type: CallbackType
     customer_timezone: str | None
     remark: str | None
     overdue: bool = Field(description="SCHEDULED and past its desired time plus the window")
+    routing_team: str | None = Field(default=None, description="the team it is routed to")
 
 
 ReadPosition = Annotated[
@@ -125,9 +129,13 @@ class AgentCountsReply(BaseModel):
 
 class RateRow(BaseModel):
     period: str = Field(description="YYYY-MM-DD or YYYY-MM, in the contact center's time zone")
-    assigned: int
-    completed: int
-    unprocessed: int
+    assigned: int = Field(description="completed + unprocessed + failed + released")
+    completed: int = Field(description="COMPLETED by AGENT or FINISHED")
+    unprocessed: int = Field(description="still ROUTING or PROCESSING")
+    failed: int = Field(default=0, description="MAX_ATTEMPTS or EXPIRED after assignment")
+    released: int = Field(
+        default=0, description="unassigned and not reassigned, or cancelled after assignment"
+    )
     rate: float | None = Field(description="completed / assigned; null when nothing was assigned")
 
 
