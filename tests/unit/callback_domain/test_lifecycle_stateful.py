@@ -13,7 +13,12 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from callback_domain import commands as c
 from callback_domain.agent import Agent
 from callback_domain.application import CallbackService
-from callback_domain.errors import ForbiddenError, InvalidRequestError, InvalidTransitionError
+from callback_domain.errors import (
+    CallbackNotFoundError,
+    ForbiddenError,
+    InvalidRequestError,
+    InvalidTransitionError,
+)
 from callback_domain.values import AssignMethod, DialOutcome
 from tests.factories import ADMIN, IVR, SUPERVISOR, SYSTEM, T0, add_agents, agent, random_ref
 
@@ -23,6 +28,7 @@ if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
 AGENTS = ("a1", "a2", "a3")
+TEAMS = {"a1": "t1", "a2": "t1", "a3": "t2"}  # each agent's one team
 PHONES = ("+82 10-0000-0001", "+82 10-0000-0002", "+82 10-0000-0003")
 ROUTES = ("billing", "tech")
 MAX_ATTEMPTS, WINDOW, EXPIRY = 3, timedelta(minutes=2), timedelta(days=14)
@@ -55,6 +61,12 @@ class Model:
     attempts: int = 0
     agent: str | None = None
     recreations: int = 0
+    routing_agent: str | None = None
+    routing_team: str | None = None
+
+    def seen_by(self, who: str) -> bool:
+        """DOMAIN.md: an agent sees callbacks assigned or routed to them or their team."""
+        return who in (self.agent, self.routing_agent) or self.routing_team == TEAMS[who]
 
 
 class CallbackLifecycle(RuleBasedStateMachine):
@@ -65,7 +77,8 @@ class CallbackLifecycle(RuleBasedStateMachine):
         self.sut = LiveCapturingService()
         self.now = T0
         self.model: dict[UUID, Model] = {}
-        add_agents(self.sut, *AGENTS)
+        for who in AGENTS:
+            add_agents(self.sut, who, teams=(TEAMS[who],))
 
     # Helpers -----------------------------------------------------------------
 
@@ -91,8 +104,9 @@ class CallbackLifecycle(RuleBasedStateMachine):
         phone=st.sampled_from(PHONES),
         route=st.sampled_from(ROUTES),
         minutes_ahead=st.none() | st.integers(0, 180),
+        team=st.sampled_from([None, "t1", "t2"]),
     )
-    def request(self, phone: str, route: str, minutes_ahead: int | None) -> UUID:
+    def request(self, phone: str, route: str, minutes_ahead: int | None, team: str | None) -> UUID:
         desired = None if minutes_ahead is None else self.now + timedelta(minutes=minutes_ahead)
         request_id = random_ref()
         got = self.send(
@@ -103,6 +117,7 @@ class CallbackLifecycle(RuleBasedStateMachine):
                 phone=phone,
                 route=route,
                 desired_time=desired,
+                routing_team=team,
             )
         )
         existing = self.open_on_line(phone.replace(" ", "").replace("-", ""), route)
@@ -119,7 +134,58 @@ class CallbackLifecycle(RuleBasedStateMachine):
             due=desired or self.now,
             desired=desired,
             state="QUEUED" if due_now else "SCHEDULED",
+            routing_team=team,
         )
+        return got.callback_id
+
+    @rule(
+        target=callbacks,
+        who=st.sampled_from(AGENTS),
+        phone=st.sampled_from(PHONES),
+        minutes_ahead=st.none() | st.integers(0, 180),
+        for_team=st.booleans(),
+    )
+    def agent_schedules(
+        self, who: str, phone: str, minutes_ahead: int | None, for_team: bool
+    ) -> UUID:
+        """An agent schedules for themselves (the default) or for their team."""
+        desired = None if minutes_ahead is None else self.now + timedelta(minutes=minutes_ahead)
+        request_id, route = random_ref(), ROUTES[0]
+        team = TEAMS[who] if for_team else None
+        got = self.send(
+            c.RequestCallback(
+                caller=agent(who),
+                at=self.now,
+                request_id=request_id,
+                phone=phone,
+                route=route,
+                desired_time=desired,
+                routing_team=team,
+            )
+        )
+        compact = phone.replace(" ", "").replace("-", "")
+        existing = self.open_on_line(compact, route)
+        if existing:
+            if self.model[existing[0]].seen_by(who):
+                assert got.duplicate and got.callback_id == existing[0]
+                return got.callback_id
+            self.expect_refusal(got, InvalidRequestError)  # held by someone else
+            return existing[0]
+        due_now = desired is None or desired <= self.now + WINDOW
+        m = Model(
+            request_id=request_id,
+            phone=compact,
+            route=route,
+            queue_since=self.now,
+            due=desired or self.now,
+            desired=desired,
+            state="QUEUED" if due_now else "SCHEDULED",
+            routing_agent=None if for_team else who,
+            routing_team=team,
+        )
+        if due_now and not for_team:  # routed to the agent: straight to them
+            m.state, m.agent = "ROUTING", who
+        self.model[got.callback_id] = m
         return got.callback_id
 
     @rule(callback=callbacks)
@@ -148,8 +214,10 @@ class CallbackLifecycle(RuleBasedStateMachine):
             self.expect_refusal(got, InvalidTransitionError)
         elif m.due > self.now:
             self.expect_refusal(got, InvalidRequestError)
+        elif m.routing_agent is not None:  # due: straight to its agent
+            m.state, m.agent = "ROUTING", m.routing_agent
         else:
-            m.state = "QUEUED"
+            m.state = "QUEUED"  # its team's queue, or everyone's
 
     @rule(callback=callbacks, hours=st.integers(1, 48))
     def reschedule(self, callback: UUID, hours: int) -> None:
@@ -176,6 +244,8 @@ class CallbackLifecycle(RuleBasedStateMachine):
         (item,) = got.results
         if m.state != "QUEUED":
             self.expect_refusal(item.error, InvalidTransitionError)
+        elif m.routing_team not in (None, TEAMS[who]):
+            self.expect_refusal(item.error, InvalidRequestError)  # only members take it
         else:
             assert item.ok and item.agent_id == who
             m.state, m.agent = "ROUTING", who
@@ -196,10 +266,13 @@ class CallbackLifecycle(RuleBasedStateMachine):
         )
         for item in got.results:
             m = self.model[item.callback_id]
+            members = [a for a in who if m.routing_team in (None, TEAMS[a])]
             if m.state != "QUEUED":
                 self.expect_refusal(item.error, InvalidTransitionError)
+            elif not members:
+                self.expect_refusal(item.error, InvalidRequestError)
             else:
-                assert item.ok and item.agent_id in who
+                assert item.ok and item.agent_id in members
                 m.state, m.agent = "ROUTING", item.agent_id
 
     @rule(callback=callbacks)
@@ -230,8 +303,27 @@ class CallbackLifecycle(RuleBasedStateMachine):
         return True
 
     @rule(callback=callbacks, who=st.sampled_from(AGENTS))
+    def call_now(self, callback: UUID, who: str) -> None:
+        m = self.model[callback]
+        got = self.send(c.CallNow(caller=agent(who), at=self.now, callback_id=callback))
+        if not m.seen_by(who):
+            self.expect_refusal(got, CallbackNotFoundError)
+        elif m.state != "SCHEDULED":
+            self.expect_refusal(got, InvalidTransitionError)
+        elif m.routing_agent != who:
+            self.expect_refusal(got, ForbiddenError)
+        else:
+            assert not isinstance(got, Exception), got
+            m.state, m.agent = "ROUTING", who
+
+    @rule(callback=callbacks, who=st.sampled_from(AGENTS))
     def dial(self, callback: UUID, who: str) -> None:
         cmd = c.DialCallback(caller=agent(who), at=self.now, callback_id=callback)
+        m = self.model[callback]
+        if m.state == "SCHEDULED" and m.routing_agent == who:  # dialling their own calls it now
+            assert not isinstance(self.send(cmd), Exception)
+            m.state, m.agent, m.attempts = "PROCESSING", who, m.attempts + 1
+            return
         if self.agent_work(callback, who, ("ROUTING",), cmd):
             m = self.model[callback]
             m.state, m.attempts = "PROCESSING", m.attempts + 1
@@ -329,7 +421,12 @@ class CallbackLifecycle(RuleBasedStateMachine):
             due=m.desired if ahead and m.desired else self.now,
             desired=m.desired if ahead else None,
             state="SCHEDULED" if ahead else "QUEUED",
+            routing_agent=m.routing_agent,
+            routing_team=m.routing_team,
         )
+        if not ahead and m.routing_agent is not None:  # routed to an agent: straight to them
+            self.model[got.callback_id].state = "ROUTING"
+            self.model[got.callback_id].agent = m.routing_agent
         return got.callback_id
 
     # Invariants ------------------------------------------------------------------
