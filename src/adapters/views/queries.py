@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from adapters.views.agent_queries import AgentQueries, scope_clause
 from adapters.views.line_queries import LineQueries
 from adapters.views.report_queries import ReportQueries
 from adapters.views.scheduler_queries import SchedulerQueries
@@ -21,6 +22,7 @@ from callback_domain.values import compact_phone
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
+    from callback_domain.visibility import Scope
     from projections.callback_list import CallbackRow
 
 MAX_PAGE = 250
@@ -43,6 +45,7 @@ class ListFilters:
     assigner: str | None = None
     assigner_team: str | None = None
     states: tuple[str, ...] | None = None  # any of these (an agent's pending work)
+    scope: Scope | None = None  # only what one caller may see (callback_domain.visibility)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         ) from None
 
 
-class ViewQueries(LineQueries, ReportQueries, SchedulerQueries):
+class ViewQueries(LineQueries, ReportQueries, SchedulerQueries, AgentQueries):
     """Every question the views answer, over the active generations, a named snapshot's,
     or the generations given (see `ViewReader`)."""
 
@@ -93,6 +96,8 @@ class ViewQueries(LineQueries, ReportQueries, SchedulerQueries):
             params["phone"] = compact_phone(f.phone)
         if f.states is not None:
             clauses.append(self.store.dialect.any_of("state", "states", f.states, params))
+        if f.scope is not None:
+            clauses.append(scope_clause(f.scope, self.store.dialect, params))
         return " AND ".join(clauses) or "1=1"
 
     def _after(self, cursor: str | None, where: str, params: dict[str, Any]) -> str:
@@ -133,7 +138,7 @@ class ViewQueries(LineQueries, ReportQueries, SchedulerQueries):
         counted = TABLES[CALLBACK_LIST].counted
         used = {
             name
-            for name in (*_FILTERS, "agent_team", "phone", "from_", "to", "states")
+            for name in (*_FILTERS, "agent_team", "phone", "from_", "to", "states", "scope")
             if getattr(f, name) is not None
         }
         columns = {"agent_team": "team", "states": "state"}
