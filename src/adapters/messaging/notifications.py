@@ -37,6 +37,8 @@ def _upcoming_change(record: EventRecord, row: CallbackRow | None) -> tuple[str,
         return None
     if record.type == "Requested" and record.data.get("state") != CallbackState.SCHEDULED:
         return None  # due at once: its assignment notifies the agent
+    if record.type == "Completed" and row.first_assigned_at is not None:
+        return None  # it had been assigned: not an upcoming one that ended
     return row.routing_agent, _UPCOMING[record.type]
 
 
