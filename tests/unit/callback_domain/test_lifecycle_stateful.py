@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 AGENTS = ("a1", "a2", "a3")
 TEAMS = {"a1": "t1", "a2": "t1", "a3": "t2"}  # each agent's one team
 PHONES = ("+82 10-0000-0001", "+82 10-0000-0002", "+82 10-0000-0003")
+AGENT_PHONES = ("+82 10-0000-0004", "+82 10-0000-0005")  # mostly free lines for agents
 ROUTES = ("billing", "tech")
 MAX_ATTEMPTS, WINDOW, EXPIRY = 3, timedelta(minutes=2), timedelta(days=14)
 OPEN = ("SCHEDULED", "QUEUED", "ROUTING", "PROCESSING")
@@ -141,7 +142,7 @@ class CallbackLifecycle(RuleBasedStateMachine):
     @rule(
         target=callbacks,
         who=st.sampled_from(AGENTS),
-        phone=st.sampled_from(PHONES),
+        phone=st.sampled_from(PHONES + AGENT_PHONES),
         minutes_ahead=st.none() | st.integers(0, 180),
         for_team=st.booleans(),
     )
@@ -302,9 +303,10 @@ class CallbackLifecycle(RuleBasedStateMachine):
         assert not isinstance(got, Exception), got
         return True
 
-    @rule(callback=callbacks, who=st.sampled_from(AGENTS))
-    def call_now(self, callback: UUID, who: str) -> None:
+    @rule(callback=callbacks, who=st.sampled_from(AGENTS), own=st.booleans())
+    def call_now(self, callback: UUID, who: str, own: bool) -> None:
         m = self.model[callback]
+        who = (m.routing_agent or who) if own else who
         got = self.send(c.CallNow(caller=agent(who), at=self.now, callback_id=callback))
         if not m.seen_by(who):
             self.expect_refusal(got, CallbackNotFoundError)
