@@ -2,103 +2,36 @@
 
 from __future__ import annotations
 
-from copy import deepcopy
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import rule
 
 from callback_domain import commands as c
-from callback_domain.agent import Agent
-from callback_domain.application import CallbackService
-from callback_domain.errors import (
-    CallbackNotFoundError,
-    ForbiddenError,
-    InvalidRequestError,
-    InvalidTransitionError,
-)
+from callback_domain.errors import InvalidRequestError, InvalidTransitionError
 from callback_domain.values import AssignMethod, DialOutcome
-from tests.factories import ADMIN, IVR, SUPERVISOR, SYSTEM, T0, add_agents, agent, random_ref
+from tests.factories import ADMIN, IVR, SUPERVISOR, SYSTEM, agent, random_ref
+from tests.unit.callback_domain.lifecycle_model import (
+    AGENTS,
+    EXPIRY,
+    MAX_ATTEMPTS,
+    PHONES,
+    ROUTES,
+    TEAMS,
+    WINDOW,
+    Model,
+)
+from tests.unit.callback_domain.lifecycle_own_rules import AgentsOwnRules
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from eventsourcing.domain import Aggregate
-
-AGENTS = ("a1", "a2", "a3")
-TEAMS = {"a1": "t1", "a2": "t1", "a3": "t2"}  # each agent's one team
-PHONES = ("+82 10-0000-0001", "+82 10-0000-0002", "+82 10-0000-0003")
-AGENT_PHONES = ("+82 10-0000-0004", "+82 10-0000-0005")  # mostly free lines for agents
-ROUTES = ("billing", "tech")
-MAX_ATTEMPTS, WINDOW, EXPIRY = 3, timedelta(minutes=2), timedelta(days=14)
-OPEN = ("SCHEDULED", "QUEUED", "ROUTING", "PROCESSING")
+callbacks = AgentsOwnRules.callbacks
 
 
-class LiveCapturingService(CallbackService):
-    """Keeps a copy of every aggregate as it was when its events were saved."""
-
-    def __init__(self) -> None:
-        super().__init__(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-        self.live: dict[UUID, Aggregate] = {}
-
-    def _save(self, aggregates: list[Aggregate]) -> dict[tuple[UUID, int], int]:
-        positions = super()._save(aggregates)
-        self.live.update({a.id: deepcopy(a) for a in aggregates})
-        return positions
-
-
-@dataclass
-class Model:
-    request_id: str
-    phone: str
-    route: str
-    queue_since: datetime
-    due: datetime
-    desired: datetime | None
-    state: str
-    reason: str | None = None
-    attempts: int = 0
-    agent: str | None = None
-    recreations: int = 0
-    routing_agent: str | None = None
-    routing_team: str | None = None
-
-    def seen_by(self, who: str) -> bool:
-        """DOMAIN.md: an agent sees callbacks assigned or routed to them or their team."""
-        return who in (self.agent, self.routing_agent) or self.routing_team == TEAMS[who]
-
-
-class CallbackLifecycle(RuleBasedStateMachine):
-    callbacks = Bundle("callbacks")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sut = LiveCapturingService()
-        self.now = T0
-        self.model: dict[UUID, Model] = {}
-        for who in AGENTS:
-            add_agents(self.sut, who, teams=(TEAMS[who],))
-
-    # Helpers -----------------------------------------------------------------
-
-    def send(self, command: c.Command) -> Any:
-        outcome = self.sut.execute_batch([command])[0]
-        return outcome.error if outcome.error is not None else outcome.value
-
-    def expect_refusal(self, got: Any, kind: type[Exception]) -> None:
-        assert isinstance(got, kind), f"expected {kind.__name__}, got {got!r}"
-
-    def open_on_line(self, phone: str, route: str) -> list[UUID]:
-        found = [
-            i
-            for i, m in self.model.items()
-            if (m.phone, m.route) == (phone, route) and m.state in OPEN
-        ]
-        return sorted(found, key=lambda i: self.model[i].queue_since)  # stable: first opened
-
-    # Rules ---------------------------------------------------------------------
+class CallbackLifecycle(AgentsOwnRules):
+    """Every rule of the lifecycle (the agents' own ones in `AgentsOwnRules`)."""
 
     @rule(
         target=callbacks,
@@ -137,56 +70,6 @@ class CallbackLifecycle(RuleBasedStateMachine):
             state="QUEUED" if due_now else "SCHEDULED",
             routing_team=team,
         )
-        return got.callback_id
-
-    @rule(
-        target=callbacks,
-        who=st.sampled_from(AGENTS),
-        phone=st.sampled_from(PHONES + AGENT_PHONES),
-        minutes_ahead=st.none() | st.integers(0, 180),
-        for_team=st.booleans(),
-    )
-    def agent_schedules(
-        self, who: str, phone: str, minutes_ahead: int | None, for_team: bool
-    ) -> UUID:
-        """An agent schedules for themselves (the default) or for their team."""
-        desired = None if minutes_ahead is None else self.now + timedelta(minutes=minutes_ahead)
-        request_id, route = random_ref(), ROUTES[0]
-        team = TEAMS[who] if for_team else None
-        got = self.send(
-            c.RequestCallback(
-                caller=agent(who),
-                at=self.now,
-                request_id=request_id,
-                phone=phone,
-                route=route,
-                desired_time=desired,
-                routing_team=team,
-            )
-        )
-        compact = phone.replace(" ", "").replace("-", "")
-        existing = self.open_on_line(compact, route)
-        if existing:
-            if self.model[existing[0]].seen_by(who):
-                assert got.duplicate and got.callback_id == existing[0]
-                return got.callback_id
-            self.expect_refusal(got, InvalidRequestError)  # held by someone else
-            return existing[0]
-        due_now = desired is None or desired <= self.now + WINDOW
-        m = Model(
-            request_id=request_id,
-            phone=compact,
-            route=route,
-            queue_since=self.now,
-            due=desired or self.now,
-            desired=desired,
-            state="QUEUED" if due_now else "SCHEDULED",
-            routing_agent=None if for_team else who,
-            routing_team=team,
-        )
-        if due_now and not for_team:  # routed to the agent: straight to them
-            m.state, m.agent = "ROUTING", who
-        self.model[got.callback_id] = m
         return got.callback_id
 
     @rule(callback=callbacks)
@@ -287,36 +170,6 @@ class CallbackLifecycle(RuleBasedStateMachine):
             self.expect_refusal(item.error, InvalidTransitionError)
         else:
             m.state, m.agent = "QUEUED", None
-
-    def agent_work(
-        self, callback: UUID, who: str, allowed: tuple[str, ...], command: c.Command
-    ) -> bool:
-        """Sends an agent's command; True if the model says it goes through."""
-        m = self.model[callback]
-        got = self.send(command)
-        if m.state not in allowed:
-            self.expect_refusal(got, InvalidTransitionError)
-            return False
-        if m.agent != who:
-            self.expect_refusal(got, ForbiddenError)
-            return False
-        assert not isinstance(got, Exception), got
-        return True
-
-    @rule(callback=callbacks, who=st.sampled_from(AGENTS), own=st.booleans())
-    def call_now(self, callback: UUID, who: str, own: bool) -> None:
-        m = self.model[callback]
-        who = (m.routing_agent or who) if own else who
-        got = self.send(c.CallNow(caller=agent(who), at=self.now, callback_id=callback))
-        if not m.seen_by(who):
-            self.expect_refusal(got, CallbackNotFoundError)
-        elif m.state != "SCHEDULED":
-            self.expect_refusal(got, InvalidTransitionError)
-        elif m.routing_agent != who:
-            self.expect_refusal(got, ForbiddenError)
-        else:
-            assert not isinstance(got, Exception), got
-            m.state, m.agent = "ROUTING", who
 
     @rule(callback=callbacks, who=st.sampled_from(AGENTS))
     def dial(self, callback: UUID, who: str) -> None:
@@ -430,40 +283,6 @@ class CallbackLifecycle(RuleBasedStateMachine):
             self.model[got.callback_id].state = "ROUTING"
             self.model[got.callback_id].agent = m.routing_agent
         return got.callback_id
-
-    # Invariants ------------------------------------------------------------------
-
-    @invariant()
-    def states_and_reasons_match_the_model(self) -> None:
-        for callback_id, m in self.model.items():
-            cb = self.sut.get_callback(callback_id)
-            assert (cb.state, cb.reason, cb.attempts) == (m.state, m.reason, m.attempts), (
-                callback_id
-            )
-            if m.state in ("ROUTING", "PROCESSING"):
-                assert cb.agent_id == m.agent
-
-    @invariant()
-    def rebuilt_from_events_equals_live(self) -> None:
-        for aggregate_id, live in self.sut.live.items():
-            rebuilt = self.sut.repository.get(aggregate_id, version=live.version)
-            assert rebuilt == live
-
-    @invariant()
-    def attempts_never_exceed_the_limit(self) -> None:
-        assert all(m.attempts <= MAX_ATTEMPTS for m in self.model.values())
-
-    @invariant()
-    def no_callback_is_held_by_two_agents(self) -> None:
-        holders: dict[UUID, list[str]] = {}
-        for who in AGENTS:
-            a = self.sut.repository.get(Agent.create_id(who))
-            for callback_id in a.held:
-                if self.sut.get_callback(callback_id).is_held_by(who):
-                    holders.setdefault(callback_id, []).append(who)
-        assert all(len(h) == 1 for h in holders.values())
-        held = {i for i, m in self.model.items() if m.state in ("ROUTING", "PROCESSING")}
-        assert set(holders) == held  # every held callback is on its agent's list
 
 
 TestCallbackLifecycle = CallbackLifecycle.TestCase
