@@ -212,7 +212,9 @@ class Callback(CallbackFields, Aggregate):
         by: Caller,
         at: datetime,
     ) -> None:
-        self.ensure(Trigger.ASSIGN)
+        """Gives it to an agent: a QUEUED callback (assign), or, CALL_NOW, a SCHEDULED
+        one to the agent it is routed to, before its time."""
+        self.ensure(Trigger.CALL_NOW if method is AssignMethod.CALL_NOW else Trigger.ASSIGN)
         self.trigger_event(
             self.Assigned,
             timestamp=at,

@@ -74,6 +74,13 @@ class DialCallback(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CallNow(Command):
+    """agent.{id}.call-now: the agent's own scheduled callback, before its time."""
+
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RecordDialResult(Command):
     callback_id: UUID
     outcome: DialOutcome

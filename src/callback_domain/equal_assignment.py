@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Mapping, Sequence
     from datetime import datetime
     from uuid import UUID
 
@@ -19,13 +19,17 @@ class AgentLoad:
 
 
 def plan_equal_assignment(
-    callback_ids: Sequence[UUID], agents: Sequence[AgentLoad]
+    callback_ids: Sequence[UUID],
+    agents: Sequence[AgentLoad],
+    eligible: Mapping[UUID, Collection[str]] | None = None,
 ) -> list[tuple[UUID, str]]:
     """Pairs each callback (given oldest desired time first) with an agent.
 
     Each goes to the agent holding the fewest incomplete callbacks at that moment,
     counting this batch; ties go to the agent assigned least recently (never
     assigned first, then by last assignment time, then in the order given).
+    `eligible` limits a callback to some of the agents (a team-routed callback: the
+    team's members); a callback none of whose agents is given is left out.
     """
     if not agents:
         return []
@@ -46,7 +50,11 @@ def plan_equal_assignment(
 
     plan: list[tuple[UUID, str]] = []
     for sequence, callback_id in enumerate(callback_ids, start=1):
-        chosen = min(load, key=key)
+        allowed = load.keys() if eligible is None else eligible.get(callback_id, load.keys())
+        candidates = [a for a in load if a in allowed]
+        if not candidates:
+            continue
+        chosen = min(candidates, key=key)
         plan.append((callback_id, chosen))
         load[chosen] += 1
         given_in_batch[chosen] = sequence

@@ -62,6 +62,7 @@ class Trigger(StrEnum):
     RESCHEDULE = "reschedule"
     QUEUE = "queue"
     ASSIGN = "assign"
+    CALL_NOW = "call_now"  # an agent's own scheduled callback, before its time
     UNASSIGN = "unassign"
     DIAL = "dial"
     RETRY = "retry"  # a failed dial with attempts left
@@ -84,6 +85,7 @@ TRANSITIONS: tuple[dict[str, object], ...] = (
     {"trigger": Trigger.RESCHEDULE, "source": _S.SCHEDULED, "dest": _S.SCHEDULED},
     {"trigger": Trigger.QUEUE, "source": _S.SCHEDULED, "dest": _S.QUEUED},
     {"trigger": Trigger.ASSIGN, "source": _S.QUEUED, "dest": _S.ROUTING},
+    {"trigger": Trigger.CALL_NOW, "source": _S.SCHEDULED, "dest": _S.ROUTING},
     {"trigger": Trigger.UNASSIGN, "source": _S.ROUTING, "dest": _S.QUEUED},
     {"trigger": Trigger.DIAL, "source": _S.ROUTING, "dest": _S.PROCESSING},
     {"trigger": Trigger.RETRY, "source": _S.PROCESSING, "dest": _S.ROUTING},

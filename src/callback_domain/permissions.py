@@ -27,6 +27,7 @@ class Action(StrEnum):
     RECORD_POLICIES = "record the policies in force"
     READ = "read callbacks"
     READ_OWN = "read their own callbacks"
+    CALL_NOW = "call their own scheduled callbacks now"
 
 
 _R = Role
@@ -35,16 +36,19 @@ _AGENT_WORK = frozenset({_R.AGENT})
 
 MATRIX = MappingProxyType(
     {
-        # An agent schedules for themselves only (checked with the fields).
+        # An agent schedules for themselves, another agent or their team (checked with
+        # the fields).
         Action.REQUEST: frozenset({_R.IVR, *_MANAGERS, _R.ASSIGNER, _R.AGENT}),
-        Action.RESCHEDULE: _MANAGERS,
+        # An agent reschedules and cancels only their own scheduled callbacks (checked
+        # with the callback: handlers/own.py).
+        Action.RESCHEDULE: frozenset({*_MANAGERS, _R.AGENT}),
         Action.QUEUE: frozenset({_R.SYSTEM}),
         Action.ASSIGN: frozenset({*_MANAGERS, _R.ASSIGNER}),
         Action.UNASSIGN: frozenset({*_MANAGERS, _R.ASSIGNER}),
         Action.DIAL: _AGENT_WORK,
         Action.COMPLETE: _AGENT_WORK,
         Action.FINISH: _AGENT_WORK,
-        Action.CANCEL: frozenset({*_MANAGERS, _R.IVR}),
+        Action.CANCEL: frozenset({*_MANAGERS, _R.IVR, _R.AGENT}),
         Action.ABANDON: frozenset({_R.IVR}),
         Action.EXPIRE: frozenset({_R.SYSTEM}),
         Action.RECREATE: _MANAGERS,
@@ -53,6 +57,7 @@ MATRIX = MappingProxyType(
         Action.RECORD_POLICIES: frozenset({_R.ADMIN, _R.SYSTEM}),
         Action.READ: frozenset({*_MANAGERS, _R.ASSIGNER, _R.MONITOR}),
         Action.READ_OWN: _AGENT_WORK,
+        Action.CALL_NOW: _AGENT_WORK,
     }
 )
 

@@ -37,6 +37,7 @@ class AssignMethod(StrEnum):
     MANUAL = "MANUAL"
     EQUAL = "EQUAL"
     ROUTED = "ROUTED"  # automatic, to the agent named in the request's routing
+    CALL_NOW = "CALL_NOW"  # the agent took their own scheduled callback before its time
 
 
 class DialOutcome(StrEnum):
@@ -275,6 +276,10 @@ class Validator:
         return value
 
 
-def team_of(teams: Iterable[str]) -> str | None:
-    """The team a callback is listed under: the agent's first team."""
+def team_of(teams: Iterable[str], routing_team: str | None = None) -> str | None:
+    """The team a callback is listed under: the team it is routed to if the agent is
+    one of its members, else the agent's first team."""
+    teams = tuple(teams)
+    if routing_team is not None and routing_team in teams:
+        return routing_team
     return next(iter(teams), None)

@@ -194,7 +194,7 @@ class CallbackListProjection:
         return {
             "state": CallbackState.ROUTING,
             "agent": e.agent_id,
-            "team": team_of(e.agent_teams),
+            "team": team_of(e.agent_teams, row.routing_team),
             "assigner": e.actor,
             "assigner_team": team_of(e.assigner_teams),
             "assigned_at": e.timestamp,

@@ -494,22 +494,27 @@ def test_an_agent_never_sees_another_agents_callback(
     assert asyncio.run(main()) == []
 
 
-def test_an_agent_schedules_only_for_themselves(
+def test_an_agent_schedules_for_another_agent_but_not_for_another_team(
     service: ServiceProcess, nats_server: EmbeddedNatsServer
 ) -> None:
-    async def main() -> tuple[dict[str, Any], int, int]:
+    """DOMAIN.md: an agent may schedule for themselves, another agent or their team."""
+
+    async def main() -> tuple[dict[str, Any], dict[str, Any], int, int]:
         async with Scene(service, nats_server.url) as s:
-            before = await s.position()
-            reply = await s.ask(
+            for_other = await s.ask(
                 f"agent.{ME}.schedule", {**_intake_fields(), "routing": {"agent": OTHER}}
             )
-            return reply, before, await s.position()
+            before = await s.position()
+            other_team = await s.ask(
+                f"agent.{ME}.schedule", {**_intake_fields(), "routing": {"team": "t2"}}
+            )
+            return for_other, other_team, before, await s.position()
 
-    reply, before, after = asyncio.run(main())
-    assert reply.get("ok") is False and reply["error"]["code"] in (
-        "forbidden",
-        "invalid_request",
-    ), reply
+    for_other, other_team, before, after = asyncio.run(main())
+    assert for_other.get("ok") is True, for_other
+    assert other_team.get("ok") is False, other_team
+    assert other_team["error"]["code"] == "invalid_request"
+    assert other_team["error"]["details"][0]["field"] == "routing.team"
     assert after == before
 
 

@@ -13,10 +13,12 @@ from adapters.views.places import place_of
 from adapters.views.queries import ListFilters
 from callback_domain.errors import CallbackNotFoundError
 from callback_domain.lifecycle import HOLDING
+from callback_domain.visibility import scope_of
 
 if TYPE_CHECKING:
     from adapters.messaging.context import Call, ServiceContext
     from adapters.messaging.messages import queries as q
+    from callback_domain.visibility import Scope
 
 _HELD = tuple(sorted(s.value for s in HOLDING))
 PENDING_LIMIT = 250
@@ -147,11 +149,28 @@ async def treatment_rate(call: Call[q.TreatmentRateQuery]) -> r.TreatmentRateRep
     )
 
 
+async def _scope(call: Call[Any]) -> Scope | None:
+    """What the caller may see (callback_domain.visibility), with their directory teams."""
+    ctx = call.ctx
+    me = await ctx.read(ctx.service.get_agent, call.caller.actor)
+    return scope_of(call.caller, me.teams if me is not None else ())
+
+
 async def agent_list(call: Call[q.AgentListQuery]) -> r.ListPageReply:
-    """An agent sees only the callbacks assigned to them."""
+    """An agent sees only the callbacks assigned or routed to them or their team."""
     ctx, p = await _caught_up(call), call.payload
-    filters = p.to_filters(agent=call.params["agent_id"], now=ctx.clock())
+    filters = p.to_filters(scope=await _scope(call), now=ctx.clock())
     return await ctx.read(_page, ctx, filters, p.page_size, p.cursor)
+
+
+async def agent_upcoming(call: Call[q.UpcomingQuery]) -> r.UpcomingReply:
+    """The agent's SCHEDULED callbacks routed to them, soonest first."""
+    ctx = await _caught_up(call)
+    count, rows = await ctx.read(ctx.queries.upcoming, call.params["agent_id"], PENDING_LIMIT)
+    now = ctx.clock()
+    return r.UpcomingReply.model_validate(
+        {"count": count, "items": [list_item(row, now) for row in rows]}
+    )
 
 
 async def agent_pending(call: Call[q.PendingQuery]) -> r.PendingReply:

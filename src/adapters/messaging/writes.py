@@ -138,6 +138,18 @@ async def complete(
     return replies.completion_reply(outcome.unwrap(), log_position=outcome.log_position)
 
 
+async def call_now(call: Call[g.CallNowPayload]) -> replies.AttemptsReply:
+    """`agent.{id}.call-now`: the agent's own scheduled callback, now ROUTING to them."""
+    outcome = await _decided(call)
+    return replies.attempts_reply(outcome.unwrap(), log_position=outcome.log_position)
+
+
+async def agent_cancel(call: Call[g.AgentCancelPayload]) -> replies.CancelReply:
+    """`agent.{id}.cancel`: the agent's own scheduled callbacks."""
+    outcome = await _decided(call)
+    return replies.cancel_reply(outcome.unwrap(), log_position=outcome.log_position)
+
+
 async def assign(call: Call[a.AssignPayload] | Call[a.UnassignPayload]) -> replies.BulkReply:
     """`admin.assign` and `admin.unassign`."""
     outcome = await _decided(call)

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from adapters.views.agent_queries import scope_clause
 from callback_domain.lifecycle import CallbackState
 from callback_domain.phones import PhoneNumbers, compact_phone
 
 if TYPE_CHECKING:
     from adapters.views.dialect import Dialect
+    from callback_domain.visibility import Scope
 
 Values = str | tuple[str, ...]
 # Filters of one column each, by the column they compare (several values: any of them).
@@ -51,6 +53,7 @@ class ListFilters:
     team: str | None = None  # the team the callback is routed to
     overdue: bool | None = None
     states: tuple[str, ...] | None = None  # any of these (an agent's pending work)
+    scope: Scope | None = None  # only what one caller may see (callback_domain.visibility)
     now: datetime | None = None
 
     def equal(self) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -65,7 +68,10 @@ class ListFilters:
 
     def only_equal(self) -> bool:
         """Whether every filter given compares one column with values."""
-        others = ("from_", "to", "desired_from", "desired_to", "phone", "phone_suffix", "overdue")
+        others = (
+            *("from_", "to", "desired_from", "desired_to"),
+            *("phone", "phone_suffix", "overdue", "scope"),
+        )
         return all(getattr(self, name) is None for name in others)
 
 
@@ -100,4 +106,6 @@ def where(f: ListFilters, params: dict[str, Any], dialect: Dialect, phones: Phon
         params["now"] = dialect.to_db(f.now or datetime.now(UTC), "ts")
         overdue = "(state = :scheduled AND overdue_at < :now)"
         clauses.append(overdue if f.overdue else f"NOT {overdue}")
+    if f.scope is not None:
+        clauses.append(scope_clause(f.scope, dialect, params))
     return " AND ".join(clauses) or "1=1"

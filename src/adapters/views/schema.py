@@ -169,6 +169,7 @@ CALLBACK_TABLE = Table(
         ("state", "expires_at"),  # the scheduler: expiry
         ("first_assigned_day", "route", "agent"),  # treatment rate
         ("first_assigned_month", "route", "agent"),
+        ("routing_agent", "state", "due_at"),  # an agent's upcoming callbacks
     ),
     counted=("route", "state", "status", "team", "assigner_team", "assigner"),
 )

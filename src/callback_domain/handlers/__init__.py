@@ -26,6 +26,7 @@ HANDLERS: dict[type[c.Command], Callable[[Any, Workspace, Policies], Any]] = {
     c.AssignCallbacks: assignment.assign,
     c.UnassignCallbacks: assignment.unassign,
     c.DialCallback: work.dial,
+    c.CallNow: work.call_now,
     c.RecordDialResult: work.dial_result,
     c.CompleteCallback: work.complete,
     c.FinishCallback: work.finish,

@@ -8,6 +8,7 @@ from callback_domain.equal_assignment import AgentLoad, plan_equal_assignment
 from callback_domain.errors import (
     AgentNotFoundError,
     CallbackError,
+    CallbackNotFoundError,
     FieldError,
     InvalidRequestError,
 )
@@ -16,6 +17,7 @@ from callback_domain.lifecycle import Trigger
 from callback_domain.permissions import Action
 from callback_domain.results import BulkResult, ItemResult
 from callback_domain.values import AssignMethod, Permission, Validator
+from callback_domain.visibility import may_take, sees
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -58,7 +60,6 @@ def give(
     `released`: callbacks on the agent's list it no longer holds (see `held_now`),
     pruned from the list with this assignment.
     """
-    callback.ensure(Trigger.ASSIGN)
     callback.assign(
         agent.agent_id,
         agent_teams=agent.teams,
@@ -113,6 +114,21 @@ def _selected_agents(ws: Workspace, cmd: AssignCallbacks, method: AssignMethod) 
     return agents
 
 
+def _members(callback: Callback, agents: list[Agent]) -> list[str]:
+    """The selected agents who may take `callback` (a team-routed one: its team's)."""
+    return [a.agent_id for a in agents if may_take(a.teams, callback.routing_team)]
+
+
+def _not_members(callback: Callback, agents: list[Agent]) -> InvalidRequestError:
+    names = ", ".join(f"'{a.agent_id}'" for a in agents)
+    who = f"agent {names} is" if len(agents) == 1 else f"none of the agents {names} is"
+    return InvalidRequestError.single(
+        "agent_ids",
+        f"callback {callback.id} is routed to team '{callback.routing_team}' and {who} "
+        "a member; only the team's members may take it",
+    )
+
+
 def assign(cmd: AssignCallbacks, ws: Workspace, _policies: Policies) -> BulkResult:
     me = authorize_caller(ws, cmd.caller, Action.ASSIGN)
     method = _method(cmd)
@@ -120,10 +136,14 @@ def assign(cmd: AssignCallbacks, ws: Workspace, _policies: Policies) -> BulkResu
     assigner_teams = me.teams if me is not None else ()
     errors: dict[UUID, CallbackError] = {}
     ready: list[Callback] = []
+    eligible: dict[UUID, list[str]] = {}
     for callback_id in dict.fromkeys(cmd.callback_ids):
         try:
             callback = ws.callback(callback_id)
+            if not sees(cmd.caller, me, callback):
+                raise CallbackNotFoundError(callback_id=callback_id)
             callback.ensure(Trigger.ASSIGN)
+            eligible[callback_id] = _members(callback, agents)
         except CallbackError as e:
             errors[callback_id] = e
         else:
@@ -140,11 +160,14 @@ def assign(cmd: AssignCallbacks, ws: Workspace, _policies: Policies) -> BulkResu
             )
             for a in agents
         ]
-        plan = plan_equal_assignment([c.id for c in ready], loads)
+        plan = plan_equal_assignment([c.id for c in ready], loads, eligible)
     else:
-        plan = [(c.id, agents[0].agent_id) for c in ready]
+        plan = [(c.id, agents[0].agent_id) for c in ready if eligible[c.id]]
     chosen = dict(plan)
     for callback in ready:
+        if callback.id not in chosen:
+            errors[callback.id] = _not_members(callback, agents)
+            continue
         agent_id = chosen[callback.id]
         released = holding[agent_id][1]
         give(

@@ -21,6 +21,7 @@ from callback_domain.values import (
     Role,
     Validator,
 )
+from callback_domain.visibility import sees
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -47,13 +48,6 @@ def accepted(
     )
 
 
-def _visible_to(caller: Caller, callback: Callback) -> bool:
-    """An agent sees only callbacks assigned or routed to them; other roles see all."""
-    if caller.role is not Role.AGENT:
-        return True
-    return caller.actor in (callback.agent_id, callback.routing_agent)
-
-
 def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> CallbackAccepted:
     me = authorize_caller(ws, cmd.caller, Action.REQUEST)
     v = Validator()
@@ -64,7 +58,7 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     # under rules (e.g. "not in the past") that a late redelivery would now fail.
     existing = ws.find_callback(Callback.create_id(request_id))
     if existing is not None:
-        if not _visible_to(cmd.caller, existing):
+        if not sees(cmd.caller, me, existing):
             v.refuse("request_id", "is already used by another callback; use a new request id")
             v.raise_if_any()
         return accepted(existing, replayed=True)  # its own callback: not a phone duplicate
@@ -89,11 +83,19 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     )
     routing_agent = v.token("routing.agent", cmd.routing_agent, required=False)
     routing_team = v.token("routing.team", cmd.routing_team, required=False)
+    if routing_agent is not None and routing_team is not None:
+        v.refuse("routing.team", "give either agent or team, not both")
     if cmd.caller.role is Role.AGENT:
-        # An agent schedules for themselves: routing defaults to, and must be, them.
-        routing_agent = routing_agent or cmd.caller.actor
-        if routing_agent != cmd.caller.actor:
-            v.refuse("routing.agent", "an agent may schedule callbacks only for themselves")
+        # An agent schedules for themselves (the default), another agent, or their team.
+        if cmd.routing_agent is None and cmd.routing_team is None:
+            routing_agent = cmd.caller.actor
+        teams = me.teams if me is not None else ()
+        if routing_team is not None and routing_team not in teams:
+            v.refuse(
+                "routing.team",
+                "an agent may schedule callbacks only for their own teams "
+                f"({', '.join(teams) or 'they have none'})",
+            )
     if routing_agent is not None and routing_agent != getattr(me, "agent_id", None):
         target = ws.agent(routing_agent)
         if target is None or not target.may(Permission.CALL):
@@ -103,7 +105,7 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
 
     duplicate = _open_duplicate(ws, phone, route, policy, policies.phones)
     if isinstance(duplicate, Callback):
-        if not _visible_to(cmd.caller, duplicate):
+        if not sees(cmd.caller, me, duplicate):
             v.refuse(
                 "phone",
                 "already has an open callback on this route, held by someone else "

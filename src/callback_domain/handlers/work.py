@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from callback_domain import commands as c
 from callback_domain.errors import CallbackError, CallbackNotFoundError
 from callback_domain.handlers.access import authorize_caller
 from callback_domain.handlers.assignment import bulk_ids
 from callback_domain.handlers.intake import route_to_agent
+from callback_domain.handlers.own import is_own_scheduled, own_scheduled, take_now
 from callback_domain.lifecycle import Trigger
 from callback_domain.permissions import Action
 from callback_domain.results import CallbackChanged, CancelResult, Skipped
-from callback_domain.values import Validator
+from callback_domain.values import Role, Validator
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from callback_domain.callback import Callback
     from callback_domain.commands import (
         AbandonCallback,
+        CallNow,
         CancelCallbacks,
         CompleteCallback,
         DialCallback,
@@ -53,8 +56,11 @@ def changed(callback: Callback) -> CallbackChanged:
 
 
 def reschedule(cmd: RescheduleCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
-    authorize_caller(ws, cmd.caller, Action.RESCHEDULE)
-    callback = ws.callback(cmd.callback_id)
+    if cmd.caller.role is Role.AGENT:
+        callback = own_scheduled(ws, cmd.caller, cmd.callback_id, Action.RESCHEDULE)
+    else:
+        authorize_caller(ws, cmd.caller, Action.RESCHEDULE)
+        callback = ws.callback(cmd.callback_id)
     callback.ensure(Trigger.RESCHEDULE)
     v = Validator()
     desired_time = v.desired_time(
@@ -83,7 +89,17 @@ def _own(ws: Workspace, caller: Caller, callback_id: UUID, trigger: Trigger) -> 
     return callback
 
 
+def call_now(cmd: CallNow, ws: Workspace, _p: Policies) -> CallbackChanged:
+    """An agent's own scheduled callback, taken before its time (SCHEDULED → ROUTING)."""
+    callback = own_scheduled(ws, cmd.caller, cmd.callback_id, Action.CALL_NOW)
+    take_now(ws, callback, by=cmd.caller, at=cmd.at)
+    return changed(callback)
+
+
 def dial(cmd: DialCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
+    """A dial; on the agent's own scheduled callback it calls it now first."""
+    if is_own_scheduled(cmd.caller, ws.find_callback(cmd.callback_id)):
+        call_now(c.CallNow(caller=cmd.caller, at=cmd.at, callback_id=cmd.callback_id), ws, _p)
     callback = _own(ws, cmd.caller, cmd.callback_id, Trigger.DIAL)
     callback.dial(by=cmd.caller, at=cmd.at)
     return changed(callback)
@@ -108,6 +124,8 @@ def finish(cmd: FinishCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
 
 
 def cancel(cmd: CancelCallbacks, ws: Workspace, _p: Policies) -> CancelResult:
+    """Cancels each callback it may; an agent, only their own scheduled ones."""
+    own = cmd.caller.role is Role.AGENT
     authorize_caller(ws, cmd.caller, Action.CANCEL)
     v = Validator()
     callback_ids = bulk_ids(v, cmd.callback_ids)
@@ -115,18 +133,20 @@ def cancel(cmd: CancelCallbacks, ws: Workspace, _p: Policies) -> CancelResult:
     cancelled, skipped = [], []
     for callback_id in callback_ids:
         callback = ws.find_callback(callback_id)
-        if callback is None:
-            message = CallbackNotFoundError(callback_id=callback_id).message
-            skipped.append(
-                Skipped(callback_id=callback_id, state=None, reason="not_found", message=message)
-            )
-            continue
         try:
+            if callback is None:
+                raise CallbackNotFoundError(callback_id=callback_id)
+            if own:
+                own_scheduled(ws, cmd.caller, callback_id, Action.CANCEL)
             callback.cancel(by=cmd.caller, at=cmd.at)
         except CallbackError as e:
+            found = callback is not None and e.code != "not_found"
             skipped.append(
                 Skipped(
-                    callback_id=callback_id, state=callback.state, reason=e.code, message=e.message
+                    callback_id=callback_id,
+                    state=callback.state if found and callback is not None else None,
+                    reason=e.code,
+                    message=e.message,
                 )
             )
         else:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 EXPECTED: dict[tuple[str, str], str] = {
     ("SCHEDULED", "reschedule"): "SCHEDULED",
     ("SCHEDULED", "queue"): "QUEUED",
+    ("SCHEDULED", "call_now"): "ROUTING",  # the agent's own scheduled callback
     ("QUEUED", "assign"): "ROUTING",
     ("ROUTING", "unassign"): "QUEUED",
     ("ROUTING", "dial"): "PROCESSING",
@@ -47,6 +48,7 @@ COMMANDS = [
     "reschedule",
     "queue",
     "assign",
+    "call_now",
     "unassign",
     "dial",
     "dial_result",
@@ -60,12 +62,14 @@ COMMANDS = [
 KIM = agent("kim")
 
 
-def in_state(sut: CallbackService, state: str) -> UUID:
-    """A callback brought to `state` by real commands; it has always been kim's."""
+def in_state(sut: CallbackService, state: str, command: str = "") -> UUID:
+    """A callback brought to `state` by real commands; it has always been kim's: routed
+    to kim's team (so kim sees it), and for call now scheduled for kim."""
     add_agents(sut, "kim")
     if state == "SCHEDULED":
-        return sut.execute(request(desired_time=T0 + timedelta(hours=1))).callback_id
-    callback_id = sut.execute(request()).callback_id
+        routing = {"routing_agent": "kim"} if command == "call_now" else {"routing_team": "team-a"}
+        return sut.execute(request(desired_time=T0 + timedelta(hours=1), **routing)).callback_id
+    callback_id = sut.execute(request(routing_team="team-a")).callback_id
     if state == "QUEUED":
         return callback_id
     sut.execute(
@@ -102,6 +106,7 @@ def send(sut: CallbackService, command: str, callback_id: UUID) -> Any:
         "unassign": lambda: c.UnassignCallbacks(
             caller=SUPERVISOR, at=soon, callback_ids=(callback_id,)
         ),
+        "call_now": lambda: c.CallNow(caller=KIM, at=T0, **one),
         "dial": lambda: c.DialCallback(caller=KIM, at=soon, **one),
         "dial_result": lambda: c.RecordDialResult(
             caller=KIM, at=soon, outcome=DialOutcome.NO_ANSWER, **one
@@ -135,7 +140,7 @@ def described(sut: CallbackService, callback_id: UUID) -> str:
 @pytest.mark.parametrize("state", STATES)
 def test_every_state_and_command_pair(state: str, command: str) -> None:
     sut = popo_service()
-    callback_id = in_state(sut, state)
+    callback_id = in_state(sut, state, command)
     before = sut.recorder.max_notification_id()
     history_before = len(sut.history(callback_id))
     expected = EXPECTED.get((state, command))

@@ -2,97 +2,45 @@
 
 from __future__ import annotations
 
-from copy import deepcopy
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import rule
 
 from callback_domain import commands as c
-from callback_domain.agent import Agent
-from callback_domain.application import CallbackService
-from callback_domain.errors import ForbiddenError, InvalidRequestError, InvalidTransitionError
+from callback_domain.errors import InvalidRequestError, InvalidTransitionError
 from callback_domain.values import AssignMethod, DialOutcome
-from tests.factories import ADMIN, IVR, SUPERVISOR, SYSTEM, T0, add_agents, agent, random_ref
+from tests.factories import ADMIN, IVR, SUPERVISOR, SYSTEM, agent, random_ref
+from tests.unit.callback_domain.lifecycle_model import (
+    AGENTS,
+    EXPIRY,
+    MAX_ATTEMPTS,
+    PHONES,
+    ROUTES,
+    TEAMS,
+    WINDOW,
+    Model,
+)
+from tests.unit.callback_domain.lifecycle_own_rules import AgentsOwnRules
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from eventsourcing.domain import Aggregate
-
-AGENTS = ("a1", "a2", "a3")
-PHONES = ("+82 10-0000-0001", "+82 10-0000-0002", "+82 10-0000-0003")
-ROUTES = ("billing", "tech")
-MAX_ATTEMPTS, WINDOW, EXPIRY = 3, timedelta(minutes=2), timedelta(days=14)
-OPEN = ("SCHEDULED", "QUEUED", "ROUTING", "PROCESSING")
+callbacks = AgentsOwnRules.callbacks
 
 
-class LiveCapturingService(CallbackService):
-    """Keeps a copy of every aggregate as it was when its events were saved."""
-
-    def __init__(self) -> None:
-        super().__init__(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-        self.live: dict[UUID, Aggregate] = {}
-
-    def _save(self, aggregates: list[Aggregate]) -> dict[tuple[UUID, int], int]:
-        positions = super()._save(aggregates)
-        self.live.update({a.id: deepcopy(a) for a in aggregates})
-        return positions
-
-
-@dataclass
-class Model:
-    request_id: str
-    phone: str
-    route: str
-    queue_since: datetime
-    due: datetime
-    desired: datetime | None
-    state: str
-    reason: str | None = None
-    attempts: int = 0
-    agent: str | None = None
-    recreations: int = 0
-
-
-class CallbackLifecycle(RuleBasedStateMachine):
-    callbacks = Bundle("callbacks")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sut = LiveCapturingService()
-        self.now = T0
-        self.model: dict[UUID, Model] = {}
-        add_agents(self.sut, *AGENTS)
-
-    # Helpers -----------------------------------------------------------------
-
-    def send(self, command: c.Command) -> Any:
-        outcome = self.sut.execute_batch([command])[0]
-        return outcome.error if outcome.error is not None else outcome.value
-
-    def expect_refusal(self, got: Any, kind: type[Exception]) -> None:
-        assert isinstance(got, kind), f"expected {kind.__name__}, got {got!r}"
-
-    def open_on_line(self, phone: str, route: str) -> list[UUID]:
-        found = [
-            i
-            for i, m in self.model.items()
-            if (m.phone, m.route) == (phone, route) and m.state in OPEN
-        ]
-        return sorted(found, key=lambda i: self.model[i].queue_since)  # stable: first opened
-
-    # Rules ---------------------------------------------------------------------
+class CallbackLifecycle(AgentsOwnRules):
+    """Every rule of the lifecycle (the agents' own ones in `AgentsOwnRules`)."""
 
     @rule(
         target=callbacks,
         phone=st.sampled_from(PHONES),
         route=st.sampled_from(ROUTES),
         minutes_ahead=st.none() | st.integers(0, 180),
+        team=st.sampled_from([None, "t1", "t2"]),
     )
-    def request(self, phone: str, route: str, minutes_ahead: int | None) -> UUID:
+    def request(self, phone: str, route: str, minutes_ahead: int | None, team: str | None) -> UUID:
         desired = None if minutes_ahead is None else self.now + timedelta(minutes=minutes_ahead)
         request_id = random_ref()
         got = self.send(
@@ -103,6 +51,7 @@ class CallbackLifecycle(RuleBasedStateMachine):
                 phone=phone,
                 route=route,
                 desired_time=desired,
+                routing_team=team,
             )
         )
         existing = self.open_on_line(phone.replace(" ", "").replace("-", ""), route)
@@ -119,6 +68,7 @@ class CallbackLifecycle(RuleBasedStateMachine):
             due=desired or self.now,
             desired=desired,
             state="QUEUED" if due_now else "SCHEDULED",
+            routing_team=team,
         )
         return got.callback_id
 
@@ -148,8 +98,10 @@ class CallbackLifecycle(RuleBasedStateMachine):
             self.expect_refusal(got, InvalidTransitionError)
         elif m.due > self.now:
             self.expect_refusal(got, InvalidRequestError)
+        elif m.routing_agent is not None:  # due: straight to its agent
+            m.state, m.agent = "ROUTING", m.routing_agent
         else:
-            m.state = "QUEUED"
+            m.state = "QUEUED"  # its team's queue, or everyone's
 
     @rule(callback=callbacks, hours=st.integers(1, 48))
     def reschedule(self, callback: UUID, hours: int) -> None:
@@ -176,6 +128,8 @@ class CallbackLifecycle(RuleBasedStateMachine):
         (item,) = got.results
         if m.state != "QUEUED":
             self.expect_refusal(item.error, InvalidTransitionError)
+        elif m.routing_team not in (None, TEAMS[who]):
+            self.expect_refusal(item.error, InvalidRequestError)  # only members take it
         else:
             assert item.ok and item.agent_id == who
             m.state, m.agent = "ROUTING", who
@@ -196,10 +150,13 @@ class CallbackLifecycle(RuleBasedStateMachine):
         )
         for item in got.results:
             m = self.model[item.callback_id]
+            members = [a for a in who if m.routing_team in (None, TEAMS[a])]
             if m.state != "QUEUED":
                 self.expect_refusal(item.error, InvalidTransitionError)
+            elif not members:
+                self.expect_refusal(item.error, InvalidRequestError)
             else:
-                assert item.ok and item.agent_id in who
+                assert item.ok and item.agent_id in members
                 m.state, m.agent = "ROUTING", item.agent_id
 
     @rule(callback=callbacks)
@@ -214,24 +171,14 @@ class CallbackLifecycle(RuleBasedStateMachine):
         else:
             m.state, m.agent = "QUEUED", None
 
-    def agent_work(
-        self, callback: UUID, who: str, allowed: tuple[str, ...], command: c.Command
-    ) -> bool:
-        """Sends an agent's command; True if the model says it goes through."""
-        m = self.model[callback]
-        got = self.send(command)
-        if m.state not in allowed:
-            self.expect_refusal(got, InvalidTransitionError)
-            return False
-        if m.agent != who:
-            self.expect_refusal(got, ForbiddenError)
-            return False
-        assert not isinstance(got, Exception), got
-        return True
-
     @rule(callback=callbacks, who=st.sampled_from(AGENTS))
     def dial(self, callback: UUID, who: str) -> None:
         cmd = c.DialCallback(caller=agent(who), at=self.now, callback_id=callback)
+        m = self.model[callback]
+        if m.state == "SCHEDULED" and m.routing_agent == who:  # dialling their own calls it now
+            assert not isinstance(self.send(cmd), Exception)
+            m.state, m.agent, m.attempts = "PROCESSING", who, m.attempts + 1
+            return
         if self.agent_work(callback, who, ("ROUTING",), cmd):
             m = self.model[callback]
             m.state, m.attempts = "PROCESSING", m.attempts + 1
@@ -329,42 +276,13 @@ class CallbackLifecycle(RuleBasedStateMachine):
             due=m.desired if ahead and m.desired else self.now,
             desired=m.desired if ahead else None,
             state="SCHEDULED" if ahead else "QUEUED",
+            routing_agent=m.routing_agent,
+            routing_team=m.routing_team,
         )
+        if not ahead and m.routing_agent is not None:  # routed to an agent: straight to them
+            self.model[got.callback_id].state = "ROUTING"
+            self.model[got.callback_id].agent = m.routing_agent
         return got.callback_id
-
-    # Invariants ------------------------------------------------------------------
-
-    @invariant()
-    def states_and_reasons_match_the_model(self) -> None:
-        for callback_id, m in self.model.items():
-            cb = self.sut.get_callback(callback_id)
-            assert (cb.state, cb.reason, cb.attempts) == (m.state, m.reason, m.attempts), (
-                callback_id
-            )
-            if m.state in ("ROUTING", "PROCESSING"):
-                assert cb.agent_id == m.agent
-
-    @invariant()
-    def rebuilt_from_events_equals_live(self) -> None:
-        for aggregate_id, live in self.sut.live.items():
-            rebuilt = self.sut.repository.get(aggregate_id, version=live.version)
-            assert rebuilt == live
-
-    @invariant()
-    def attempts_never_exceed_the_limit(self) -> None:
-        assert all(m.attempts <= MAX_ATTEMPTS for m in self.model.values())
-
-    @invariant()
-    def no_callback_is_held_by_two_agents(self) -> None:
-        holders: dict[UUID, list[str]] = {}
-        for who in AGENTS:
-            a = self.sut.repository.get(Agent.create_id(who))
-            for callback_id in a.held:
-                if self.sut.get_callback(callback_id).is_held_by(who):
-                    holders.setdefault(callback_id, []).append(who)
-        assert all(len(h) == 1 for h in holders.values())
-        held = {i for i, m in self.model.items() if m.state in ("ROUTING", "PROCESSING")}
-        assert set(holders) == held  # every held callback is on its agent's list
 
 
 TestCallbackLifecycle = CallbackLifecycle.TestCase

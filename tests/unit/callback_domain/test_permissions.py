@@ -35,6 +35,9 @@ def command_for(action: Action, sut: CallbackService, by: Caller) -> c.Command |
         sut.execute(c.DialCallback(caller=caller_for(Role.AGENT), at=T0, callback_id=held))
         return c.CompleteCallback(callback_id=held, **one)
     scheduled = sut.execute(request(desired_time=T0 + timedelta(minutes=30))).callback_id
+    kims = sut.execute(
+        request(desired_time=T0 + timedelta(minutes=30), routing_agent="kim")
+    ).callback_id
     made: dict[Action, Any] = {
         Action.REQUEST: lambda: request(
             caller=by, at=SOON, routing_agent="kim" if by.role is Role.AGENT else None
@@ -43,6 +46,7 @@ def command_for(action: Action, sut: CallbackService, by: Caller) -> c.Command |
             callback_id=scheduled, desired_time=SOON + timedelta(hours=1), **one
         ),
         Action.QUEUE: lambda: c.QueueDueCallback(callback_id=scheduled, **one),
+        Action.CALL_NOW: lambda: c.CallNow(callback_id=kims, caller=by, at=T0),
         Action.ASSIGN: lambda: c.AssignCallbacks(
             callback_ids=(queued(sut),), agent_ids=("kim",), **one
         ),
@@ -146,15 +150,34 @@ class TestAgents:
                 )
             )
 
-    def test_an_agent_schedules_only_for_themselves(self, sut: CallbackService) -> None:
+    def test_an_agent_schedules_for_themselves_another_agent_or_their_team(
+        self, sut: CallbackService
+    ) -> None:
         add_agents(sut, "kim", "lee")
+        kim = caller_for(Role.AGENT)
+        ahead = {"desired_time": T0 + timedelta(hours=1)}
+
+        own = sut.get_callback(sut.execute(request(caller=kim, **ahead)).callback_id)
+        lees = sut.get_callback(
+            sut.execute(request(caller=kim, routing_agent="lee", **ahead)).callback_id
+        )
+        teams = sut.get_callback(
+            sut.execute(request(caller=kim, routing_team="team-a", **ahead)).callback_id
+        )
+
+        assert (own.routing_agent, own.routing_team) == ("kim", None)
+        assert (lees.routing_agent, lees.routing_team) == ("lee", None)
+        assert (teams.routing_agent, teams.routing_team) == (None, "team-a")
+
+    def test_an_agent_schedules_only_for_their_own_teams(self, sut: CallbackService) -> None:
+        add_agents(sut, "kim")
 
         with pytest.raises(CallbackError) as refused:
-            sut.execute(request(caller=caller_for(Role.AGENT), routing_agent="lee"))
+            sut.execute(request(caller=caller_for(Role.AGENT), routing_team="sales"))
         assert refused.value.details == [
             {
-                "field": "routing.agent",
-                "message": "an agent may schedule callbacks only for themselves",
+                "field": "routing.team",
+                "message": "an agent may schedule callbacks only for their own teams (team-a)",
             }
         ]
 

@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, StrictBool
 
-from adapters.messaging.messages.base import CallbackId, Payload
+from adapters.messaging.messages.admin import ReschedulePayload
+from adapters.messaging.messages.base import CallbackId, CallbackIds, Payload
 from adapters.messaging.messages.intake import IntakeRequest
 from callback_domain.commands import (
+    CallNow,
+    CancelCallbacks,
     CompleteCallback,
     DialCallback,
     FinishCallback,
@@ -24,7 +27,33 @@ if TYPE_CHECKING:
 
 
 class SchedulePayload(IntakeRequest):
-    """`agent.{id}.schedule`: intake fields; `routing` defaults to the calling agent."""
+    """`agent.{id}.schedule`: intake fields; `routing` defaults to the calling agent, and
+    may name another agent or one of the caller's teams."""
+
+
+class AgentReschedulePayload(ReschedulePayload):
+    """`agent.{id}.reschedule`: a new desired time for one of the agent's own SCHEDULED
+    callbacks (routed to them)."""
+
+
+class AgentCancelPayload(Payload):
+    """`agent.{id}.cancel`: cancels the agent's own SCHEDULED callbacks (routed to
+    them); any other is skipped and reported."""
+
+    callback_ids: CallbackIds
+
+    def to_command(self, caller: Caller, at: datetime) -> CancelCallbacks:
+        return CancelCallbacks(caller=caller, at=at, callback_ids=tuple(self.callback_ids))
+
+
+class CallNowPayload(Payload):
+    """`agent.{id}.call-now`: the agent takes their own SCHEDULED callback before its
+    time (it becomes ROUTING to them); then they dial as usual."""
+
+    callback_id: CallbackId
+
+    def to_command(self, caller: Caller, at: datetime) -> CallNow:
+        return CallNow(caller=caller, at=at, callback_id=self.callback_id)
 
 
 class DialPayload(Payload):

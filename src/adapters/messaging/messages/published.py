@@ -19,10 +19,17 @@ from callback_domain.values import CallbackType
 class AgentNotification(BaseModel):
     """`notify.agent.{agent_id}`: a callback was assigned to, taken from or completed by the agent."""  # noqa: E501 - the schema's description
 
-    type: Literal["assigned", "unassigned", "completed"]
+    type: Literal["assigned", "unassigned", "completed", "scheduled", "rescheduled"] = Field(
+        description="assigned / unassigned / completed: a callback the agent holds (or an "
+        "upcoming one of theirs ended); scheduled / rescheduled: an upcoming callback of theirs "
+        "(SCHEDULED, routed to them)"
+    )
     callback: CallbackItem = Field(description="the callback as the list shows it after the change")
     pending_count: int | None = Field(
         description="callbacks the agent now holds in ROUTING or PROCESSING"
+    )
+    upcoming_count: int | None = Field(
+        default=None, description="the agent's SCHEDULED callbacks routed to them"
     )
     log_position: int
 

@@ -53,6 +53,11 @@ class PendingQuery(Query):
     """`agent.{id}.pending`: `{}`; the callbacks the calling agent holds."""
 
 
+class UpcomingQuery(Query):
+    """`agent.{id}.upcoming`: `{}`; the calling agent's SCHEDULED callbacks routed to
+    them, soonest first."""
+
+
 class AssignmentSummaryQuery(Filters, Period, Query):
     """`query.assignment-summary`: how many of a list's callbacks are assigned."""
 

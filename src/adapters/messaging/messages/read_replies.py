@@ -89,6 +89,14 @@ class PendingReply(BaseModel):
     items: list[CallbackItem]
 
 
+class UpcomingReply(BaseModel):
+    """`agent.{id}.upcoming`: the agent's SCHEDULED callbacks routed to them, soonest
+    first (at most 250 items; `count` counts them all)."""
+
+    count: int
+    items: list[CallbackItem]
+
+
 class HistoryEvent(BaseModel):
     """One event; its own fields follow the common ones."""
 
