@@ -188,6 +188,12 @@ async def test_a_team_end_to_end(launch: Callable[..., ServiceProcess], client: 
         "query.assignment-summary", {"agent_team": "billing", "min_position": position}
     )
     assert summary == {"total": 4, "assigned": 4, "unassigned": 0}
+    # The routing team's filter: the callbacks routed to the team, whoever holds them.
+    routed = await who.monitor(client).ok(
+        "query.list", {"team": "billing", "min_position": position}
+    )
+    assert {i["callback_id"] for i in routed["items"]} == set(team)
+    assert {i["routing_team"] for i in routed["items"]} == {"billing"}
     assert await listed(client, "out", position) == {anyone}
 
     await asyncio.sleep(1.0)
