@@ -194,6 +194,15 @@ async def test_a_team_end_to_end(launch: Callable[..., ServiceProcess], client: 
     )
     assert {i["callback_id"] for i in routed["items"]} == set(team)
     assert {i["routing_team"] for i in routed["items"]} == {"billing"}
+    counts = await who.monitor(client).ok(
+        "query.agent-counts", {"team": "billing", "min_position": position}
+    )
+    # the team's members, its assigner boss among them; not the outsider
+    assert {a["agent_id"]: a["incomplete"] for a in counts["agents"]} == {
+        "boss": 0,
+        "kim": 2,
+        "lee": 2,
+    }
     assert await listed(client, "out", position) == {anyone}
 
     await asyncio.sleep(1.0)

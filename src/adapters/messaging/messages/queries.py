@@ -76,9 +76,11 @@ class SearchQuery(Query):
 
 
 class AgentCountsQuery(Query):
-    """`query.agent-counts`: every agent's incomplete count, or the named agents'."""
+    """`query.agent-counts`: every agent's incomplete count, or the named agents', or the
+    members' of one team."""
 
     agent_ids: list[AgentId] | None = Field(default=None, max_length=MAX_AGENT_IDS)
+    team: TeamId | None = Field(default=None, description="only the agents of this team")
 
 
 class TreatmentRateQuery(Query):
