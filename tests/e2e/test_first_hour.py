@@ -74,6 +74,7 @@ async def test_the_first_hour_as_the_readme_tells_it(tmp_path: Path) -> None:
     env |= {
         "CALLBACKS_DATA_DIR": str(tmp_path / ".callbacks"),
         "CALLBACKS_EMBEDDED_NATS_PORT": str(port),
+        "CALLBACKS_HTTP_PORT": str(free_port()),
         "NATS_URL": f"nats://127.0.0.1:{port}",  # where the `nats` CLI (and its stand-in) go
     }
     assert quick_start_serve() == [".venv/bin/callbacks", "serve"]
