@@ -20,14 +20,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     CALLBACKS_DATA_DIR=/var/lib/callbacks \
     CALLBACKS_METRICS_PORT=9464 \
-    CALLBACKS_METRICS_HOST=0.0.0.0
+    CALLBACKS_METRICS_HOST=0.0.0.0 \
+    CALLBACKS_HTTP_HOST=0.0.0.0
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --find-links /wheels callbacks \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/callbacks --create-home callbacks
 USER callbacks
 WORKDIR /var/lib/callbacks
-# Prometheus metrics (GET /metrics); NATS and PostgreSQL are reached outbound only.
-EXPOSE 9464
+# HTTP (POST /api/…, /healthz, /metrics) and Prometheus metrics (GET /metrics); NATS and
+# PostgreSQL are reached outbound only.
+EXPOSE 8080 9464
 # Ready = answers `{prefix}.query.health` over NATS (same CALLBACKS_* settings as serve).
 # This container's process (GET /health on CALLBACKS_METRICS_PORT), not any replica's.
 HEALTHCHECK --interval=10s --timeout=8s --start-period=40s --retries=3 \
