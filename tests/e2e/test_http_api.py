@@ -222,6 +222,21 @@ async def test_what_no_subject_answers_is_404_over_http_and_no_responders_over_n
     assert wrong_method.json()["error"]["code"] == "invalid_request"
 
 
+async def test_header_names_in_any_case_and_a_body_over_the_limit(both: Both) -> None:
+    # HTTP header names are case-insensitive: the caller is named however they are spelt.
+    lower = {k.lower(): v for k, v in BOSS.items()}
+    agent = {"agent_id": "choi", "name": "Choi"}
+    status, reply = await both.post("admin.agent-upsert", json.dumps(agent).encode(), lower)
+    assert (status, reply["ok"]) == (200, True), reply
+    _, refused = await both.post("admin.agent-upsert", json.dumps(agent).encode(), {})
+    assert refused["error"]["details"][0]["field"] == "(header Callbacks-Actor)", refused
+    # NATS refuses such a message before sending it (max_payload); HTTP answers as the
+    # table's parsing refuses a body over 1 MiB.
+    status, reply = await both.post("query.list", b" " * (2 * 1024 * 1024), {})
+    assert (status, reply["error"]["code"]) == (400, "invalid_request")
+    assert reply["error"]["details"][0]["field"] == "(body)", reply
+
+
 async def test_intake_submit_is_answered_by_the_streams_publish_ack_both_ways(
     both: Both,
 ) -> None:

@@ -129,7 +129,7 @@ async def serve(settings: Settings) -> None:
 
     await stopping.in_order(
         [
-            ("HTTP closed", http.stop() if http is not None else asyncio.sleep(0)),
+            *([("HTTP closed", http.stop())] if http is not None else []),
             ("Services API left", parts.services_api.stop()),
             ("subscribers closed", stop_answering(broker)),  # in-flight handlers finish
             (

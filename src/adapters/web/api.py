@@ -138,11 +138,11 @@ class Api:
             ]
             if not all(_TOKEN.match(token) for token in tail):  # not one NATS subject
                 return no_subject(request.url.path)
-            body = await _body(request)
+            body, headers = await _body(request), as_nats_headers(request)
             if not route.carried:
-                return await self._publish(tail, body, request.headers)
+                return await self._publish(tail, body, headers)
             replied = await respond(
-                self.ctx, route.carried, tail, body, request.headers, observe=self.observe
+                self.ctx, route.carried, tail, body, headers, observe=self.observe
             )
             return reply(replied.body, replied.code)
 
@@ -165,6 +165,16 @@ class Api:
             unavailable = "JetStream did not take the message; nothing was recorded, retry later"
             return reply(envelope.error("unavailable", unavailable), "unavailable")
         return Response(acked.data, 200, media_type=JSON)
+
+
+def as_nats_headers(request: Request) -> dict[str, str]:
+    """The request's headers as a NATS client spells them (`Authorization`,
+    `Callbacks-Actor`, `Nats-Msg-Id`): HTTP sends header names in any case, and the
+    dispatch looks them up by the contract's spelling."""
+    return {
+        "-".join(part.capitalize() for part in name.split("-")): value
+        for name, value in request.headers.items()
+    }
 
 
 async def _body(request: Request) -> bytes:
