@@ -3,13 +3,18 @@ subject, none that is not one, and each route's models are its subject's."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from openapi_spec_validator import validate
 from starlette.routing import Match, Route
 
 from adapters.messaging.table import SUBJECTS, subscriptions
 from adapters.web.api import STATUS, status_of, table_routes
 from adapters.web.openapi import REF, document
 
+ROOT = Path(__file__).resolve().parents[4]
 CONTRACT_CODES = [  # CONTRACT.md's error codes
     "invalid_request",
     "not_found",
@@ -85,3 +90,11 @@ def test_every_error_code_has_its_http_status(code: str) -> None:
     assert code in STATUS and 400 <= status_of(code) < 600
     assert status_of(None) == 200
     assert (status_of("internal"), status_of("unavailable")) == (500, 503)
+
+
+def test_the_published_openapi_document_is_the_served_one_and_valid_openapi_3_1() -> None:
+    published = ROOT / "schemas" / "openapi.json"
+    found = json.loads(published.read_text(encoding="utf-8"))
+    fix = "run `.venv/bin/python scripts/export_schemas.py` to regenerate schemas/openapi.json"
+    assert found == json.loads(json.dumps(document("1"))), fix
+    validate(found)  # raises, naming the first violation of the OpenAPI 3.1 schema
