@@ -20,16 +20,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     CALLBACKS_DATA_DIR=/var/lib/callbacks \
     CALLBACKS_METRICS_PORT=9464 \
-    CALLBACKS_METRICS_HOST=0.0.0.0 \
-    CALLBACKS_HTTP_HOST=0.0.0.0
+    CALLBACKS_METRICS_HOST=0.0.0.0
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --find-links /wheels callbacks \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/callbacks --create-home callbacks
 USER callbacks
 WORKDIR /var/lib/callbacks
-# HTTP (POST /api/…, /healthz, /metrics) and Prometheus metrics (GET /metrics); NATS and
-# PostgreSQL are reached outbound only.
-EXPOSE 8080 9464
+# Prometheus metrics (GET /metrics); NATS and PostgreSQL are reached outbound only.
+# HTTP (POST /api/…, /healthz, /metrics) listens on the container's loopback only: NATS
+# permissions do not guard it, so publish it (-e CALLBACKS_HTTP_HOST=0.0.0.0, -p 8080:8080)
+# where the callers' identity is verified (tokens), not taken from headers.
+EXPOSE 9464 8080
 # Ready = answers `{prefix}.query.health` over NATS (same CALLBACKS_* settings as serve).
 # This container's process (GET /health on CALLBACKS_METRICS_PORT), not any replica's.
 HEALTHCHECK --interval=10s --timeout=8s --start-period=40s --retries=3 \
