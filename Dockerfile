@@ -27,7 +27,10 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
 USER callbacks
 WORKDIR /var/lib/callbacks
 # Prometheus metrics (GET /metrics); NATS and PostgreSQL are reached outbound only.
-EXPOSE 9464
+# HTTP (POST /api/…, /healthz, /metrics) listens on the container's loopback only: NATS
+# permissions do not guard it, so publish it (-e CALLBACKS_HTTP_HOST=0.0.0.0, -p 8080:8080)
+# where the callers' identity is verified (tokens), not taken from headers.
+EXPOSE 9464 8080
 # Ready = answers `{prefix}.query.health` over NATS (same CALLBACKS_* settings as serve).
 # This container's process (GET /health on CALLBACKS_METRICS_PORT), not any replica's.
 HEALTHCHECK --interval=10s --timeout=8s --start-period=40s --retries=3 \

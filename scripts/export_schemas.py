@@ -1,5 +1,7 @@
 """Writes the JSON Schema of every payload, reply and published message to schemas/json/,
-and the AsyncAPI 3 document of every subject to schemas/asyncapi.json."""
+the AsyncAPI 3 document of every subject to schemas/asyncapi.json, and the OpenAPI 3.1
+document of `/api` (as `callbacks serve` serves it at /api/openapi.json) to
+schemas/openapi.json."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Literal
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "schemas" / "json"
 ASYNCAPI = ROOT / "schemas" / "asyncapi.json"
+OPENAPI = ROOT / "schemas" / "openapi.json"
+CONTRACT_VERSION = "1"  # the documents' version: the wire contract's, not the package's
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 if str(ROOT / "src") not in sys.path:  # run from a checkout without an install
@@ -18,6 +22,7 @@ if str(ROOT / "src") not in sys.path:  # run from a checkout without an install
 
 from adapters.messaging.messages.catalog import PAYLOADS, PUBLISHED, REPLIES  # noqa: E402
 from adapters.messaging.messages.envelope import Envelope  # noqa: E402
+from adapters.web.openapi import document as openapi_document  # noqa: E402
 
 if str(ROOT) not in sys.path:  # scripts/ is imported as a package from the checkout's root
     sys.path.insert(0, str(ROOT))
@@ -70,10 +75,14 @@ def main() -> int:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
     print(f"{len(wanted)} schemas in {OUT.relative_to(ROOT)}")
-    text = render(asyncapi_document())
-    if not ASYNCAPI.exists() or ASYNCAPI.read_text(encoding="utf-8") != text:
-        ASYNCAPI.write_text(text, encoding="utf-8")
-        print(f"wrote {ASYNCAPI.relative_to(ROOT)}")
+    for path, document in (
+        (ASYNCAPI, asyncapi_document()),
+        (OPENAPI, openapi_document(CONTRACT_VERSION)),
+    ):
+        text = render(document)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

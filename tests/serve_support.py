@@ -15,7 +15,9 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 def service_environment(**settings: str) -> dict[str, str]:
     """This process's environment without its CALLBACKS_* settings, with `src` on the path
-    and `settings` as CALLBACKS_* (`database_url=…` → CALLBACKS_DATABASE_URL)."""
+    and `settings` as CALLBACKS_* (`database_url=…` → CALLBACKS_DATABASE_URL). HTTP is off
+    unless `http_port` is given: its default, 8080, is one fixed port for every test."""
+    settings = {"http_port": "0", **settings}
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLBACKS_")}
     env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
     env.update({f"CALLBACKS_{name.upper()}": str(value) for name, value in settings.items()})

@@ -27,6 +27,7 @@ DEFAULT_PG = "postgresql://root@127.0.0.1:5432/test"
 def child_env(**extra: str) -> dict[str, str]:
     """The environment of a child process: no CALLBACKS_* of ours, src and the repo importable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLBACKS_")}
+    env["CALLBACKS_HTTP_PORT"] = "0"  # the bench drives NATS; 8080 may be taken
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(
         os.pathsep
     )

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     stream_replicas: int = Field(default=1, ge=1, le=5)  # 3 on a 3-node NATS cluster
     metrics_port: int = Field(default=0, ge=0, le=65535)  # Prometheus /metrics; 0: off
     metrics_host: str = "127.0.0.1"  # a container sets 0.0.0.0 (Dockerfile)
+    http_port: int = Field(default=8080, ge=0, le=65535)  # /api, /healthz, /metrics; 0: off
+    http_host: str = "127.0.0.1"  # a container sets 0.0.0.0 (Dockerfile)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Identity (CONTRACT.md "Identity"): the deployment's signing keys and its tokens.

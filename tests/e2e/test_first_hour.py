@@ -19,6 +19,7 @@ import socket
 import sys
 from pathlib import Path
 
+import httpx
 import nats
 import openpyxl
 import pytest
@@ -74,6 +75,7 @@ async def test_the_first_hour_as_the_readme_tells_it(tmp_path: Path) -> None:
     env |= {
         "CALLBACKS_DATA_DIR": str(tmp_path / ".callbacks"),
         "CALLBACKS_EMBEDDED_NATS_PORT": str(port),
+        "CALLBACKS_HTTP_PORT": str(free_port()),
         "NATS_URL": f"nats://127.0.0.1:{port}",  # where the `nats` CLI (and its stand-in) go
     }
     assert quick_start_serve() == [".venv/bin/callbacks", "serve"]
@@ -97,6 +99,12 @@ async def test_the_first_hour_as_the_readme_tells_it(tmp_path: Path) -> None:
 
             code, out = await run(command_line("callbacks health"), tmp_path, env)
             assert code == 0, out
+            # The same service over HTTP, as the quick start says.
+            base = f"http://127.0.0.1:{env['CALLBACKS_HTTP_PORT']}"
+            async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+                assert (await http.get("/healthz")).json()["status"] == "ok"
+                listed = (await http.post("/api/query/list", json={"route": "billing"})).json()
+                assert listed["ok"] and listed["data"]["total"] == 2, listed
             for _ in range(2):  # while the service runs and reads
                 code, out = await run(command_line("callbacks projections rebuild"), tmp_path, env)
                 assert code == 0, out

@@ -39,7 +39,10 @@ class ChildService:
         self.args += ["--nats-url", nats_url] if nats_url else ["--embedded-nats-port", "0"]
         # The deployment's own settings are not the demo's: none of them reach the child.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("CALLBACKS_")}
-        self.env.update({"CALLBACKS_LOG_LEVEL": "WARNING", **(settings or {})})
+        # No HTTP: the demo speaks NATS, and a `callbacks serve` may hold port 8080 already.
+        self.env.update(
+            {"CALLBACKS_LOG_LEVEL": "WARNING", "CALLBACKS_HTTP_PORT": "0", **(settings or {})}
+        )
         self.lines: list[str] = []
         self.url: str | None = None
         self.proc: subprocess.Popen[str] | None = None

@@ -48,6 +48,7 @@ class Parts:
     """What `serve` starts and stops, wired together."""
 
     metrics: ServiceMetrics
+    ctx: ServiceContext
     batcher: CommandBatcher
     singletons: Singletons
     intake: IntakeConsumer
@@ -132,7 +133,7 @@ async def assemble(
         singletons=singletons,
         intake=intake,
     )
-    return Parts(metrics, batcher, singletons, intake, services_api, waker)
+    return Parts(metrics, ctx, batcher, singletons, intake, services_api, waker)
 
 
 def _each(*observers: Callable[..., None]) -> Callable[..., None]:

@@ -7,6 +7,8 @@ traceback.
 
 from __future__ import annotations
 
+import errno
+
 EXIT_MISTAKE = 2
 
 
@@ -19,3 +21,21 @@ class OperatorError(Exception):
 
     def line(self) -> str:
         return f"{self.setting}: {self.problem}; {self.fix}"
+
+
+def listen_mistake(
+    setting: str, host: str, port: int, error: OSError, *, what: str
+) -> OperatorError:
+    """A port that cannot be bound, said for `setting` (`CALLBACKS_<WHAT>_PORT`; its
+    `_HOST` twin when the address is the trouble). `what`: what port 0 turns off."""
+    if error.errno == errno.EADDRINUSE:
+        return OperatorError(
+            setting,
+            f"port {port} on {host} is in use (another callbacks serve?)",
+            f"stop what listens there, or pick another port (0 turns {what} off)",
+        )
+    return OperatorError(
+        setting.removesuffix("_PORT") + "_HOST",
+        f"cannot listen on {host}:{port} ({error.strerror or error})",
+        "set an address of this host, e.g. 127.0.0.1, or 0.0.0.0 for every interface",
+    )

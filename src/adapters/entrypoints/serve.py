@@ -27,6 +27,9 @@ from adapters.messaging.routes import make_broker, stop_answering
 from adapters.observability import logs
 from adapters.observability.exporter import MetricsExporter
 from adapters.observability.process_health import ProcessHealth
+from adapters.web.api import Api
+from adapters.web.app import build_app
+from adapters.web.server import HttpServer
 
 if TYPE_CHECKING:
     from faststream.nats import NatsBroker
@@ -54,6 +57,7 @@ async def serve(settings: Settings) -> None:
         if settings.metrics_port
         else None
     )
+    http = HttpServer(settings.http_host, settings.http_port) if settings.http_port else None
     embedded = _embedded_nats(settings)
     servers = settings.nats_servers() or [embedded.url]  # type: ignore[union-attr]
     auth = settings.nats_credentials()
@@ -81,6 +85,11 @@ async def serve(settings: Settings) -> None:
         exporter.start(parts.metrics.render, health)
     await parts.batcher.start()
     await broker.start()
+    if http is not None:  # the same dispatch as the subscribers (adapters.web.api)
+        api = Api(parts.ctx, nc, observe=parts.metrics.reply)
+        await http.start(
+            build_app(api, version=parts.ctx.version, metrics=parts.metrics.render, health=health)
+        )
     await answering(nc, f"{settings.prefix}.query.health")
     await parts.services_api.start()  # `$SRV.PING/INFO/STATS`: `nats micro ls` finds it
     background = [
@@ -99,6 +108,11 @@ async def serve(settings: Settings) -> None:
             f"metrics on http://{settings.metrics_host}:{exporter.port}/metrics, "
             "this process's health on /health"
         )
+    if http is not None:
+        _say(
+            f"HTTP on http://{settings.http_host}:{http.port}: POST /api/<subject with dots as "
+            "slashes>, /api/openapi.json, /healthz, /metrics"
+        )
     _say("ready; Ctrl-C or SIGTERM stops it cleanly")
 
     await stop.wait()
@@ -115,6 +129,7 @@ async def serve(settings: Settings) -> None:
 
     await stopping.in_order(
         [
+            *([("HTTP closed", http.stop())] if http is not None else []),
             ("Services API left", parts.services_api.stop()),
             ("subscribers closed", stop_answering(broker)),  # in-flight handlers finish
             (

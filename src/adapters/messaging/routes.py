@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from faststream.nats import NatsBroker, NatsRouter, NatsToken, NatsUserPassword
@@ -74,44 +75,77 @@ async def answer(
     return await subject.handler(Call(ctx, caller, payload, params))
 
 
+@dataclass(frozen=True, slots=True)
+class Replied:
+    """A request's reply envelope and its error code (None: ok), whatever carried it."""
+
+    body: bytes
+    code: str | None
+
+
+async def respond(
+    ctx: ServiceContext,
+    carried: Sequence[Subject],
+    tail: list[str],
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    observe: ReplyObserver | None = None,
+    transport_id: str | None = None,
+) -> Replied:
+    """One request, from any transport (NATS, HTTP), to its envelope: parsed, identified,
+    handled, logged and observed exactly alike. `carried`: the subjects of the
+    subscription the request's subject (`tail`, its tokens after the prefix) is delivered
+    to; `transport_id`: the transport's own id of the request, for logs when the client
+    gave none."""
+    started = time.monotonic()
+    subject = ctx.subjects.of(".".join(tail))
+    logs.correlation_id.set(None)
+    logs.correlate(logs.from_headers(headers))  # or the request id, once a handler parsed it
+    error: BaseException | None = None
+    try:
+        reply = envelope.ok(await answer(ctx, carried, tail, body, headers))
+    except CallbackError as e:
+        error, reply = e, envelope.error_reply(e)
+    except Exception as e:
+        log.exception("unexpected failure on %s", subject)
+        error, reply = e, envelope.error_reply(e)
+    seconds = time.monotonic() - started
+    if error is not None:  # refused before a handler read it: still named by its request id
+        logs.correlate(envelope.request_id_of(body, scan_limit=_ID_SCAN_LIMIT))
+    logs.correlate(transport_id)
+    code = None if error is None else error_of(error)[0]
+    if observe is not None:
+        observe(label(carried, tail), code, seconds)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
+            "%s answered %s in %.1f ms",
+            subject,
+            code or "ok",
+            seconds * 1000,
+            extra={
+                "subject": subject,
+                "code": code or "ok",
+                "duration_ms": round(seconds * 1000, 2),
+            },
+        )
+    return Replied(reply, code)
+
+
 def _replying(
     ctx: ServiceContext, carried: Sequence[Subject], observe: ReplyObserver | None = None
 ) -> Any:
     async def on_message(msg: Any) -> bytes:
-        started = time.monotonic()
-        subject = msg.raw_message.subject
-        headers = dict(msg.headers or {})
-        tail = ctx.subjects.tail(subject)
-        logs.correlation_id.set(None)
-        logs.correlate(logs.from_headers(headers))  # or the request id, once a handler parsed it
-        error: BaseException | None = None
-        try:
-            reply = envelope.ok(await answer(ctx, carried, tail, msg.body, headers))
-        except CallbackError as e:
-            error, reply = e, envelope.error_reply(e)
-        except Exception as e:
-            log.exception("unexpected failure on %s", subject)
-            error, reply = e, envelope.error_reply(e)
-        seconds = time.monotonic() - started
-        if error is not None:  # refused before a handler read it: still named by its request id
-            logs.correlate(envelope.request_id_of(msg.body, scan_limit=_ID_SCAN_LIMIT))
-        logs.correlate(msg.correlation_id)  # no id of the client's: FastStream's own
-        code = None if error is None else error_of(error)[0]
-        if observe is not None:
-            observe(label(carried, tail), code, seconds)
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug(
-                "%s answered %s in %.1f ms",
-                subject,
-                code or "ok",
-                seconds * 1000,
-                extra={
-                    "subject": subject,
-                    "code": code or "ok",
-                    "duration_ms": round(seconds * 1000, 2),
-                },
-            )
-        return reply
+        replied = await respond(
+            ctx,
+            carried,
+            ctx.subjects.tail(msg.raw_message.subject),
+            msg.body,
+            dict(msg.headers or {}),
+            observe=observe,
+            transport_id=msg.correlation_id,  # no id of the client's: FastStream's own
+        )
+        return replied.body
 
     return on_message
 

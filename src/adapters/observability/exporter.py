@@ -6,22 +6,20 @@ is an operator's mistake, said in one line."""
 
 from __future__ import annotations
 
-import errno
-import json
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from adapters.entrypoints.mistakes import OperatorError
+from adapters.entrypoints.mistakes import listen_mistake
+from adapters.observability.process_health import report
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    # (ready?, what each check found): this process's readiness (see ProcessHealth).
-    HealthCheck = Callable[[], tuple[bool, dict[str, Any]]]
+    from adapters.observability.process_health import HealthCheck
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # what generate_latest writes
@@ -37,15 +35,13 @@ class MetricsExporter:
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 if path == "/metrics" and exporter.render is not None:
-                    self._send(200, CONTENT_TYPE, exporter.render())
+                    self._send(200, exporter.render(), CONTENT_TYPE)
                 elif path == "/health" and exporter.health is not None:
-                    ready, checks = exporter.health()
-                    body = {"status": "ok" if ready else "unavailable", "checks": checks}
-                    self._send(200 if ready else 503, "application/json", json.dumps(body).encode())
+                    self._send(*report(exporter.health), "application/json")
                 else:
                     self.send_error(404, "only /metrics and /health here")
 
-            def _send(self, status: int, content_type: str, body: bytes) -> None:
+            def _send(self, status: int, body: bytes, content_type: str) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -58,7 +54,7 @@ class MetricsExporter:
         try:
             self.server = ThreadingHTTPServer((host, port), Handler)
         except OSError as e:
-            raise _mistake(host, port, e) from None
+            raise listen_mistake("CALLBACKS_METRICS_PORT", host, port, e, what="metrics") from None
         self.server.daemon_threads = True
         self._thread = threading.Thread(
             target=self.server.serve_forever, name="metrics", daemon=True
@@ -79,17 +75,3 @@ class MetricsExporter:
         if self._thread.is_alive():
             self.server.shutdown()
         self.server.server_close()
-
-
-def _mistake(host: str, port: int, error: OSError) -> OperatorError:
-    if error.errno == errno.EADDRINUSE:
-        return OperatorError(
-            "CALLBACKS_METRICS_PORT",
-            f"port {port} on {host} is in use (another callbacks serve?)",
-            "stop what listens there, or pick another port (0 turns metrics off)",
-        )
-    return OperatorError(
-        "CALLBACKS_METRICS_HOST",
-        f"cannot listen on {host}:{port} ({error.strerror or error})",
-        "set an address of this host, e.g. 127.0.0.1, or 0.0.0.0 for every interface",
-    )

@@ -1,4 +1,4 @@
-"""One process's readiness, for `GET /health` on the metrics port.
+"""One process's readiness, for `GET /health` on the metrics port and `GET /healthz` on HTTP.
 
 `callbacks health` asks `query.health` over NATS, which any instance of the queue group
 may answer: it says the deployment answers. An orchestrator restarting or routing to one
@@ -9,13 +9,26 @@ up, its event store answers, and it is not stopping.
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+    from typing import Any
+
+    # (ready?, what each check found): this process's readiness (see ProcessHealth).
+    HealthCheck = Callable[[], tuple[bool, dict[str, Any]]]
 
 OK = "ok"
+
+
+def report(check: HealthCheck) -> tuple[int, bytes]:
+    """The HTTP status (200 ready, 503 not) and JSON body of a readiness check. Blocks
+    (up to the checks' timeouts): call it from a thread, not the event loop."""
+    ready, checks = check()
+    body = {"status": OK if ready else "unavailable", "checks": checks}
+    return (200 if ready else 503), json.dumps(body).encode()
 
 
 class ProcessHealth:
