@@ -8,6 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.utils import register_topic
 
+from callback_domain.audit import AuditedEvent
 from callback_domain.values import Caller, Permission
 
 if TYPE_CHECKING:
@@ -60,11 +61,12 @@ class Agent(Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "callbacks:Agent.Created"
 
-    class Event(Aggregate.Event):
+    class Event(AuditedEvent, Aggregate.Event):
         agent_id: str  # on every event, so a consumer of one event knows whose it is
         actor: str
         role: str
         channel: str
+        issuer: str
 
     class Registered(Aggregate.Created, Event):
         TOPIC = "callbacks:Agent.Registered"

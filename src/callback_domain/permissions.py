@@ -49,7 +49,7 @@ MATRIX = MappingProxyType(
         Action.EXPIRE: frozenset({_R.SYSTEM}),
         Action.RECREATE: _MANAGERS,
         Action.UPSERT_AGENT: frozenset({_R.ADMIN}),
-        Action.SET_PRESENCE: frozenset({_R.ADMIN, _R.SYSTEM}),
+        Action.SET_PRESENCE: frozenset({_R.ADMIN, _R.CTI, _R.SYSTEM}),
         Action.RECORD_POLICIES: frozenset({_R.ADMIN, _R.SYSTEM}),
         Action.READ: frozenset({*_MANAGERS, _R.ASSIGNER, _R.MONITOR}),
         Action.READ_OWN: _AGENT_WORK,

@@ -16,6 +16,7 @@ from callback_domain.lifecycle import Trigger
 from callback_domain.permissions import Action
 from callback_domain.results import BulkResult, ItemResult
 from callback_domain.values import AssignMethod, Permission, Validator
+from callback_domain.visibility import visible
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -122,7 +123,7 @@ def assign(cmd: AssignCallbacks, ws: Workspace, _policies: Policies) -> BulkResu
     ready: list[Callback] = []
     for callback_id in dict.fromkeys(cmd.callback_ids):
         try:
-            callback = ws.callback(callback_id)
+            callback = visible(ws, cmd.caller, callback_id)
             callback.ensure(Trigger.ASSIGN)
         except CallbackError as e:
             errors[callback_id] = e
@@ -176,7 +177,7 @@ def unassign(cmd: UnassignCallbacks, ws: Workspace, _policies: Policies) -> Bulk
     results = []
     for callback_id in callback_ids:
         try:
-            callback = ws.callback(callback_id)
+            callback = visible(ws, cmd.caller, callback_id)
             agent_id = callback.agent_id
             callback.unassign(by=cmd.caller, at=cmd.at)
         except CallbackError as e:

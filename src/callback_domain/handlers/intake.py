@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from callback_domain.callback import Callback
+from callback_domain.errors import ForbiddenError
 from callback_domain.handlers.access import authorize_caller
 from callback_domain.handlers.assignment import give, held_now
 from callback_domain.lifecycle import OPEN, CallbackState, Trigger
@@ -21,11 +22,14 @@ from callback_domain.values import (
     Role,
     Validator,
 )
+from callback_domain.visibility import may_see, may_see_route, visible
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
     from uuid import UUID
 
+    from callback_domain.agent import Agent
     from callback_domain.commands import RecreateCallback, RequestCallback
     from callback_domain.values import Caller, Policies, Policy
     from callback_domain.workspace import Workspace
@@ -46,13 +50,6 @@ def accepted(
     )
 
 
-def _visible_to(caller: Caller, callback: Callback) -> bool:
-    """An agent sees only callbacks assigned or routed to them; other roles see all."""
-    if caller.role is not Role.AGENT:
-        return True
-    return caller.actor in (callback.agent_id, callback.routing_agent)
-
-
 def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> CallbackAccepted:
     me = authorize_caller(ws, cmd.caller, Action.REQUEST)
     v = Validator()
@@ -63,8 +60,9 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     # under rules (e.g. "not in the past") that a late redelivery would now fail.
     existing = ws.find_callback(Callback.create_id(request_id))
     if existing is not None:
-        if not _visible_to(cmd.caller, existing):
-            v.refuse("request_id", "is already used by another callback; use a new request id")
+        if not may_see(cmd.caller, existing, me):
+            # Said without a word of the other callback (its state, holder or route).
+            v.refuse("request_id", "cannot be used; send a new request id")
             v.raise_if_any()
         return accepted(existing, replayed=True)  # its own callback: not a phone duplicate
 
@@ -95,18 +93,18 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
         target = ws.agent(routing_agent)
         if target is None or not target.may(Permission.CALL):
             v.refuse("routing.agent", f"no agent '{routing_agent}' who may take callbacks")
+    if route is not None and not may_see_route(cmd.caller, route):
+        raise ForbiddenError(f"'{cmd.caller.actor}' may not act on route '{route}'")
     v.raise_if_any()
     assert phone is not None and route is not None
 
-    duplicate = _open_duplicate(ws, phone, route, policy)
+    # An agent's duplicate check counts only callbacks they may see: the answer never
+    # names one they may not (scheduling a number another agent holds gives a callback
+    # of their own). The customer's duplicate check through the IVR counts every one.
+    duplicate = _open_duplicate(
+        ws, phone, route, policy, _all if cmd.caller.role is Role.IVR else _seen_by(cmd.caller, me)
+    )
     if isinstance(duplicate, Callback):
-        if not _visible_to(cmd.caller, duplicate):
-            v.refuse(
-                "phone",
-                "already has an open callback on this route, held by someone else "
-                "(duplicate check); ask a supervisor",
-            )
-            v.raise_if_any()
         return accepted(duplicate, duplicate=True)
     callback = Callback.request(
         request_id=request_id,
@@ -128,9 +126,17 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     return accepted(callback, duplicate=False)
 
 
+def _all(_: Callback) -> bool:
+    return True
+
+
+def _seen_by(caller: Caller, me: Agent | None) -> Callable[[Callback], bool]:
+    return lambda callback: may_see(caller, callback, me)
+
+
 def recreate(cmd: RecreateCallback, ws: Workspace, policies: Policies) -> CallbackRecreated:
     authorize_caller(ws, cmd.caller, Action.RECREATE)
-    old = ws.callback(cmd.callback_id)
+    old = visible(ws, cmd.caller, cmd.callback_id)
     old.ensure(Trigger.RECREATE)
     policy = policies.for_route(old.route)
     duplicate = _open_duplicate(ws, old.phone, old.route, policy)
@@ -180,8 +186,15 @@ def route_to_agent(ws: Workspace, callback: Callback, *, by: Caller, at: datetim
     )
 
 
-def _open_duplicate(ws: Workspace, phone: str, route: str, policy: Policy) -> Callback | list[UUID]:
-    """The oldest open callback if the line is full, else the line's closed ones."""
+def _open_duplicate(
+    ws: Workspace,
+    phone: str,
+    route: str,
+    policy: Policy,
+    counted: Callable[[Callback], bool] = lambda _: True,
+) -> Callback | list[UUID]:
+    """The oldest open callback if the line is full, else the line's closed ones.
+    Open callbacks not `counted` neither fill the line nor close."""
     line = ws.get(PhoneLine, PhoneLine.create_id(phone, route))
     if line is None:
         return []
@@ -189,7 +202,8 @@ def _open_duplicate(ws: Workspace, phone: str, route: str, policy: Policy) -> Ca
     for callback_id in line.candidates:
         callback = ws.find_callback(callback_id)
         if callback is not None and callback.state in OPEN:
-            open_.append(callback)
+            if counted(callback):
+                open_.append(callback)
         else:
             closed.append(callback_id)
     if policy.duplicate_check and len(open_) >= policy.duplicate_limit:

@@ -12,6 +12,7 @@ from callback_domain.lifecycle import Trigger
 from callback_domain.permissions import Action
 from callback_domain.results import CallbackChanged, CancelResult, Skipped
 from callback_domain.values import Validator
+from callback_domain.visibility import find_visible, visible
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -54,7 +55,7 @@ def changed(callback: Callback) -> CallbackChanged:
 
 def reschedule(cmd: RescheduleCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
     authorize_caller(ws, cmd.caller, Action.RESCHEDULE)
-    callback = ws.callback(cmd.callback_id)
+    callback = visible(ws, cmd.caller, cmd.callback_id)
     callback.ensure(Trigger.RESCHEDULE)
     v = Validator()
     desired_time = v.desired_time(
@@ -77,7 +78,7 @@ def queue_due(cmd: QueueDueCallback, ws: Workspace, _p: Policies) -> CallbackCha
 def _own(ws: Workspace, caller: Caller, callback_id: UUID, trigger: Trigger) -> Callback:
     """The callback an agent works on: the lifecycle must allow it, and it must be theirs."""
     authorize_caller(ws, caller, _AGENT_ACTIONS[trigger])
-    callback = ws.callback(callback_id)
+    callback = visible(ws, caller, callback_id)
     callback.ensure(trigger)
     callback.ensure_agent(caller.actor, trigger.value)
     return callback
@@ -114,7 +115,7 @@ def cancel(cmd: CancelCallbacks, ws: Workspace, _p: Policies) -> CancelResult:
     v.raise_if_any()
     cancelled, skipped = [], []
     for callback_id in callback_ids:
-        callback = ws.find_callback(callback_id)
+        callback = find_visible(ws, cmd.caller, callback_id)
         if callback is None:
             message = CallbackNotFoundError(callback_id=callback_id).message
             skipped.append(
@@ -136,7 +137,7 @@ def cancel(cmd: CancelCallbacks, ws: Workspace, _p: Policies) -> CancelResult:
 
 def abandon(cmd: AbandonCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
     authorize_caller(ws, cmd.caller, Action.ABANDON)
-    callback = ws.callback(cmd.callback_id)
+    callback = visible(ws, cmd.caller, cmd.callback_id)
     callback.abandon(by=cmd.caller, at=cmd.at)
     return changed(callback)
 

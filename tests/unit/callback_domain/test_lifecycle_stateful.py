@@ -13,7 +13,11 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from callback_domain import commands as c
 from callback_domain.agent import Agent
 from callback_domain.application import CallbackService
-from callback_domain.errors import ForbiddenError, InvalidRequestError, InvalidTransitionError
+from callback_domain.errors import (
+    CallbackNotFoundError,
+    InvalidRequestError,
+    InvalidTransitionError,
+)
 from callback_domain.values import AssignMethod, DialOutcome
 from tests.factories import ADMIN, IVR, SUPERVISOR, SYSTEM, T0, add_agents, agent, random_ref
 
@@ -55,6 +59,7 @@ class Model:
     attempts: int = 0
     agent: str | None = None
     recreations: int = 0
+    by_ivr: bool = True  # requested through the IVR (an IVR sees only those)
 
 
 class CallbackLifecycle(RuleBasedStateMachine):
@@ -127,7 +132,7 @@ class CallbackLifecycle(RuleBasedStateMachine):
         m = self.model[callback]
         got = self.send(
             c.RequestCallback(
-                caller=IVR,
+                caller=IVR if m.by_ivr else ADMIN,  # the IVR never sees a recreation
                 at=self.now,
                 request_id=m.request_id,
                 phone="+1 555 000 0000",
@@ -220,11 +225,11 @@ class CallbackLifecycle(RuleBasedStateMachine):
         """Sends an agent's command; True if the model says it goes through."""
         m = self.model[callback]
         got = self.send(command)
+        if m.agent != who:  # not theirs: as if it did not exist, whatever its state
+            self.expect_refusal(got, CallbackNotFoundError)
+            return False
         if m.state not in allowed:
             self.expect_refusal(got, InvalidTransitionError)
-            return False
-        if m.agent != who:
-            self.expect_refusal(got, ForbiddenError)
             return False
         assert not isinstance(got, Exception), got
         return True
@@ -279,7 +284,9 @@ class CallbackLifecycle(RuleBasedStateMachine):
         skipped = {s.callback_id for s in got.skipped}
         for callback in chosen:
             m = self.model[callback]
-            if m.state in ("SCHEDULED", "QUEUED", "ROUTING"):
+            if by_customer and not m.by_ivr:  # not the IVR's to see: skipped as not found
+                assert {s.reason for s in got.skipped if s.callback_id == callback} == {"not_found"}
+            elif m.state in ("SCHEDULED", "QUEUED", "ROUTING"):
                 assert callback in got.cancelled
                 m.state, m.reason = (
                     "COMPLETED",
@@ -292,7 +299,9 @@ class CallbackLifecycle(RuleBasedStateMachine):
     def abandon(self, callback: UUID) -> None:
         m = self.model[callback]
         got = self.send(c.AbandonCallback(caller=IVR, at=self.now, callback_id=callback))
-        if m.state != "QUEUED":
+        if not m.by_ivr:  # a supervisor recreated it: not the IVR's to see (issue 12)
+            self.expect_refusal(got, CallbackNotFoundError)
+        elif m.state != "QUEUED":
             self.expect_refusal(got, InvalidTransitionError)
         else:
             m.state, m.reason = "COMPLETED", "ABANDONED_IN_QUEUE"
@@ -329,6 +338,7 @@ class CallbackLifecycle(RuleBasedStateMachine):
             due=m.desired if ahead and m.desired else self.now,
             desired=m.desired if ahead else None,
             state="SCHEDULED" if ahead else "QUEUED",
+            by_ivr=False,
         )
         return got.callback_id
 
