@@ -23,6 +23,8 @@ class Action(StrEnum):
     EXPIRE = "expire callbacks"
     RECREATE = "recreate callbacks"
     UPSERT_AGENT = "change the agent directory"
+    UPSERT_USER = "change the user directory"
+    SET_PASSWORD = "set another person's password"  # one's own: anyone (handlers/people.py)
     SET_PRESENCE = "report agent presence"
     RECORD_POLICIES = "record the policies in force"
     READ = "read callbacks"
@@ -49,6 +51,8 @@ MATRIX = MappingProxyType(
         Action.EXPIRE: frozenset({_R.SYSTEM}),
         Action.RECREATE: _MANAGERS,
         Action.UPSERT_AGENT: frozenset({_R.ADMIN}),
+        Action.UPSERT_USER: frozenset({_R.ADMIN, _R.SYSTEM}),  # SYSTEM: the first start
+        Action.SET_PASSWORD: frozenset({_R.ADMIN, _R.SYSTEM}),
         Action.SET_PRESENCE: frozenset({_R.ADMIN, _R.CTI, _R.SYSTEM}),
         Action.RECORD_POLICIES: frozenset({_R.ADMIN, _R.SYSTEM}),
         Action.READ: frozenset({*_MANAGERS, _R.ASSIGNER, _R.MONITOR}),

@@ -30,6 +30,7 @@ from adapters.entrypoints.outages import (
     reporting,
     until_reached,
 )
+from adapters.identity.service_identity import service_identity
 from adapters.messaging.context import ServiceContext
 from adapters.messaging.event_relay import EventRelay
 from adapters.messaging.intake_consumer import IntakeConsumer
@@ -132,6 +133,7 @@ async def serve(settings: Settings) -> None:
         version=version("callbacks"),
         watch=watch,
         read_timeout=settings.storage_timeout,
+        identity=await in_thread(lambda: service_identity(settings, service, _say)),
     )
     relay = EventRelay(
         service=service,

@@ -5,18 +5,21 @@ for the views first."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from adapters.messaging.messages import read_replies as r
 from adapters.views.items import list_item
 from adapters.views.places import place_of
 from adapters.views.queries import ListFilters
-from callback_domain.errors import CallbackNotFoundError
+from callback_domain.errors import CallbackNotFoundError, InvalidRequestError
 from callback_domain.lifecycle import HOLDING
+from callback_domain.visibility import may_see_route
 
 if TYPE_CHECKING:
     from adapters.messaging.context import Call, ServiceContext
     from adapters.messaging.messages import queries as q
+    from callback_domain.values import Caller
 
 _HELD = tuple(sorted(s.value for s in HOLDING))
 PENDING_LIMIT = 250
@@ -42,9 +45,20 @@ def _page(
     )
 
 
-def _get(ctx: ServiceContext, callback_id: Any) -> r.CallbackDetail:
+def _granted(caller: Caller) -> tuple[str, ...] | None:
+    """The routes a supervisor or monitor is limited to (None: every route)."""
+    return None if caller.routes is None else tuple(sorted(caller.routes))
+
+
+def _limited(call: Call[Any], filters: ListFilters) -> ListFilters:
+    """A list query within the caller's granted routes."""
+    granted = _granted(call.caller)
+    return filters if granted is None else replace(filters, granted_routes=granted)
+
+
+def _get(ctx: ServiceContext, callback_id: Any, caller: Caller) -> r.CallbackDetail:
     row = ctx.queries.get(callback_id)
-    if row is None:
+    if row is None or not may_see_route(caller, row.route):
         raise CallbackNotFoundError(callback_id=callback_id)
     now = ctx.clock()
     place = place_of(ctx.queries, ctx.service.policies, row, now)
@@ -63,6 +77,7 @@ def _health(ctx: ServiceContext) -> r.HealthReply:
     views = ctx.queries.position()
     return r.HealthReply(
         status="ok",
+        auth="off" if ctx.identity.off else "on",
         version=ctx.version,
         log_position=head,
         views_position=views,
@@ -77,12 +92,12 @@ async def health(call: Call[q.HealthQuery]) -> r.HealthReply:
 
 async def get(call: Call[q.GetQuery]) -> r.CallbackDetail:
     ctx = await _caught_up(call)
-    return await ctx.read(_get, ctx, call.payload.callback_id)
+    return await ctx.read(_get, ctx, call.payload.callback_id, call.caller)
 
 
 async def list_page(call: Call[q.ListQuery]) -> r.ListPageReply:
     ctx, p = await _caught_up(call), call.payload
-    return await ctx.read(_page, ctx, p.to_filters(), p.page_size, p.cursor)
+    return await ctx.read(_page, ctx, _limited(call, p.to_filters()), p.page_size, p.cursor)
 
 
 async def search(call: Call[q.SearchQuery]) -> r.SearchReply:
@@ -91,11 +106,15 @@ async def search(call: Call[q.SearchQuery]) -> r.SearchReply:
         ctx.queries.search, callback_id=p.callback_id, phone=p.phone, request_id=p.request_id
     )
     now = ctx.clock()
-    return r.SearchReply.model_validate({"items": [list_item(row, now) for row in rows]})
+    seen = [row for row in rows if may_see_route(call.caller, row.route)]
+    return r.SearchReply.model_validate({"items": [list_item(row, now) for row in seen]})
 
 
 async def history(call: Call[q.HistoryQuery]) -> r.HistoryReply:
     ctx, p = await _caught_up(call), call.payload
+    row = await ctx.read(ctx.queries.get, p.callback_id)
+    if row is not None and not may_see_route(call.caller, row.route):
+        raise CallbackNotFoundError(callback_id=p.callback_id)
     entries = await ctx.read(ctx.queries.history, p.callback_id)
     if not entries:
         raise CallbackNotFoundError(callback_id=p.callback_id)
@@ -105,7 +124,7 @@ async def history(call: Call[q.HistoryQuery]) -> r.HistoryReply:
 async def summary(call: Call[q.AssignmentSummaryQuery]) -> r.SummaryReply:
     ctx = await _caught_up(call)
     return r.SummaryReply.model_validate(
-        await ctx.read(ctx.queries.summary, call.payload.to_filters())
+        await ctx.read(ctx.queries.summary, _limited(call, call.payload.to_filters()))
     )
 
 
@@ -129,7 +148,7 @@ async def agent_counts(call: Call[q.AgentCountsQuery]) -> r.AgentCountsReply:
 async def treatment_rate(call: Call[q.TreatmentRateQuery]) -> r.TreatmentRateReply:
     ctx, p = await _caught_up(call), call.payload
     rows = await ctx.read(
-        ctx.queries.treatment_rate, p.from_, p.to, by=p.by, route=p.route, agent=p.agent
+        ctx.queries.treatment_rate, p.from_, p.to, by=p.by, route=_rate_route(call), agent=p.agent
     )
     return r.TreatmentRateReply.model_validate(
         {
@@ -137,6 +156,23 @@ async def treatment_rate(call: Call[q.TreatmentRateQuery]) -> r.TreatmentRateRep
             "timezone": ctx.queries.generation("callback_list").timezone,
         }
     )
+
+
+def _rate_route(call: Call[q.TreatmentRateQuery]) -> str | None:
+    """The route of a treatment rate: a caller limited to some routes reads one of them
+    (their only one by default)."""
+    granted, route = _granted(call.caller), call.payload.route
+    if granted is None:
+        return route
+    if route is None and len(granted) == 1:
+        return granted[0]
+    if route is None:
+        raise InvalidRequestError.single(
+            "route", f"is required: you may read routes {', '.join(granted)}"
+        )
+    if route not in granted:
+        raise InvalidRequestError.single("route", f"you may read routes {', '.join(granted)}")
+    return route
 
 
 async def agent_list(call: Call[q.AgentListQuery]) -> r.ListPageReply:

@@ -43,6 +43,9 @@ class ListFilters:
     assigner: str | None = None
     assigner_team: str | None = None
     states: tuple[str, ...] | None = None  # any of these (an agent's pending work)
+    # Only within these routes: the caller's grants (a supervisor or monitor limited to
+    # some routes); None: every route.
+    granted_routes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,12 @@ class ViewQueries(LineQueries, ReportQueries, SchedulerQueries):
             params["phone"] = compact_phone(f.phone)
         if f.states is not None:
             clauses.append(self.store.dialect.any_of("state", "states", f.states, params))
+        if f.granted_routes is not None:
+            clauses.append(
+                self.store.dialect.any_of("route", "granted_routes", f.granted_routes, params)
+                if f.granted_routes
+                else "1=0"
+            )
         return " AND ".join(clauses) or "1=1"
 
     def _after(self, cursor: str | None, where: str, params: dict[str, Any]) -> str:
@@ -137,9 +146,13 @@ class ViewQueries(LineQueries, ReportQueries, SchedulerQueries):
             if getattr(f, name) is not None
         }
         columns = {"agent_team": "team", "states": "state"}
+        if f.granted_routes is not None:
+            used.add("granted_routes")
+            columns["granted_routes"] = "route"
         if all(columns.get(name, name) in counted for name in used) and "" not in (
-            *(getattr(f, name) for name in used),
+            *(getattr(f, name) for name in used if name != "granted_routes"),
             *(f.states or ()),
+            *(f.granted_routes or ()),
         ):
             # The same clauses on columns of the same names ('' stands for NULL there,
             # so a filter asking for '' counts the rows).

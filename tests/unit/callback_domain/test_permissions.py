@@ -56,6 +56,11 @@ def command_for(action: Action, sut: CallbackService, by: Caller) -> c.Command |
         Action.RECREATE: lambda: c.RecreateCallback(callback_id=_completed(sut), **one),
         Action.UPSERT_AGENT: lambda: c.UpsertAgent(agent_id="new-agent", name="New", **one),
         Action.SET_PRESENCE: lambda: c.SetPresence(agent_id="kim", logged_in=True, **one),
+        Action.UPSERT_USER: lambda: c.UpsertUser(user="sv-new", role="SUPERVISOR", **one),
+        # Someone else's password (one's own needs no permission: test_people.py).
+        Action.SET_PASSWORD: lambda: c.SetPassword(
+            user="lee-9", password_hash="$argon2id$x", **one
+        ),
         Action.RECORD_POLICIES: lambda: c.RecordPolicies(
             policies=Policies(default=Policy(max_attempts=5)), **one
         ),
