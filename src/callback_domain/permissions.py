@@ -39,17 +39,18 @@ MATRIX = MappingProxyType(
     {
         # An agent schedules for themselves only (checked with the fields).
         Action.REQUEST: frozenset({_R.IVR, *_MANAGERS, _R.ASSIGNER, _R.AGENT}),
-        Action.RESCHEDULE: _MANAGERS,
+        # An assigner may what a supervisor may (DOMAIN.md "Identity and access").
+        Action.RESCHEDULE: frozenset({*_MANAGERS, _R.ASSIGNER}),
         Action.QUEUE: frozenset({_R.SYSTEM}),
         Action.ASSIGN: frozenset({*_MANAGERS, _R.ASSIGNER}),
         Action.UNASSIGN: frozenset({*_MANAGERS, _R.ASSIGNER}),
         Action.DIAL: _AGENT_WORK,
         Action.COMPLETE: _AGENT_WORK,
         Action.FINISH: _AGENT_WORK,
-        Action.CANCEL: frozenset({*_MANAGERS, _R.IVR}),
+        Action.CANCEL: frozenset({*_MANAGERS, _R.ASSIGNER, _R.IVR}),
         Action.ABANDON: frozenset({_R.IVR}),
         Action.EXPIRE: frozenset({_R.SYSTEM}),
-        Action.RECREATE: _MANAGERS,
+        Action.RECREATE: frozenset({*_MANAGERS, _R.ASSIGNER}),
         Action.UPSERT_AGENT: frozenset({_R.ADMIN}),
         Action.UPSERT_USER: frozenset({_R.ADMIN, _R.SYSTEM}),  # SYSTEM: the first start
         Action.SET_PASSWORD: frozenset({_R.ADMIN, _R.SYSTEM}),

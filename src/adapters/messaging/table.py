@@ -88,7 +88,6 @@ class Subject:
 _IVR = frozenset({Role.IVR})
 _AGENT = frozenset({Role.AGENT, Role.ASSIGNER})  # an assigner is an agent with assign permission
 _ASSIGNERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ASSIGNER})
-_MANAGERS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 _READERS = MATRIX[Action.READ]
 _PEOPLE = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.MONITOR, Role.AGENT, Role.ASSIGNER})
 _ANYONE_WITH_A_TOKEN = frozenset(Role) - {Role.SYSTEM}
@@ -166,15 +165,15 @@ SUBJECTS: tuple[Subject, ...] = (
     Subject("admin.unassign", _ASSIGNERS, admin.UnassignPayload, R.BulkReply, ADMIN, writes.assign),
     Subject(
         "admin.reschedule",
-        _MANAGERS,
+        _ASSIGNERS,
         admin.ReschedulePayload,
         R.RescheduleReply,
         ADMIN,
         writes.reschedule,
     ),
-    Subject("admin.cancel", _MANAGERS, admin.CancelPayload, R.CancelReply, ADMIN, writes.cancel),
+    Subject("admin.cancel", _ASSIGNERS, admin.CancelPayload, R.CancelReply, ADMIN, writes.cancel),
     Subject(
-        "admin.recreate", _MANAGERS, admin.RecreatePayload, R.RecreateReply, ADMIN, writes.recreate
+        "admin.recreate", _ASSIGNERS, admin.RecreatePayload, R.RecreateReply, ADMIN, writes.recreate
     ),
     Subject(
         "admin.agent-upsert",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from callback_domain.errors import AgentNotFoundError, InvalidRequestError
+from callback_domain.errors import InvalidRequestError, PersonNotFoundError
 from callback_domain.handlers.access import authorize_caller
 from callback_domain.permissions import Action
 from callback_domain.results import UserSaved
@@ -57,6 +57,6 @@ def set_password(cmd: SetPassword, ws: Workspace, _p: Policies) -> UserSaved:
         raise InvalidRequestError.single("password", "is required")
     who = person(ws, cmd.user)
     if who is None:
-        raise AgentNotFoundError(agent_id=cmd.user)
+        raise PersonNotFoundError(user=cmd.user)
     who.set_password(cmd.password_hash, by=cmd.caller, at=cmd.at)
     return UserSaved(user=cmd.user, created=False, changed=True)
