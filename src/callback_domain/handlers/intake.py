@@ -98,12 +98,10 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     v.raise_if_any()
     assert phone is not None and route is not None
 
-    # An agent's duplicate check counts only callbacks they may see: the answer never
-    # names one they may not (scheduling a number another agent holds gives a callback
-    # of their own). The customer's duplicate check through the IVR counts every one.
-    duplicate = _open_duplicate(
-        ws, phone, route, policy, _all if cmd.caller.role is Role.IVR else _seen_by(cmd.caller, me)
-    )
+    # The duplicate check counts only callbacks the caller may see: its answer never names
+    # one they may not (an agent scheduling a number another agent holds, or an IVR a
+    # number another channel made a callback for, gets a callback of their own).
+    duplicate = _open_duplicate(ws, phone, route, policy, _seen_by(cmd.caller, me))
     if isinstance(duplicate, Callback):
         return accepted(duplicate, duplicate=True)
     callback = Callback.request(
@@ -124,10 +122,6 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     _open(ws, callback, closed=duplicate, at=cmd.at)
     route_to_agent(ws, callback, by=cmd.caller, at=cmd.at)
     return accepted(callback, duplicate=False)
-
-
-def _all(_: Callback) -> bool:
-    return True
 
 
 def _seen_by(caller: Caller, me: Agent | None) -> Callable[[Callback], bool]:

@@ -81,11 +81,13 @@ class CallbackLifecycle(RuleBasedStateMachine):
     def expect_refusal(self, got: Any, kind: type[Exception]) -> None:
         assert isinstance(got, kind), f"expected {kind.__name__}, got {got!r}"
 
-    def open_on_line(self, phone: str, route: str) -> list[UUID]:
+    def open_on_line(self, phone: str, route: str, *, ivr: bool = False) -> list[UUID]:
+        """The open callbacks of a line; an IVR's duplicate check counts only those it
+        submitted (issue 12), an administrator's every one."""
         found = [
             i
             for i, m in self.model.items()
-            if (m.phone, m.route) == (phone, route) and m.state in OPEN
+            if (m.phone, m.route) == (phone, route) and m.state in OPEN and (m.by_ivr or not ivr)
         ]
         return sorted(found, key=lambda i: self.model[i].queue_since)  # stable: first opened
 
@@ -110,7 +112,7 @@ class CallbackLifecycle(RuleBasedStateMachine):
                 desired_time=desired,
             )
         )
-        existing = self.open_on_line(phone.replace(" ", "").replace("-", ""), route)
+        existing = self.open_on_line(phone.replace(" ", "").replace("-", ""), route, ivr=True)
         if existing:
             assert got.duplicate and got.callback_id == existing[0]
             return got.callback_id
