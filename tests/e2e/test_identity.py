@@ -375,3 +375,27 @@ async def test_people_log_in_with_passwords_rate_limited_per_user(
 
 def _json(**fields: str) -> bytes:
     return json.dumps(fields).encode()
+
+
+async def test_the_development_mode_believes_headers_and_says_so(
+    launch: Callable[..., ServiceProcess], client: Client_
+) -> None:
+    service = launch(CALLBACKS_AUTH="off")
+    health = await client.raw("query.health", b"{}", {"Authorization": ""})
+    assert health["ok"] and health["data"]["auth"] == "off"
+    assert "WARNING: CALLBACKS_AUTH=off" in service.output()
+    headers = {"Authorization": "", "Callbacks-Actor": "dev-1", "Callbacks-Role": "ADMIN"}
+    me = await client.raw("auth.whoami", b"{}", headers)
+    assert (me["data"]["actor"], me["data"]["role"], me["data"]["issuer"]) == (
+        "dev-1",
+        "ADMIN",
+        "unverified",
+    )
+
+
+async def test_with_tokens_health_says_auth_on(
+    launch: Callable[..., ServiceProcess], client: Client_
+) -> None:
+    service = launch()
+    assert (await client.ok("query.health"))["auth"] == "on"
+    assert "CALLBACKS_AUTH=off" not in service.output()
