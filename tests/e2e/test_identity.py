@@ -4,6 +4,7 @@ logging in, and the audit trail."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -399,3 +400,32 @@ async def test_with_tokens_health_says_auth_on(
     service = launch()
     assert (await client.ok("query.health"))["auth"] == "on"
     assert "CALLBACKS_AUTH=off" not in service.output()
+
+
+async def test_a_submitted_request_without_a_valid_token_is_refused_and_recorded_nowhere(
+    launch: Callable[..., ServiceProcess], client: Client_
+) -> None:
+    service = launch()
+    outcomes: list[dict[str, Any]] = []
+
+    async def keep(msg: Any) -> None:
+        outcomes.append(json.loads(msg.data))
+
+    await client.nc.subscribe(f"{service.prefix}.notify.intake", cb=keep)
+    js = client.nc.jetstream(timeout=10)
+    before = await head(client)
+    body = {"request_id": "no-token-1", "phone": "+82 10-1000-0009", "route": "billing"}
+    await js.publish(f"{service.prefix}.intake.submit", json.dumps(body).encode())
+    as_agent = {**body, "request_id": "agent-token-1"}
+    await js.publish(
+        f"{service.prefix}.intake.submit",
+        json.dumps(as_agent).encode(),
+        headers=who(client, "ka", "AGENT"),
+    )
+    for _ in range(200):
+        if len(outcomes) == 2:
+            break
+        await asyncio.sleep(0.05)
+    codes = {o["request_id"]: o["error"]["code"] for o in outcomes if not o["ok"]}
+    assert codes == {"no-token-1": "unauthenticated", "agent-token-1": "forbidden"}
+    assert await head(client) == before
