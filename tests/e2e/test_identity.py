@@ -429,3 +429,43 @@ async def test_a_submitted_request_without_a_valid_token_is_refused_and_recorded
     codes = {o["request_id"]: o["error"]["code"] for o in outcomes if not o["ok"]}
     assert codes == {"no-token-1": "unauthenticated", "agent-token-1": "forbidden"}
     assert await head(client) == before
+
+
+async def test_a_route_limited_supervisor_reads_and_cancels_within_their_routes(
+    launch: Callable[..., ServiceProcess], client: Client_
+) -> None:
+    """Lists, searches, summaries and a range cancel never name another route's callback."""
+    launch()
+    await client.ok(
+        "admin.user-upsert", {"user": "sv-bill", "role": "SUPERVISOR", "routes": ["billing"]}
+    )
+    sv = who(client, "sv-bill", "SUPERVISOR")
+    made = {}
+    for route in ("billing", "tech"):
+        body = {"request_id": f"r-{route}", "phone": "+82 10-1000-0010", "route": route}
+        made[route] = (await client.ok("intake.request", body))["callback_id"]
+    position = await head(client)
+    now = datetime.now(UTC)
+    window = {
+        "from": (now - timedelta(hours=1)).isoformat(),
+        "to": (now + timedelta(hours=1)).isoformat(),
+    }
+    asks = [
+        ("query.list", {"min_position": position}),
+        ("query.search", {"phone": "+82 10-1000-0010"}),
+        ("query.assignment-summary", {}),
+        ("query.get", {"callback_id": made["tech"]}),
+        ("query.history", {"callback_id": made["tech"]}),
+        ("admin.cancel", {"all_in_range": window}),
+    ]
+    replies = {s: await client.raw(s, json.dumps(b).encode(), sv) for s, b in asks}
+    for subject, reply in replies.items():  # get and history echo the id they were sent
+        if subject not in ("query.get", "query.history"):
+            assert made["tech"] not in json.dumps(reply), (subject, reply)
+    assert [i["callback_id"] for i in replies["query.list"]["data"]["items"]] == [made["billing"]]
+    assert replies["query.assignment-summary"]["data"]["total"] == 1
+    assert replies["query.get"]["error"]["code"] == "not_found"
+    assert replies["query.history"]["error"]["code"] == "not_found"
+    assert replies["admin.cancel"]["data"]["cancelled"] == [made["billing"]]
+    tech = await client.ok("query.get", {"callback_id": made["tech"]})
+    assert tech["state"] == "QUEUED"

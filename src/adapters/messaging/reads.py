@@ -5,9 +5,9 @@ for the views first."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from adapters.messaging.grants import granted, within_grants
 from adapters.messaging.messages import read_replies as r
 from adapters.views.items import list_item
 from adapters.views.places import place_of
@@ -43,17 +43,6 @@ def _page(
             "log_position": ctx.queries.position(),
         }
     )
-
-
-def _granted(caller: Caller) -> tuple[str, ...] | None:
-    """The routes a supervisor or monitor is limited to (None: every route)."""
-    return None if caller.routes is None else tuple(sorted(caller.routes))
-
-
-def _limited(call: Call[Any], filters: ListFilters) -> ListFilters:
-    """A list query within the caller's granted routes."""
-    granted = _granted(call.caller)
-    return filters if granted is None else replace(filters, granted_routes=granted)
 
 
 def _get(ctx: ServiceContext, callback_id: Any, caller: Caller) -> r.CallbackDetail:
@@ -97,7 +86,9 @@ async def get(call: Call[q.GetQuery]) -> r.CallbackDetail:
 
 async def list_page(call: Call[q.ListQuery]) -> r.ListPageReply:
     ctx, p = await _caught_up(call), call.payload
-    return await ctx.read(_page, ctx, _limited(call, p.to_filters()), p.page_size, p.cursor)
+    return await ctx.read(
+        _page, ctx, within_grants(call.caller, p.to_filters()), p.page_size, p.cursor
+    )
 
 
 async def search(call: Call[q.SearchQuery]) -> r.SearchReply:
@@ -124,7 +115,7 @@ async def history(call: Call[q.HistoryQuery]) -> r.HistoryReply:
 async def summary(call: Call[q.AssignmentSummaryQuery]) -> r.SummaryReply:
     ctx = await _caught_up(call)
     return r.SummaryReply.model_validate(
-        await ctx.read(ctx.queries.summary, _limited(call, call.payload.to_filters()))
+        await ctx.read(ctx.queries.summary, within_grants(call.caller, call.payload.to_filters()))
     )
 
 
@@ -161,17 +152,19 @@ async def treatment_rate(call: Call[q.TreatmentRateQuery]) -> r.TreatmentRateRep
 def _rate_route(call: Call[q.TreatmentRateQuery]) -> str | None:
     """The route of a treatment rate: a caller limited to some routes reads one of them
     (their only one by default)."""
-    granted, route = _granted(call.caller), call.payload.route
-    if granted is None:
+    granted_routes, route = granted(call.caller), call.payload.route
+    if granted_routes is None:
         return route
-    if route is None and len(granted) == 1:
-        return granted[0]
+    if route is None and len(granted_routes) == 1:
+        return granted_routes[0]
     if route is None:
         raise InvalidRequestError.single(
-            "route", f"is required: you may read routes {', '.join(granted)}"
+            "route", f"is required: you may read routes {', '.join(granted_routes)}"
         )
-    if route not in granted:
-        raise InvalidRequestError.single("route", f"you may read routes {', '.join(granted)}")
+    if route not in granted_routes:
+        raise InvalidRequestError.single(
+            "route", f"you may read routes {', '.join(granted_routes)}"
+        )
     return route
 
 
