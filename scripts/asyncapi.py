@@ -17,29 +17,29 @@ ENVELOPE = "json/envelope.v1.json"
 
 # Where each family's subjects carry a parameter, and what it is.
 PARAMETERS = {
-    "agent_id": "the agent's id; the service takes the caller's identity from it",
+    "agent_id": "the agent's id; it must be the token's actor",
     "callback_id": "the callback's id (a UUID)",
     "event_name": "the event's name, e.g. Requested, Assigned, Completed",
     "line_id": "the phone line's id (a UUID)",
     "policy_book_id": "the policy book's id (a UUID)",
+    "user_id": "the directory user's id (a UUID)",
 }
 WHO = {
     "intake": "IVR, web forms and other systems (role IVR)",
     "agent": "that agent's desktop (role AGENT, or ASSIGNER with the assign permission)",
-    "admin": "supervisors, administrators and agents with assign permission; name yourself in "
-    "the Callbacks-Actor header",
+    "admin": "supervisors, administrators and agents with assign permission",
+    "auth": "anyone: log in (no token), or ask who the token says you are",
     "query": "monitors and above",
-    "cti": "the CTI system",
+    "cti": "the CTI system (role CTI)",
 }
 CALLER_HEADERS = {
     "type": "object",
     "properties": {
-        "Callbacks-Actor": {"type": "string", "description": "who is acting, for the audit trail"},
-        "Callbacks-Role": {
+        "Authorization": {
             "type": "string",
-            "enum": ["ADMIN", "SUPERVISOR", "MONITOR"],
-            "description": "admin.* callers: the role claimed (NATS permissions "
-            "decide who may claim which)",
+            "pattern": "^[Bb]earer .+",
+            "description": "'Bearer <token>': every subject but auth.login; the service takes "
+            "actor and role from the token (docs/contract.md, Identity)",
         },
     },
 }
@@ -88,7 +88,7 @@ def document() -> dict[str, Any]:
             "contentType": "application/json",
             "payload": {"$ref": f"json/{name}.v1.json"},
         }
-        if family in {"admin", "intake"}:
+        if subject.roles:  # every subject that takes a token (all but auth.login)
             messages[request]["headers"] = CALLER_HEADERS
         channels[name] = _channel(
             addr, {"request": {"$ref": f"#/components/messages/{request}"}}, WHO[family]

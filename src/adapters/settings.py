@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Identity (CONTRACT.md "Identity"): the deployment's signing keys and its tokens.
+    # "off": the insecure development mode, callers named by headers (a warning at start).
+    auth: Literal["on", "off"] = "on"
     signing_keys_file: Path | None = None  # default: <data_dir>/signing-keys.json
     token_issuer: str = Field(default="callbacks", min_length=1)
     token_audience: str = Field(default="callbacks", min_length=1)

@@ -8,6 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.utils import register_topic
 
+from callback_domain.audit import AuditedEvent
 from callback_domain.values import Caller, Permission
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class AgentSnapshot(Snapshot):
         agg.teams = tuple(agg.teams)
         agg.held = tuple(agg.held)
         agg.permissions = frozenset(Permission(p) for p in agg.permissions)
+        agg.__dict__.setdefault("password_hash", None)  # snapshots taken before passwords
         return agg
 
 
@@ -60,11 +62,12 @@ class Agent(Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "callbacks:Agent.Created"
 
-    class Event(Aggregate.Event):
+    class Event(AuditedEvent, Aggregate.Event):
         agent_id: str  # on every event, so a consumer of one event knows whose it is
         actor: str
         role: str
         channel: str
+        issuer: str
 
     class Registered(Aggregate.Created, Event):
         TOPIC = "callbacks:Agent.Registered"
@@ -81,6 +84,7 @@ class Agent(Aggregate):
             agg.held = ()
             agg.last_assigned_at = None
             agg.assignments = 0
+            agg.password_hash = None
 
     class ProfileChanged(Event):
         TOPIC = "callbacks:Agent.ProfileChanged"
@@ -111,6 +115,15 @@ class Agent(Aggregate):
             agg.last_assigned_at = self.timestamp
             agg.assignments += 1
 
+    class PasswordSet(Event):
+        """The agent's login password: only its argon2 hash is recorded."""
+
+        TOPIC = "callbacks:Agent.PasswordSet"
+        password_hash: str
+
+        def apply(self, agg: Agent) -> None:
+            agg.password_hash = self.password_hash
+
     Snapshot = AgentSnapshot  # the name eventsourcing looks for
 
     if TYPE_CHECKING:  # set by Registered.apply; not dataclass fields
@@ -122,6 +135,7 @@ class Agent(Aggregate):
         held: tuple[UUID, ...]
         last_assigned_at: datetime | None
         assignments: int
+        password_hash: str | None
 
     @staticmethod
     def create_id(agent_id: str) -> UUID:
@@ -197,5 +211,14 @@ class Agent(Aggregate):
             agent_id=self.agent_id,
             callback_id=callback_id,
             released=list(released),
+            **by.audit(),
+        )
+
+    def set_password(self, password_hash: str, *, by: Caller, at: datetime) -> None:
+        self.trigger_event(
+            self.PasswordSet,
+            timestamp=at,
+            agent_id=self.agent_id,
+            password_hash=password_hash,
             **by.audit(),
         )

@@ -26,6 +26,7 @@ from callback_domain.handlers import HANDLERS
 from callback_domain.handlers.assignment import MAX_BULK
 from callback_domain.phone_line import PhoneLine
 from callback_domain.results import CancelResult, Outcome
+from callback_domain.user import User
 from callback_domain.values import Policies
 from callback_domain.workspace import Workspace
 
@@ -252,6 +253,10 @@ class CallbackService(Application[UUID]):
     def get_agent(self, agent_id: str) -> Agent | None:
         found = self._load(Agent.create_id(agent_id))
         return found if isinstance(found, Agent) else None
+
+    def get_user(self, user: str) -> User | None:
+        found = self._load(User.create_id(user))
+        return found if isinstance(found, User) else None
 
     def history(self, callback_id: UUID) -> list[Any]:
         events = list(self.events.get(callback_id))

@@ -7,6 +7,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from callback_domain.audit import AuditedEvent
 from callback_domain.callback_fields import CallbackFields
 from callback_domain.lifecycle import CallbackState, CompletionReason, Trigger, next_state
 from callback_domain.values import AssignMethod, CallbackType, Caller, DialOutcome, Policy, Role
@@ -37,10 +38,11 @@ class Callback(CallbackFields, Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "callbacks:Callback.Created"
 
-    class Event(Aggregate.Event):
+    class Event(AuditedEvent, Aggregate.Event):
         actor: str
         role: str
         channel: str
+        issuer: str
 
     class Requested(Aggregate.Created, Event):
         TOPIC = "callbacks:Callback.Requested"

@@ -48,6 +48,7 @@ class CallbackFields:
         source_channel: str
         requested_at: datetime
         requested_by: str
+        requested_role: str
         queue_since: datetime
         policy: Policy
         recreated_from: UUID | None
@@ -81,6 +82,7 @@ class CallbackFields:
         self.source_channel = e.channel
         self.requested_at = e.timestamp
         self.requested_by = e.actor
+        self.requested_role = e.role
         self.queue_since = e.queue_since
         self.policy = Policy.from_dict(e.policy)
         self.recreated_from = e.recreated_from

@@ -125,6 +125,23 @@ class UpsertAgent(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertUser(Command):
+    """An administrator, supervisor or monitor of the directory; `routes` None: all."""
+
+    user: str
+    role: str
+    routes: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetPassword(Command):
+    """A user's or an agent's password, as its hash (hashed before the command)."""
+
+    user: str
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SetPresence(Command):
     agent_id: str
     logged_in: bool

@@ -61,6 +61,11 @@ class AgentNotFoundError(CallbackError):
     default_message = "no agent {agent_id} in the directory; add it with agent-upsert"
 
 
+class PersonNotFoundError(CallbackError):
+    code = "not_found"
+    default_message = "no user or agent {user} in the directory"
+
+
 class InvalidTransitionError(CallbackError):
     code = "invalid_transition"
     default_message = "a {state} callback cannot be sent '{command}'"

@@ -23,6 +23,8 @@ class Action(StrEnum):
     EXPIRE = "expire callbacks"
     RECREATE = "recreate callbacks"
     UPSERT_AGENT = "change the agent directory"
+    UPSERT_USER = "change the user directory"
+    SET_PASSWORD = "set another person's password"  # one's own: anyone (handlers/people.py)
     SET_PRESENCE = "report agent presence"
     RECORD_POLICIES = "record the policies in force"
     READ = "read callbacks"
@@ -40,20 +42,23 @@ MATRIX = MappingProxyType(
         # the fields).
         Action.REQUEST: frozenset({_R.IVR, *_MANAGERS, _R.ASSIGNER, _R.AGENT}),
         # An agent reschedules and cancels only their own scheduled callbacks (checked
-        # with the callback: handlers/own.py).
-        Action.RESCHEDULE: frozenset({*_MANAGERS, _R.AGENT}),
+        # with the callback: handlers/own.py); an assigner may what a supervisor may
+        # (DOMAIN.md "Identity and access").
+        Action.RESCHEDULE: frozenset({*_MANAGERS, _R.ASSIGNER, _R.AGENT}),
         Action.QUEUE: frozenset({_R.SYSTEM}),
         Action.ASSIGN: frozenset({*_MANAGERS, _R.ASSIGNER}),
         Action.UNASSIGN: frozenset({*_MANAGERS, _R.ASSIGNER}),
         Action.DIAL: _AGENT_WORK,
         Action.COMPLETE: _AGENT_WORK,
         Action.FINISH: _AGENT_WORK,
-        Action.CANCEL: frozenset({*_MANAGERS, _R.IVR, _R.AGENT}),
+        Action.CANCEL: frozenset({*_MANAGERS, _R.ASSIGNER, _R.IVR, _R.AGENT}),
         Action.ABANDON: frozenset({_R.IVR}),
         Action.EXPIRE: frozenset({_R.SYSTEM}),
-        Action.RECREATE: _MANAGERS,
+        Action.RECREATE: frozenset({*_MANAGERS, _R.ASSIGNER}),
         Action.UPSERT_AGENT: frozenset({_R.ADMIN}),
-        Action.SET_PRESENCE: frozenset({_R.ADMIN, _R.SYSTEM}),
+        Action.UPSERT_USER: frozenset({_R.ADMIN, _R.SYSTEM}),  # SYSTEM: the first start
+        Action.SET_PASSWORD: frozenset({_R.ADMIN, _R.SYSTEM}),
+        Action.SET_PRESENCE: frozenset({_R.ADMIN, _R.CTI, _R.SYSTEM}),
         Action.RECORD_POLICIES: frozenset({_R.ADMIN, _R.SYSTEM}),
         Action.READ: frozenset({*_MANAGERS, _R.ASSIGNER, _R.MONITOR}),
         Action.READ_OWN: _AGENT_WORK,

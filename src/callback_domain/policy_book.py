@@ -7,6 +7,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from callback_domain.audit import AuditedEvent
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -34,10 +36,11 @@ class PolicyBook(Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "callbacks:PolicyBook.Created"
 
-    class Event(Aggregate.Event):
+    class Event(AuditedEvent, Aggregate.Event):
         actor: str
         role: str
         channel: str
+        issuer: str
         default: dict[str, Any]
         by_route: dict[str, dict[str, Any]]
 
@@ -59,9 +62,7 @@ class PolicyBook(Aggregate):
             cls.PoliciesSet,
             id=POLICY_BOOK_ID,
             timestamp=at,
-            actor=by.actor,
-            role=by.role.value,
-            channel=by.channel,
+            **by.audit(),
             **policy_data(policies),
         )
 
@@ -73,9 +74,7 @@ class PolicyBook(Aggregate):
         self.trigger_event(
             self.PoliciesChanged,
             timestamp=at,
-            actor=by.actor,
-            role=by.role.value,
-            channel=by.channel,
+            **by.audit(),
             **data,
         )
         return True

@@ -9,6 +9,7 @@ from callback_domain.agent import Agent
 from callback_domain.callback import Callback
 from callback_domain.permissions import AGENT_ROLES
 from callback_domain.phone_line import PhoneLine
+from callback_domain.user import User
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -40,6 +41,9 @@ def first_round(commands: Sequence[c.Command], phones: PhoneNumbers) -> list[UUI
         ids.extend(
             Agent.create_id(a) for a in getattr(command, "agent_ids", ()) if isinstance(a, str)
         )
+        user = getattr(command, "user", None)
+        if isinstance(user, str):
+            ids.extend((User.create_id(user), Agent.create_id(user)))
         agent_id = getattr(command, "agent_id", None)
         if isinstance(agent_id, str):
             ids.append(Agent.create_id(agent_id))

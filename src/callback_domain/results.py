@@ -92,6 +92,13 @@ class AgentSaved:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UserSaved:
+    user: str
+    created: bool
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Outcome:
     """One command's result in a batch: a value or an error, and the log position.
 

@@ -59,7 +59,8 @@ class Role(StrEnum):
     AGENT = "AGENT"
     MONITOR = "MONITOR"
     IVR = "IVR"
-    SYSTEM = "SYSTEM"  # the scheduler and the CTI bridge
+    CTI = "CTI"  # the CTI system: agents' presence only
+    SYSTEM = "SYSTEM"  # the service itself: the scheduler, start-up
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,10 +70,22 @@ class Caller:
     actor: str
     role: Role
     channel: str = "api"
+    # Who vouches for actor and role: the token's issuer (this deployment or the
+    # organisation's identity provider), SERVICE for the service's own work,
+    # UNVERIFIED for a caller named by headers (CALLBACKS_AUTH=off, and events
+    # recorded before tokens).
+    issuer: str = "callbacks"
+    # The routes a supervisor or monitor is limited to; None: every route.
+    routes: frozenset[str] | None = None
 
     def audit(self) -> dict[str, str]:
         """The fields every event records about who passed it."""
-        return {"actor": self.actor, "role": self.role.value, "channel": self.channel}
+        return {
+            "actor": self.actor,
+            "role": self.role.value,
+            "channel": self.channel,
+            "issuer": self.issuer,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

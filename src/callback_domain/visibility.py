@@ -1,9 +1,18 @@
-"""Who may see a callback: the one rule, for the write model and the views alike.
+"""Who may see a callback: the one rule, for the write model and the views alike
+(DOMAIN.md "Identity and access", "Teams and distribution").
 
-DOMAIN.md: an agent sees only callbacks assigned or routed to them or their team; a
-team-routed callback is visible to the team's members and their assigners (an assigner
-sees every other callback, as supervisors and monitors do). The rule is data (`Scope`),
-so the views' SQL (`adapters.views`) renders the same rule that `Scope.admits` decides.
+- An agent sees only callbacks assigned or routed to them or their team; a team-routed
+  callback is visible to the team's members and their assigners (an assigner sees every
+  other callback too). This part is data (`Scope`), so the views' SQL
+  (`adapters.views`) renders the same rule that `Scope.admits` decides.
+- Supervisors and monitors see every callback on the routes granted to them (all
+  routes unless the directory limits them).
+- An IVR sees what its own system submitted; CTI sees none; administrators and the
+  service itself see all.
+
+A caller never learns anything about a callback they may not see: every access to one
+answers `not_found`, exactly as for an id that does not exist, before any lifecycle
+check (`visible`).
 """
 
 from __future__ import annotations
@@ -11,14 +20,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from callback_domain.errors import CallbackNotFoundError
 from callback_domain.values import Role
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from uuid import UUID
 
     from callback_domain.agent import Agent
     from callback_domain.callback import Callback
     from callback_domain.values import Caller
+    from callback_domain.workspace import Workspace
+
+_EVERYTHING = frozenset({Role.ADMIN, Role.SYSTEM})
+_ON_ROUTES = frozenset({Role.SUPERVISOR, Role.MONITOR})
+_AGENTS = frozenset({Role.AGENT, Role.ASSIGNER})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,16 +82,47 @@ def may_see(
     )
 
 
+def may_see_route(caller: Caller, route: str) -> bool:
+    """Whether a supervisor's or monitor's grants cover `route` (others: not limited here)."""
+    return caller.routes is None or route in caller.routes
+
+
 def sees(caller: Caller, me: Agent | None, callback: Callback) -> bool:
-    """`may_see` for a callback of the write model; `me`: the caller's directory entry
-    (None for callers who are not agents)."""
-    return may_see(
-        caller,
-        me.teams if me is not None else (),
-        agent=callback.agent_id,
-        routing_agent=callback.routing_agent,
-        routing_team=callback.routing_team,
-    )
+    """Whether `caller` may see a callback of the write model; `me`: the caller's own
+    directory entry when the caller is an agent (its teams, as of the request)."""
+    role = caller.role
+    if role in _EVERYTHING:
+        return True
+    if role in _ON_ROUTES:
+        return may_see_route(caller, callback.route)
+    if role is Role.IVR:  # what its own system submitted
+        return callback.requested_role == Role.IVR.value and callback.requested_by == caller.actor
+    if role in _AGENTS:
+        return may_see(
+            caller,
+            me.teams if me is not None else (),
+            agent=callback.agent_id,
+            routing_agent=callback.routing_agent,
+            routing_team=callback.routing_team,
+        )
+    return False  # CTI: presence only
+
+
+def find_visible(ws: Workspace, caller: Caller, callback_id: UUID) -> Callback | None:
+    """The callback, if it exists and the caller may see it."""
+    callback = ws.find_callback(callback_id)
+    if callback is None:
+        return None
+    me = ws.agent(caller.actor) if caller.role in _AGENTS else None
+    return callback if sees(caller, me, callback) else None
+
+
+def visible(ws: Workspace, caller: Caller, callback_id: UUID) -> Callback:
+    """The callback, or `not_found` if it does not exist or the caller may not see it."""
+    callback = find_visible(ws, caller, callback_id)
+    if callback is None:
+        raise CallbackNotFoundError(callback_id=callback_id)
+    return callback
 
 
 def may_take(teams: Iterable[str], routing_team: str | None) -> bool:

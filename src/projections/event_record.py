@@ -10,6 +10,7 @@ from uuid import UUID
 
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 _AUDIT = {"actor", "role", "channel"}
+_SECRET = {"password_hash"}  # kept in the log, never shown in history or on the wire
 
 
 def _plain(value: Any) -> Any:
@@ -59,7 +60,7 @@ class EventRecord:
             actor=fields.get("actor"),
             role=fields.get("role"),
             channel=fields.get("channel"),
-            data={k: _plain(v) for k, v in fields.items() if k not in _ENVELOPE | _AUDIT},
+            data={k: _plain(v) for k, v in fields.items() if k not in _ENVELOPE | _AUDIT | _SECRET},
         )
 
     def as_json(self) -> dict[str, Any]:

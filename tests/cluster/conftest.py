@@ -32,7 +32,7 @@ def cluster_figures() -> list[dict[str, Any]]:
 
 @pytest.fixture
 def base_env(tmp_path: Path) -> dict[str, str]:
-    return service_environment()
+    return service_environment(auth="off")  # about the cluster: callers named by headers
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

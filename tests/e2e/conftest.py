@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import nats
@@ -17,10 +18,10 @@ import pytest
 
 from tests.e2e.reply_check import check_reply
 from tests.serve_support import service_environment
+from tests.tokens import Tokens
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
     from nats.aio.client import Client
 
@@ -40,7 +41,7 @@ class ServiceProcess:
         self.prefix = env.get("CALLBACKS_PREFIX", "callbacks")
 
     @classmethod
-    def on_sqlite(cls, tmp: Path, nats_url: str, stem: str) -> ServiceProcess:
+    def on_sqlite(cls, tmp: Path, nats_url: str, stem: str, **settings: str) -> ServiceProcess:
         """A started service of its own: SQLite in `tmp`, a fresh prefix starting with `stem`."""
         env = service_environment(
             database_url=f"sqlite:///{tmp / 'events.sqlite'}",
@@ -48,6 +49,7 @@ class ServiceProcess:
             prefix=f"{stem}{uuid.uuid4().hex[:10]}",
             data_dir=str(tmp / "data"),
             timezone="Asia/Seoul",
+            **settings,
         )
         return cls(env, tmp).start()
 
@@ -96,6 +98,7 @@ def service_env(
     database_url: str, nats_server: EmbeddedNatsServer, tmp_path: Path
 ) -> dict[str, str]:
     """Settings for a service on the shared test NATS, with a prefix of its own."""
+    Tokens(tmp_path / "data")  # the service's signing key, made before it starts
     return service_environment(
         database_url=database_url,
         nats_url=nats_server.url,
@@ -124,14 +127,18 @@ def launch(
 
 
 class Client_:  # noqa: N801  (apart from nats' Client; the e2e tests import this name)
-    """An integrator's NATS client: requests with the envelope unwrapped."""
+    """An integrator's NATS client: requests with the envelope unwrapped. With `tokens`,
+    each request carries the token of its subject's default caller (tests/tokens.py)
+    unless it brings its own `Authorization` header."""
 
-    def __init__(self, nc: Client, prefix: str) -> None:
-        self.nc, self.prefix = nc, prefix
+    def __init__(self, nc: Client, prefix: str, tokens: Tokens | None = None) -> None:
+        self.nc, self.prefix, self.tokens = nc, prefix, tokens
 
     async def raw(
         self, subject: str, body: bytes, headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
+        if self.tokens is not None and "Authorization" not in (headers or {}):
+            headers = {**self.tokens.for_subject(subject), **(headers or {})}
         reply = await self.nc.request(f"{self.prefix}.{subject}", body, timeout=10, headers=headers)
         return json.loads(reply.data)  # type: ignore[no-any-return]
 
@@ -156,7 +163,8 @@ class Client_:  # noqa: N801  (apart from nats' Client; the e2e tests import thi
 @pytest.fixture
 async def client(nats_server: EmbeddedNatsServer, service_env: dict[str, str]) -> Any:
     nc = await nats.connect(nats_server.url)
-    yield Client_(nc, service_env["CALLBACKS_PREFIX"])
+    tokens = Tokens(Path(service_env["CALLBACKS_DATA_DIR"]))
+    yield Client_(nc, service_env["CALLBACKS_PREFIX"], tokens)
     await nc.close()
 
 

@@ -60,6 +60,17 @@ def nats_commands() -> list[str]:
     return [c for b in sh_blocks() for c in commands(b) if re.search(r"(^|\$\()nats ", c)]
 
 
+def played_commands() -> list[str]:
+    """What the examples run, in order: the `nats` lines and the lines that set a shell
+    variable (a token) for them; not the quick start's install lines."""
+    return [
+        c
+        for b in sh_blocks()
+        for c in commands(b)
+        if re.search(r"(^|\$\()nats ", c) or _ASSIGNED.match(c.lstrip())
+    ]
+
+
 def subscription(command: str) -> str | None:
     """The subject of a `nats sub SUBJECT` line, else None."""
     words = shlex.split(command, comments=True)
@@ -87,7 +98,8 @@ class Shell:
         self.log = self.workdir / "nats-requests.jsonl"
         self.env = {
             **self.env,
-            "PATH": f"{bin_dir}:{self.env.get('PATH', '')}",
+            # the stand-in `nats`, then this environment's `callbacks` (an activated venv)
+            "PATH": f"{bin_dir}:{Path(sys.executable).parent}:{self.env.get('PATH', '')}",
             "README_NATS_LOG": str(self.log),
         }
 
@@ -123,7 +135,7 @@ class Shell:
 async def play_readme(shell: Shell, nc: Client) -> dict[str, list[Msg]]:
     """Runs every `nats` line of the README in order; what each `nats sub` heard."""
     heard: dict[str, list[Msg]] = {}
-    for command in nats_commands():
+    for command in played_commands():
         subject = subscription(command)
         if subject is None:
             await shell.run(command)

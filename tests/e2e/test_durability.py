@@ -49,13 +49,19 @@ async def drained(client: Client_, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.1)
 
 
+def ivr(client: Client_) -> dict[str, str]:
+    """The IVR's token: every `intake.submit` message carries one."""
+    assert client.tokens is not None
+    return client.tokens.for_subject("intake.submit")
+
+
 async def test_requests_submitted_while_stopped_are_handled_once(
     launch: Callable[..., ServiceProcess], client: Client_, service_env: dict[str, str]
 ) -> None:
     launch().stop()  # creates the streams and the durable consumer, then goes away
-    js = client.nc.jetstream()
+    js, subject = client.nc.jetstream(), f"{client.prefix}.intake.submit"
     acks = await asyncio.gather(
-        *[js.publish(f"{client.prefix}.intake.submit", body(n, "off")) for n in range(500)]
+        *[js.publish(subject, body(n, "off"), headers=ivr(client)) for n in range(500)]
     )
     assert all(a.stream == stream_name(INTAKE, client.prefix) for a in acks)
 
@@ -64,7 +70,7 @@ async def test_requests_submitted_while_stopped_are_handled_once(
     first = callbacks_by_request(service_env)
     head = (await client.ok("query.health"))["log_position"]
     await asyncio.gather(
-        *[js.publish(f"{client.prefix}.intake.submit", body(n, "off")) for n in range(500)]
+        *[js.publish(subject, body(n, "off"), headers=ivr(client)) for n in range(500)]
     )
     await drained(client)
 
@@ -85,7 +91,12 @@ async def test_every_acknowledged_submission_survives_sigkill(
     async def storm() -> None:
         for n in range(1500):
             try:
-                await js.publish(f"{client.prefix}.intake.submit", body(n, "kill"), timeout=5)
+                await js.publish(
+                    f"{client.prefix}.intake.submit",
+                    body(n, "kill"),
+                    timeout=5,
+                    headers=ivr(client),
+                )
             except Exception:
                 continue
             acked.append(f"kill-{n}")

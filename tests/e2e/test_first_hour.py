@@ -32,6 +32,7 @@ from tests.e2e.readme_lines import (
     play_readme,
     quick_start_serve,
 )
+from tests.tokens import Tokens
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.anyio]
 VENV_BIN = Path(sys.executable).parent  # where `pip install -e .` put `callbacks`
@@ -92,9 +93,9 @@ async def test_the_first_hour_as_the_readme_tells_it(tmp_path: Path) -> None:
         assert any(f"listening on nats://127.0.0.1:{port}" in line for line in lines), lines
         nc = await nats.connect(env["NATS_URL"])
         try:
-            shell = Shell(tmp_path / "shell", env)
+            shell = Shell(tmp_path, env)  # where `serve` runs: `.callbacks/admin-token`
             heard = await play_readme(shell, nc)
-            client = Client_(nc, "callbacks")
+            client = Client_(nc, "callbacks", Tokens(tmp_path / ".callbacks"))
             await check_readme_outcome(shell, heard, client)
 
             code, out = await run(command_line("callbacks health"), tmp_path, env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -17,8 +18,16 @@ if TYPE_CHECKING:
     from tests.e2e.conftest import Client_, ServiceProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
-BOSS = {"Callbacks_Actor": "boss", "Callbacks_Role": "ADMIN"}
-SV = {"Callbacks_Actor": "sv-han"}
+
+
+def boss(client: Client_) -> dict[str, str]:
+    assert client.tokens is not None
+    return client.tokens.headers("boss", "ADMIN")
+
+
+def sv(client: Client_) -> dict[str, str]:
+    assert client.tokens is not None
+    return client.tokens.headers("sv-han", "SUPERVISOR")
 
 
 async def notes(client: Client_) -> list[tuple[str, dict[str, Any]]]:
@@ -45,7 +54,7 @@ async def test_ivr_supervisor_and_agent_flows(
                 "teams": ["billing-team"],
                 "permissions": ["call"],
             },
-            **BOSS,
+            **boss(client),
         )
         await client.ok(f"cti.presence.{agent_id}", {"logged_in": True})
 
@@ -86,7 +95,7 @@ async def test_ivr_supervisor_and_agent_flows(
     assigned = await client.ok(
         "admin.assign",
         {"callback_ids": ids, "agent_ids": ["kim", "lee", "park"], "method": "EQUAL"},
-        **SV,
+        **sv(client),
     )
     by_agent: dict[str, list[str]] = {}
     for item in assigned["results"]:
@@ -106,7 +115,7 @@ async def test_ivr_supervisor_and_agent_flows(
     finished = await client.ok("agent.lee.finish", {"callback_id": by_agent["lee"][0]})
     assert finished["reason"] == "FINISHED"
     refused = await client.ask("agent.lee.dial", {"callback_id": kim[1]})
-    assert refused["error"]["code"] == "forbidden"
+    assert refused["error"]["code"] == "not_found"  # kim's: to lee as if it did not exist
 
     # An agent's own view, then the supervisor's wallboard and reports.
     position = finished["log_position"]
@@ -163,7 +172,7 @@ async def test_ivr_supervisor_and_agent_flows(
     # Bulk cancel: everything still open; the one on the phone is skipped.
     await client.ok("agent.park.dial", {"callback_id": by_agent["park"][0]})
     cancelled = await client.ok(
-        "admin.cancel", {"callback_ids": [*ids, later["callback_id"]]}, **SV
+        "admin.cancel", {"callback_ids": [*ids, later["callback_id"]]}, **sv(client)
     )
     assert by_agent["park"][0] in {s["callback_id"] for s in cancelled["skipped"]}
     assert len(cancelled["cancelled"]) == 4
@@ -188,6 +197,7 @@ async def test_the_embedded_default_needs_no_settings(
     import nats
 
     from tests.e2e.conftest import Client_
+    from tests.tokens import Tokens
 
     service = launch(
         CALLBACKS_NATS_URL="",
@@ -197,7 +207,7 @@ async def test_the_embedded_default_needs_no_settings(
     )
     assert service.url is not None and "embedded" in service.output()
     nc = await nats.connect(service.url)
-    client = Client_(nc, "callbacks")
+    client = Client_(nc, "callbacks", Tokens(Path(service.env["CALLBACKS_DATA_DIR"])))
     made = await client.ok(
         "intake.request", {"request_id": "r1", "phone": "0212345678", "route": "tech"}
     )
@@ -242,12 +252,14 @@ async def test_the_remaining_commands_answer_as_documented(
     await client.ok(
         "admin.agent-upsert",
         {"agent_id": "kim", "name": "Kim", "teams": ["t1"], "permissions": ["call"]},
-        **BOSS,
+        **boss(client),
     )
     await client.ok("cti.presence.kim", {"logged_in": True})
     soon = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
     made = await client.ok(
-        "admin.create", {"request_id": "adm-1", "phone": "0212345678", "route": "tech"}, **SV
+        "admin.create",
+        {"request_id": "adm-1", "phone": "0212345678", "route": "tech"},
+        **sv(client),
     )
     own = await client.ok(
         "agent.kim.schedule",
@@ -260,18 +272,23 @@ async def test_the_remaining_commands_answer_as_documented(
             "callback_id": own["callback_id"],
             "desired_time": (datetime.now(UTC) + timedelta(hours=3)).isoformat(),
         },
-        **SV,
+        **sv(client),
     )
     assert moved["state"] == "SCHEDULED"
     await client.ok(
         "admin.assign",
         {"callback_ids": [made["callback_id"]], "agent_ids": ["kim"], "method": "MANUAL"},
-        **SV,
+        **sv(client),
     )
-    back = await client.ok("admin.unassign", {"callback_ids": [made["callback_id"]]}, **SV)
+    back = await client.ok("admin.unassign", {"callback_ids": [made["callback_id"]]}, **sv(client))
     assert back["results"][0]["ok"]
-    cancelled = await client.ok("intake.cancel", {"request_id": "adm-1"})
-    again = await client.ok("admin.recreate", {"callback_id": made["callback_id"]}, **SV)
+    # The IVR cancels only what it submitted: a supervisor's callback is not its to see.
+    theirs = await client.ok("intake.cancel", {"request_id": "adm-1"})
+    assert [s["reason"] for s in theirs["skipped"]] == ["not_found"]
+    cancelled = await client.ok(
+        "admin.cancel", {"callback_ids": [made["callback_id"]]}, **sv(client)
+    )
+    again = await client.ok("admin.recreate", {"callback_id": made["callback_id"]}, **sv(client))
     assert again["recreated_from"] == made["callback_id"] and cancelled is not None
     left = await client.ok(
         "intake.request", {"request_id": "ivr-9", "phone": "0311112222", "route": "tech"}

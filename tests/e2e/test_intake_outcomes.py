@@ -29,6 +29,7 @@ async def test_a_replayed_request_id_is_replayed_not_duplicate(
 
     await client.nc.subscribe(f"{service.prefix}.notify.intake", cb=keep)
     js = client.nc.jetstream(timeout=10)
+    assert client.tokens is not None
     request = {"request_id": "ivr-replay-1", "phone": "+82 10-5555-0001", "route": "billing"}
     same_phone = {**request, "request_id": "ivr-replay-2"}
     # The same request id twice (what a redelivery after a crash looks like to the service:
@@ -38,7 +39,7 @@ async def test_a_replayed_request_id_is_replayed_not_duplicate(
         await js.publish(
             f"{service.prefix}.intake.submit",
             json.dumps(body).encode(),
-            headers={"Nats-Msg-Id": f"replay-{n}"},
+            headers={"Nats-Msg-Id": f"replay-{n}", **client.tokens.for_subject("intake.submit")},
         )
         first = await asyncio.wait_for(outcomes.get(), 20)
         assert first["ok"], first

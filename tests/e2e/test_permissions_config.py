@@ -21,6 +21,7 @@ PASSWORDS = {
     "agent-kim": "change-me-kim",
     "agent-boss": "change-me-boss",
     "supervisor": "change-me-supervisor",
+    "admin": "change-me-admin",
     "monitor": "change-me-monitor",
     "cti": "change-me-cti",
 }
@@ -41,10 +42,14 @@ MATRIX = [
     ("agent-boss", "callbacks.admin.create", True),
     ("agent-boss", "callbacks.admin.assign", True),
     ("agent-boss", "callbacks.admin.unassign", True),
-    ("agent-boss", "callbacks.admin.cancel", False),
+    ("agent-boss", "callbacks.admin.cancel", True),
+    ("agent-boss", "callbacks.admin.agent-upsert", False),
     ("agent-boss", "callbacks.agent.kim.dial", False),
     ("supervisor", "callbacks.admin.cancel", True),
-    ("supervisor", "callbacks.admin.agent-upsert", True),
+    ("supervisor", "callbacks.admin.agent-upsert", False),
+    ("supervisor", "callbacks.admin.user-upsert", False),
+    ("admin", "callbacks.admin.agent-upsert", True),
+    ("admin", "callbacks.admin.user-upsert", True),
     ("supervisor", "callbacks.query.list", True),
     ("supervisor", "callbacks.agent.kim.dial", False),
     ("monitor", "callbacks.query.treatment-rate", True),
@@ -120,35 +125,31 @@ async def test_each_user_publishes_exactly_where_its_role_allows(
     assert any("permissions violation" in d.lower() for d in denied), denied
 
 
-# Every request subject of CONTRACT.md, for every user of the sample config: the roles each
-# user holds, and the (role, subject) table of test_authorization_matrix.py.
+# Every request subject, for every user of the sample config: the roles each user holds,
+# and the expectation table of test_authorization_matrix.py (authorization_table.py).
 USER_ROLES = {
     "ivr": {"IVR"},
     "agent-kim": {"AGENT"},
     "agent-boss": {"ASSIGNER"},
-    "supervisor": {"SUPERVISOR", "ADMIN"},
+    "supervisor": {"SUPERVISOR"},
+    "admin": {"ADMIN"},
     "monitor": {"MONITOR"},
     "cti": {"CTI"},
 }
 USER_AGENT = {"agent-kim": "kim", "agent-boss": "boss"}
-# Where the sample config is meant to be narrower than the service: nowhere (each user
-# may publish exactly what its roles may do).
-NARROWER: set[tuple[str, str]] = set()
+REFUSED = {"forbidden", "unauthenticated"}
 
 
 def _every_request_subject() -> list[str]:
-    from tests.e2e.test_authorization_matrix import (
-        ADMIN_VERBS,
-        AGENT_VERBS,
-        INTAKE_VERBS,
-        QUERY_NAMES,
-    )
+    from tests.e2e.authorization_table import EXPECTED
 
+    agents = [s for s in EXPECTED if s.startswith("agent.")]
     return [
-        *(f"callbacks.intake.{v}" for v in [*INTAKE_VERBS, "submit"]),
-        *(f"callbacks.agent.{a}.{v}" for a in ("kim", "lee", "boss") for v in AGENT_VERBS),
-        *(f"callbacks.admin.{v}" for v in ADMIN_VERBS),
-        *(f"callbacks.query.{n}" for n in QUERY_NAMES),
+        *(f"callbacks.{s}" for s in EXPECTED if s.split(".")[0] in ("intake", "admin", "query")),
+        "callbacks.intake.submit",
+        "callbacks.auth.login",
+        "callbacks.auth.whoami",
+        *(f"callbacks.agent.{a}.{s.split('.')[1]}" for a in ("kim", "lee", "boss") for s in agents),
         "callbacks.cti.presence.kim",
         "callbacks.notify.agent.kim",
         "callbacks.events.x.Requested",
@@ -157,21 +158,25 @@ def _every_request_subject() -> list[str]:
 
 
 def _may_publish(user: str, subject: str) -> bool:
-    from tests.e2e.test_authorization_matrix import ALLOWED
+    """As the role table says: a role may publish where some answer of its is not a refusal
+    (a route- or owner-dependent answer counts); logging in is for people."""
+    from tests.e2e.authorization_table import EXPECTED
 
     roles = USER_ROLES[user]
     parts = subject.split(".")
     if parts[1] == "agent":
         return USER_AGENT.get(user) == parts[2]
-    if parts[1] == "cti":
-        return "CTI" in roles
     if parts[1] in ("notify", "events", "dead"):
         return False  # published by the service only
     if subject == "callbacks.intake.submit":
         return "IVR" in roles
-    if (user, subject) in NARROWER:
-        return False
-    return bool(roles & ALLOWED[".".join(parts[1:3])])
+    if subject == "callbacks.auth.login":
+        return not roles & {"IVR", "CTI"}  # systems get issued tokens
+    name = "cti.presence" if parts[1] == "cti" else ".".join(parts[1:3])
+    return any(
+        not {c for c in EXPECTED[name][role].replace("?", ":").split(":")} <= REFUSED
+        for role in roles
+    )
 
 
 async def test_each_user_publishes_on_every_request_subject_exactly_as_its_role_allows(
@@ -196,3 +201,57 @@ async def test_each_user_publishes_on_every_request_subject_exactly_as_its_role_
     assert wrong == [], (
         f"{len(wrong)} cells differ from the role table (user, subject, expected): {wrong}"
     )
+
+
+async def test_each_user_reads_replies_on_its_own_inbox_prefix_only(
+    start_nats: Callable[..., EmbeddedNatsServer],
+) -> None:
+    """A reply meant for the supervisor (customers' phone numbers) cannot be captured by an
+    agent's connection: `_INBOX.>` and other users' prefixes are refused to it."""
+    server = start_nats(CONFIG)
+    service = await nats.connect(server.url, user="callbacks-service", password="change-me-service")
+
+    async def answer(msg: Any) -> None:
+        await msg.respond(b"+82 10-1234-5678")
+
+    await service.subscribe("callbacks.query.list", cb=answer)
+    await service.flush()
+    refusals: list[str] = []
+
+    async def error(e: Exception) -> None:
+        refusals.append(str(e))
+
+    agent = await nats.connect(
+        server.url,
+        user="agent-kim",
+        password=PASSWORDS["agent-kim"],
+        inbox_prefix="_INBOX_agent-kim",
+        error_cb=error,
+    )
+    captured: list[bytes] = []
+
+    async def capture(msg: Any) -> None:
+        captured.append(msg.data)
+
+    for spying in ("_INBOX.>", "_INBOX_supervisor.>", ">"):
+        await agent.subscribe(spying, cb=capture)
+    await agent.flush()
+    supervisor = await nats.connect(
+        server.url,
+        user="supervisor",
+        password=PASSWORDS["supervisor"],
+        inbox_prefix="_INBOX_supervisor",
+    )
+    reply = await supervisor.request("callbacks.query.list", b"{}", timeout=5)
+    await asyncio.sleep(0.3)
+    assert reply.data == b"+82 10-1234-5678"
+    assert captured == []
+    assert sum("permissions violation" in r.lower() for r in refusals) >= 3, refusals
+    # And without its own prefix, a client cannot even receive its replies.
+    default_inbox = await nats.connect(
+        server.url, user="monitor", password=PASSWORDS["monitor"], error_cb=error
+    )
+    with pytest.raises(nats.errors.TimeoutError):
+        await default_inbox.request("callbacks.query.list", b"{}", timeout=1)
+    for nc in (agent, supervisor, default_inbox, service):
+        await nc.close()

@@ -18,6 +18,7 @@ from nats.js.errors import NotFoundError
 
 from adapters.messaging.streams import DEAD_LETTERS, EVENTS, INTAKE, stream_name
 from tests.e2e.readme_lines import Shell, check_readme_outcome, nats_commands, play_readme
+from tests.tokens import Tokens
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -57,9 +58,13 @@ async def test_every_readme_example_works_as_written(
     for stream in (INTAKE, EVENTS, DEAD_LETTERS):  # the default prefix's: fresh for each run
         with contextlib.suppress(NotFoundError):
             await js.delete_stream(stream_name(stream, "callbacks"))
-    launch(CALLBACKS_PREFIX="callbacks")  # the README's subjects, verbatim
-    readme_client = type(client)(client.nc, "callbacks")
-    shell = Shell(tmp_path / "readme", {**os.environ, "NATS_URL": nats_server.url})
+    # The README's subjects, verbatim; its lines run where `serve` keeps `.callbacks`.
+    here = tmp_path / "readme"
+    tokens = Tokens(here / ".callbacks")
+    launch(CALLBACKS_PREFIX="callbacks", CALLBACKS_DATA_DIR=str(here / ".callbacks"))
+    readme_client = type(client)(client.nc, "callbacks", tokens)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLBACKS_")}
+    shell = Shell(here, {**env, "NATS_URL": nats_server.url})
 
     heard = await play_readme(shell, client.nc)
 

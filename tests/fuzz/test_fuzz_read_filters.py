@@ -103,6 +103,7 @@ def service(
         nats_url=nats_server.url,
         prefix=f"fz{uuid.uuid4().hex[:10]}",
         data_dir=str(tmp_path / "data"),
+        auth="off",  # fuzzing the payloads: callers named by headers
     )
     process = ServiceProcess(env, tmp_path).start()
     yield process

@@ -63,7 +63,10 @@ TIMEOUT = 10.0
 def service(
     nats_server: EmbeddedNatsServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
-    process = ServiceProcess.on_sqlite(tmp_path_factory.mktemp("fuzz"), nats_server.url, "fz")
+    # Fuzzing the payloads: callers named by headers (CALLBACKS_AUTH=off).
+    process = ServiceProcess.on_sqlite(
+        tmp_path_factory.mktemp("fuzz"), nats_server.url, "fz", auth="off"
+    )
     yield process
     alive = process.proc is not None and process.proc.poll() is None
     process.kill()

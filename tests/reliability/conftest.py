@@ -28,6 +28,7 @@ def service_env(database_url: str, nats_url: str, prefix: str, data_dir: Path) -
         prefix=prefix,
         data_dir=str(data_dir),
         timezone=TIMEZONE,
+        auth="off",  # these tests are about outages: callers named by headers
     )
 
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import nats
 import nats.errors
 
 from adapters.demo.script import DemoError, run_demo
 from adapters.demo.service import ChildService
+from adapters.identity.key_file import KeyFile
+from adapters.identity.tokens import issue
+from adapters.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def main(
@@ -44,7 +50,7 @@ def main(
                 file=out,
                 flush=True,
             )
-            asyncio.run(_play(nats_url or url, prefix, out))
+            asyncio.run(_play(nats_url or url, prefix, out, _signer(Path(tmp))))
         except DemoError as e:
             print(f"callbacks demo: the service refused a step: {e}", file=out)
             return 1
@@ -62,9 +68,27 @@ def main(
     return 0
 
 
-async def _play(url: str, prefix: str, out: TextIO) -> None:
+def _signer(data_dir: Path) -> Callable[[str, str], str]:
+    """Tokens signed with the key the demo's service made in its data directory."""
+    settings = Settings.load(data_dir=data_dir)
+    keys = KeyFile.of(settings)
+
+    def sign(actor: str, role: str) -> str:
+        return issue(
+            keys.current(),
+            actor=actor,
+            role=role,
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+            ttl_seconds=3600,
+        )
+
+    return sign
+
+
+async def _play(url: str, prefix: str, out: TextIO, sign: Callable[[str, str], str]) -> None:
     nc = await nats.connect(url, name="callbacks-demo")
     try:
-        await run_demo(nc, out, prefix)
+        await run_demo(nc, out, prefix, sign)
     finally:
         await nc.close()

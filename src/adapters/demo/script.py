@@ -11,10 +11,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from nats.aio.client import Client
 
-ADMIN = {"Callbacks-Actor": "admin.choi", "Callbacks-Role": "ADMIN"}
-SUPERVISOR = {"Callbacks-Actor": "sv.han", "Callbacks-Role": "SUPERVISOR"}
+ADMIN = ("admin.choi", "ADMIN")
+SUPERVISOR = ("sv.han", "SUPERVISOR")
+# Who the script is on each subject family, unless a step says otherwise.
+BY_FAMILY = {"intake": ("ivr-1", "IVR"), "cti": ("cti-1", "CTI"), "query": SUPERVISOR}
 AGENTS = {"kim": "Kim Minji", "lee": "Lee Junho", "park": "Park Sora"}
 PHONES = [
     ("+82 10-1111-0001", "billing"),
@@ -38,14 +42,22 @@ class Demo:
     names: dict[str, str] = field(default_factory=dict)  # callback id → request id
     position: int = 0  # the newest log position a reply named
     requests: int = 0
+    # Signs a token for (actor, role): the script's callers, as `callbacks token issue`.
+    sign: Callable[[str, str], str] | None = None
 
     def say(self, text: str) -> None:
         print(f"\n{text}", file=self.out, flush=True)
 
     async def ask(
-        self, tail: str, body: dict[str, Any], headers: dict[str, str] | None = None
+        self, tail: str, body: dict[str, Any], who: tuple[str, str] | None = None
     ) -> dict[str, Any]:
         subject = f"{self.prefix}.{tail}"
+        headers = None
+        if self.sign is not None:
+            family, _, rest = tail.partition(".")
+            agent = (rest.split(".")[0], "AGENT") if family == "agent" else None
+            actor, role = who or agent or BY_FAMILY.get(family, ADMIN)
+            headers = {"Authorization": f"Bearer {self.sign(actor, role)}"}
         reply = await self.nc.request(
             subject, json.dumps(body).encode(), timeout=10, headers=headers
         )
@@ -117,8 +129,13 @@ class Demo:
             raise DemoError(f"the scheduler did not queue {self.names[callback_id]} in {timeout} s")
 
 
-async def run_demo(nc: Client, out: TextIO, prefix: str = "callbacks") -> Demo:
-    d = Demo(nc=nc, out=out, prefix=prefix)
+async def run_demo(
+    nc: Client,
+    out: TextIO,
+    prefix: str = "callbacks",
+    sign: Callable[[str, str], str] | None = None,
+) -> Demo:
+    d = Demo(nc=nc, out=out, prefix=prefix, sign=sign)
 
     d.say("The administrator registers three agents; CTI reports them logged in.")
     for agent_id, name in AGENTS.items():

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from adapters.background.leases import Lease
     from adapters.bootstrap import ReadSide
     from adapters.database import Database
+    from adapters.messaging.callers import Identity
     from adapters.settings import Settings
     from callback_domain.application import CallbackService
 
@@ -66,6 +67,7 @@ async def assemble(
     side: ReadSide,
     broker: NatsBroker,
     nc: Client,
+    identity: Identity,
 ) -> Parts:
     """The streams, the command path, the followers of the log and the subscriptions."""
     js = nc.jetstream()
@@ -98,6 +100,7 @@ async def assemble(
         version=version("callbacks"),
         watch=watch,
         read_timeout=settings.storage_timeout,
+        identity=identity,
     )
     relay = EventRelay(
         service=service,

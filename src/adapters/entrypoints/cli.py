@@ -53,6 +53,7 @@ def cmd_health(args: argparse.Namespace) -> int:
     `--process`, when this host's process answers ok on its metrics port's /health."""
     import asyncio
 
+    from adapters.identity.probe import probe_headers
     from adapters.observability.health import check, check_process
 
     if args.process:
@@ -69,7 +70,13 @@ def cmd_health(args: argparse.Namespace) -> int:
     settings = Settings.load(nats_url=args.nats_url, prefix=args.prefix, data_dir=args.data_dir)
     servers = settings.service_servers()
     ready, text = asyncio.run(
-        check(servers, settings.prefix, timeout=args.timeout, **settings.nats_credentials())
+        check(
+            servers,
+            settings.prefix,
+            timeout=args.timeout,
+            headers=probe_headers(settings),
+            **settings.nats_credentials(),
+        )
     )
     print(
         text if ready else f"{text} (asked {','.join(servers)})",

@@ -22,6 +22,7 @@ from adapters.entrypoints.outages import (
     reporting,
     until_reached,
 )
+from adapters.identity.service_identity import service_identity
 from adapters.messaging.nats_server import EmbeddedNatsServer, NatsServerError
 from adapters.messaging.routes import make_broker, stop_answering
 from adapters.observability import logs
@@ -69,7 +70,15 @@ async def serve(settings: Settings) -> None:
         _say("stopped before it was ready")
         return
     parts = await assemble(
-        settings, db, say=_say, loop=loop, service=service, side=side, broker=broker, nc=nc
+        settings,
+        db,
+        say=_say,
+        loop=loop,
+        service=service,
+        side=side,
+        broker=broker,
+        nc=nc,
+        identity=await in_thread(lambda: service_identity(settings, service, _say)),
     )
 
     async def nats_connected() -> bool:

@@ -80,6 +80,17 @@ class Verifier:
             raise UnauthenticatedError(reason="the token has expired; get a new one")
         return claims
 
+    def known(self, token: str) -> Claims | None:
+        """The claims of a token verified before and still valid, else None (then
+        `verify`: it may fetch keys or check a signature, so run it off the event loop)."""
+        try:
+            claims = self._remembered(token)
+        except UnauthenticatedError:
+            return None  # `verify` says why
+        if claims is None or claims.expires_at <= self.clock():
+            return None
+        return claims
+
     def verify_headers(self, headers: Mapping[str, str] | None) -> Claims:
         return self.verify(bearer_token(headers))
 

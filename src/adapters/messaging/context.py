@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from adapters.messaging.callers import Identity
 from adapters.messaging.errors import STORAGE_ERRORS, storage_error_of
 from adapters.views.position_watch import PositionWatch
 from callback_domain.errors import StorageUnavailableError
@@ -48,6 +49,7 @@ class ServiceContext:
     watch: PositionWatch | None = None
     read_timeout: float | None = None  # a read not answered by then is `unavailable`
     places: PlaceLookups | None = None  # made on first use (see views/places.py)
+    identity: Identity = field(default_factory=Identity)  # how callers are known
 
     async def command(self, command: Command) -> Outcome:
         return await self.batcher.submit(command)

@@ -1,12 +1,17 @@
-"""Who is calling: taken from the subject and the Callbacks-Actor / Callbacks-Role headers.
+"""Who is calling. With tokens (the default) every subject's caller comes from its token
+(callers.py). Only in the explicit development mode `CALLBACKS_AUTH=off` is it taken
+from the subject and the Callbacks-Actor / Callbacks-Role headers, as here.
 
 The subject table names one of the `identify_*` functions per subject; what a caller may
-do is decided by the permission table (callback_domain.permissions), reads included."""
+do is decided by the subject's roles and the permission table
+(callback_domain.permissions), reads included."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from adapters.messaging.callers import token_caller
+from callback_domain.audit import UNVERIFIED
 from callback_domain.errors import ForbiddenError, InvalidRequestError
 from callback_domain.permissions import Action, authorize
 from callback_domain.values import Caller, Role
@@ -53,11 +58,11 @@ def _role(headers: Mapping[str, str], allowed: set[str], default: Role) -> Role:
 
 
 def ivr(headers: Mapping[str, str], channel: str) -> Caller:
-    return Caller(actor=_actor(headers, "ivr"), role=Role.IVR, channel=channel)
+    return Caller(actor=_actor(headers, "ivr"), role=Role.IVR, channel=channel, issuer=UNVERIFIED)
 
 
 def agent(agent_id: str, channel: str) -> Caller:
-    return Caller(actor=agent_id, role=Role.AGENT, channel=channel)
+    return Caller(actor=agent_id, role=Role.AGENT, channel=channel, issuer=UNVERIFIED)
 
 
 def administrator(headers: Mapping[str, str], channel: str, *, is_agent: bool) -> Caller:
@@ -65,7 +70,7 @@ def administrator(headers: Mapping[str, str], channel: str, *, is_agent: bool) -
     whatever role it claims: an agent's permissions come from the directory."""
     actor = _actor(headers, None)
     role = Role.ASSIGNER if is_agent else _role(headers, _ADMIN_ROLES, Role.SUPERVISOR)
-    return Caller(actor=actor, role=role, channel=channel)
+    return Caller(actor=actor, role=role, channel=channel, issuer=UNVERIFIED)
 
 
 def monitor(headers: Mapping[str, str], channel: str) -> Caller:
@@ -75,13 +80,24 @@ def monitor(headers: Mapping[str, str], channel: str) -> Caller:
         actor=_actor(headers, "monitor"),
         role=_role(headers, set(Role.__members__), Role.MONITOR),
         channel=channel,
+        issuer=UNVERIFIED,
     )
     authorize(caller, Action.READ)
     return caller
 
 
 def cti(channel: str) -> Caller:
-    return Caller(actor="cti", role=Role.SYSTEM, channel=channel)
+    return Caller(actor="cti", role=Role.CTI, channel=channel, issuer=UNVERIFIED)
+
+
+def person(headers: Mapping[str, str], channel: str) -> Caller:
+    """`auth.*` and the people's `admin.*` subjects: whoever the headers name."""
+    return Caller(
+        actor=_actor(headers, None),
+        role=_role(headers, set(Role.__members__), Role.MONITOR),
+        channel=channel,
+        issuer=UNVERIFIED,
+    )
 
 
 # The subject table's `identify` column: (context, subject name, subject params, headers).
@@ -90,6 +106,8 @@ def cti(channel: str) -> Caller:
 async def identify_ivr(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
+    if not ctx.identity.off:
+        return await token_caller(ctx, name, params, headers)
     return ivr(headers, f"nats:{name}")
 
 
@@ -97,6 +115,8 @@ async def identify_agent(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
     """`agent.{agent_id}.*`: the subject says who the agent is."""
+    if not ctx.identity.off:
+        return await token_caller(ctx, name, params, headers)
     return agent(params["agent_id"], f"nats:{name}")
 
 
@@ -104,6 +124,8 @@ async def identify_agent_reading(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
     """`agent.{agent_id}.list` / `pending`: that agent, reading their own callbacks."""
+    if not ctx.identity.off:
+        return await token_caller(ctx, name, params, headers)
     caller = agent(params["agent_id"], f"nats:{name}")
     authorize(caller, Action.READ_OWN)
     return caller
@@ -112,6 +134,8 @@ async def identify_agent_reading(
 async def identify_administrator(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
+    if not ctx.identity.off:
+        return await token_caller(ctx, name, params, headers)
     actor = (headers.get(ACTOR_HEADER) or "").strip()
     is_agent = bool(actor) and (await ctx.read(ctx.service.get_agent, actor)) is not None
     return administrator(headers, f"nats:{name}", is_agent=is_agent)
@@ -120,10 +144,40 @@ async def identify_administrator(
 async def identify_reader(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
+    if not ctx.identity.off:
+        return await token_caller(ctx, name, params, headers)
     return monitor(headers, "nats:query")
 
 
 async def identify_cti(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
+    if not ctx.identity.off:
+        return await token_caller(ctx, name, params, headers)
     return cti(f"nats:{name}")
+
+
+async def identify_person(
+    ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
+) -> Caller:
+    if not ctx.identity.off:
+        return await token_caller(ctx, name, params, headers)
+    return person(headers, f"nats:{name}")
+
+
+async def identify_anyone(
+    ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
+) -> Caller:
+    """`auth.login`: no token yet. The caller is only named for the logs; the handler
+    acts on no one's behalf (the password it checks names the person)."""
+    return Caller(
+        actor="(logging in)", role=Role.MONITOR, channel=f"nats:{name}", issuer=UNVERIFIED
+    )
+
+
+async def submitter(ctx: ServiceContext, headers: Mapping[str, str]) -> Caller:
+    """Who sent an `intake.submit` message: an IVR, by its token."""
+    caller = await identify_ivr(ctx, "intake.submit", {}, headers)
+    if caller.role is not Role.IVR:
+        raise ForbiddenError(role=caller.role.value, actor=caller.actor, action="use intake.submit")
+    return caller

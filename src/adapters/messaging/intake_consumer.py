@@ -130,7 +130,7 @@ class IntakeConsumer:
         for msg in messages:
             try:
                 payload = envelope.parse(i.IntakeRequest, msg.data)
-                caller = identity.ivr(dict(msg.headers or {}), "nats:intake.submit")
+                caller = await identity.submitter(ctx, dict(msg.headers or {}))
             except CallbackError as e:
                 self.stats.refused += 1
                 await self._outcome(msg, envelope.request_id_of(msg.data), None, e)

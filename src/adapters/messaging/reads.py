@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from adapters.messaging.grants import granted, within_grants
 from adapters.messaging.messages import read_replies as r
 from adapters.views.items import list_item
 from adapters.views.places import place_of
 from adapters.views.queries import ListFilters
-from callback_domain.errors import CallbackNotFoundError
+from callback_domain.errors import CallbackNotFoundError, InvalidRequestError
 from callback_domain.lifecycle import HOLDING
-from callback_domain.visibility import scope_of
+from callback_domain.visibility import may_see_route, scope_of
 
 if TYPE_CHECKING:
     from adapters.messaging.context import Call, ServiceContext
     from adapters.messaging.messages import queries as q
+    from callback_domain.values import Caller
     from callback_domain.visibility import Scope
 
 _HELD = tuple(sorted(s.value for s in HOLDING))
@@ -44,9 +46,9 @@ def _page(
     )
 
 
-def _get(ctx: ServiceContext, callback_id: Any) -> r.CallbackDetail:
+def _get(ctx: ServiceContext, callback_id: Any, caller: Caller) -> r.CallbackDetail:
     row = ctx.queries.get(callback_id)
-    if row is None:
+    if row is None or not may_see_route(caller, row.route):
         raise CallbackNotFoundError(callback_id=callback_id)
     now = ctx.clock()
     place = place_of(ctx.queries, ctx.service.policies, row, now)
@@ -65,6 +67,7 @@ def _health(ctx: ServiceContext) -> r.HealthReply:
     views = ctx.queries.position()
     return r.HealthReply(
         status="ok",
+        auth="off" if ctx.identity.off else "on",
         version=ctx.version,
         log_position=head,
         views_position=views,
@@ -79,13 +82,13 @@ async def health(call: Call[q.HealthQuery]) -> r.HealthReply:
 
 async def get(call: Call[q.GetQuery]) -> r.CallbackDetail:
     ctx = await _caught_up(call)
-    return await ctx.read(_get, ctx, call.payload.callback_id)
+    return await ctx.read(_get, ctx, call.payload.callback_id, call.caller)
 
 
 async def list_page(call: Call[q.ListQuery]) -> r.ListPageReply:
     ctx, p = await _caught_up(call), call.payload
     filters = p.to_filters(now=ctx.clock())  # `overdue` is judged by the service's clock
-    return await ctx.read(_page, ctx, filters, p.page_size, p.cursor)
+    return await ctx.read(_page, ctx, within_grants(call.caller, filters), p.page_size, p.cursor)
 
 
 async def search(call: Call[q.SearchQuery]) -> r.SearchReply:
@@ -94,11 +97,15 @@ async def search(call: Call[q.SearchQuery]) -> r.SearchReply:
         ctx.queries.search, callback_id=p.callback_id, phone=p.phone, request_id=p.request_id
     )
     now = ctx.clock()
-    return r.SearchReply.model_validate({"items": [list_item(row, now) for row in rows]})
+    seen = [row for row in rows if may_see_route(call.caller, row.route)]
+    return r.SearchReply.model_validate({"items": [list_item(row, now) for row in seen]})
 
 
 async def history(call: Call[q.HistoryQuery]) -> r.HistoryReply:
     ctx, p = await _caught_up(call), call.payload
+    row = await ctx.read(ctx.queries.get, p.callback_id)
+    if row is not None and not may_see_route(call.caller, row.route):
+        raise CallbackNotFoundError(callback_id=p.callback_id)
     entries = await ctx.read(ctx.queries.history, p.callback_id)
     if not entries:
         raise CallbackNotFoundError(callback_id=p.callback_id)
@@ -108,7 +115,10 @@ async def history(call: Call[q.HistoryQuery]) -> r.HistoryReply:
 async def summary(call: Call[q.AssignmentSummaryQuery]) -> r.SummaryReply:
     ctx = await _caught_up(call)
     return r.SummaryReply.model_validate(
-        await ctx.read(ctx.queries.summary, call.payload.to_filters(now=ctx.clock()))
+        await ctx.read(
+            ctx.queries.summary,
+            within_grants(call.caller, call.payload.to_filters(now=ctx.clock())),
+        )
     )
 
 
@@ -138,7 +148,7 @@ async def treatment_rate(call: Call[q.TreatmentRateQuery]) -> r.TreatmentRateRep
         p.from_,
         p.to,
         by=p.by,
-        route=p.route,
+        route=_rate_route(call),
         agent=p.agent,
         team=p.team,
         phone=p.phone,
@@ -156,6 +166,25 @@ async def _scope(call: Call[Any]) -> Scope | None:
     ctx = call.ctx
     me = await ctx.read(ctx.service.get_agent, call.caller.actor)
     return scope_of(call.caller, me.teams if me is not None else ())
+
+
+def _rate_route(call: Call[q.TreatmentRateQuery]) -> str | None:
+    """The route of a treatment rate: a caller limited to some routes reads one of them
+    (their only one by default)."""
+    granted_routes, route = granted(call.caller), call.payload.route
+    if granted_routes is None:
+        return route
+    if route is None and len(granted_routes) == 1:
+        return granted_routes[0]
+    if route is None:
+        raise InvalidRequestError.single(
+            "route", f"is required: you may read routes {', '.join(granted_routes)}"
+        )
+    if route not in granted_routes:
+        raise InvalidRequestError.single(
+            "route", f"you may read routes {', '.join(granted_routes)}"
+        )
+    return route
 
 
 async def agent_list(call: Call[q.AgentListQuery]) -> r.ListPageReply:

@@ -15,7 +15,7 @@ from adapters.messaging.errors import error_of
 from adapters.messaging.messages import envelope
 from adapters.messaging.table import subscriptions, verb_index
 from adapters.observability import logs
-from callback_domain.errors import CallbackError, InvalidRequestError
+from callback_domain.errors import CallbackError, ForbiddenError, InvalidRequestError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -71,6 +71,10 @@ async def answer(
     subject, params = find(carried, tail)
     assert subject.identify is not None and subject.handler is not None
     caller = await subject.identify(ctx, subject.name, params, headers)
+    if subject.roles and caller.role not in subject.roles:
+        raise ForbiddenError(
+            role=caller.role.value, actor=caller.actor, action=f"use {subject.name}"
+        )
     payload = envelope.parse(subject.payload, body)
     return await subject.handler(Call(ctx, caller, payload, params))
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from adapters.messaging import identity as who
-from adapters.messaging import reads, writes
-from adapters.messaging.messages import admin, agent, intake, queries, read_replies
+from adapters.messaging import people, reads, writes
+from adapters.messaging.messages import admin, agent, auth, intake, queries, read_replies
 from adapters.messaging.messages import replies as rep
 from callback_domain.permissions import MATRIX, Action
 from callback_domain.values import Role
@@ -43,7 +43,9 @@ class Subject:
     goes through JetStream, handled by the intake consumer)."""
 
     pattern: str  # after the prefix; `{name}` tokens are parameters
-    roles: frozenset[Role]  # who may call it (today NATS permissions and the core enforce it)
+    # Who may call it (routes.answer refuses other roles, `forbidden`; the core checks
+    # again); empty: anyone, without a token (`auth.login` only).
+    roles: frozenset[Role]
     payload: type[BaseModel]
     reply: type[BaseModel] | None
     identify: Identify | None
@@ -86,8 +88,9 @@ class Subject:
 _IVR = frozenset({Role.IVR})
 _AGENT = frozenset({Role.AGENT, Role.ASSIGNER})  # an assigner is an agent with assign permission
 _ASSIGNERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ASSIGNER})
-_MANAGERS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 _READERS = MATRIX[Action.READ]
+_PEOPLE = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.MONITOR, Role.AGENT, Role.ASSIGNER})
+_ANYONE_WITH_A_TOKEN = frozenset(Role) - {Role.SYSTEM}
 
 
 IVR, AGENT, ADMIN, READER = (
@@ -194,15 +197,15 @@ SUBJECTS: tuple[Subject, ...] = (
     Subject("admin.unassign", _ASSIGNERS, admin.UnassignPayload, R.BulkReply, ADMIN, writes.assign),
     Subject(
         "admin.reschedule",
-        _MANAGERS,
+        _ASSIGNERS,
         admin.ReschedulePayload,
         R.RescheduleReply,
         ADMIN,
         writes.reschedule,
     ),
-    Subject("admin.cancel", _MANAGERS, admin.CancelPayload, R.CancelReply, ADMIN, writes.cancel),
+    Subject("admin.cancel", _ASSIGNERS, admin.CancelPayload, R.CancelReply, ADMIN, writes.cancel),
     Subject(
-        "admin.recreate", _MANAGERS, admin.RecreatePayload, R.RecreateReply, ADMIN, writes.recreate
+        "admin.recreate", _ASSIGNERS, admin.RecreatePayload, R.RecreateReply, ADMIN, writes.recreate
     ),
     Subject(
         "admin.agent-upsert",
@@ -211,6 +214,38 @@ SUBJECTS: tuple[Subject, ...] = (
         R.AgentSavedReply,
         ADMIN,
         writes.upsert_agent,
+    ),
+    Subject(
+        "admin.user-upsert",
+        frozenset({Role.ADMIN}),
+        auth.UserUpsertPayload,
+        auth.UserSavedReply,
+        who.identify_person,
+        people.user_upsert,
+    ),
+    Subject(
+        "admin.password-set",
+        _PEOPLE,
+        auth.PasswordSetPayload,
+        auth.PasswordSetReply,
+        who.identify_person,
+        people.password_set,
+    ),
+    Subject(
+        "auth.login",
+        frozenset(),
+        auth.LoginPayload,
+        auth.LoginReply,
+        who.identify_anyone,
+        people.login,
+    ),
+    Subject(
+        "auth.whoami",
+        _ANYONE_WITH_A_TOKEN,
+        auth.WhoamiPayload,
+        auth.WhoamiReply,
+        who.identify_person,
+        people.whoami,
     ),
     Subject("query.health", _READERS, queries.HealthQuery, RR.HealthReply, READER, reads.health),
     Subject("query.get", _READERS, queries.GetQuery, RR.CallbackDetail, READER, reads.get),
@@ -245,7 +280,7 @@ SUBJECTS: tuple[Subject, ...] = (
     ),
     Subject(
         "cti.presence.{agent_id}",
-        frozenset({Role.SYSTEM}),
+        frozenset({Role.CTI}),
         agent.PresencePayload,
         R.AgentSavedReply,
         who.identify_cti,

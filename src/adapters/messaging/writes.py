@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from adapters.messaging.grants import within_grants
 from adapters.messaging.messages import replies
 from adapters.observability.logs import correlate
 from adapters.views.places import NOT_QUEUED, Place, PlaceLookups
@@ -179,9 +180,9 @@ async def cancel(call: Call[a.CancelPayload]) -> replies.CancelReply:
         outcome = await _decided(call)
         return replies.cancel_reply(outcome.unwrap(), log_position=outcome.log_position)
     await ctx.caught_up(ctx.service.recorder.max_notification_id())  # what was just recorded
-    selected = await ctx.read(
-        lambda: [r.callback_id for r in ctx.queries.iter_rows(payload.range_filters())]
-    )
+    # Within the caller's routes: the reply never names another route's callback.
+    filters = within_grants(call.caller, payload.range_filters())
+    selected = await ctx.read(lambda: [r.callback_id for r in ctx.queries.iter_rows(filters)])
     outcomes = [
         await ctx.command(command)
         for command in ctx.service.cancel_selected(call.caller, ctx.clock(), selected)

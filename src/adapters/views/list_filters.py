@@ -54,6 +54,9 @@ class ListFilters:
     overdue: bool | None = None
     states: tuple[str, ...] | None = None  # any of these (an agent's pending work)
     scope: Scope | None = None  # only what one caller may see (callback_domain.visibility)
+    # Only within these routes: the caller's grants (a supervisor or monitor limited to
+    # some routes); None: every route.
+    granted_routes: tuple[str, ...] | None = None
     now: datetime | None = None
 
     def equal(self) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -70,7 +73,7 @@ class ListFilters:
         """Whether every filter given compares one column with values."""
         others = (
             *("from_", "to", "desired_from", "desired_to"),
-            *("phone", "phone_suffix", "overdue", "scope"),
+            *("phone", "phone_suffix", "overdue", "scope", "granted_routes"),
         )
         return all(getattr(self, name) is None for name in others)
 
@@ -108,4 +111,10 @@ def where(f: ListFilters, params: dict[str, Any], dialect: Dialect, phones: Phon
         clauses.append(overdue if f.overdue else f"NOT {overdue}")
     if f.scope is not None:
         clauses.append(scope_clause(f.scope, dialect, params))
+    if f.granted_routes is not None:
+        clauses.append(
+            dialect.any_of("route", "granted_routes", f.granted_routes, params)
+            if f.granted_routes
+            else "1=0"
+        )
     return " AND ".join(clauses) or "1=1"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from callback_domain import commands as c
-from callback_domain.handlers import assignment, directory, intake, work
+from callback_domain.handlers import assignment, directory, intake, people, work
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,5 +35,7 @@ HANDLERS: dict[type[c.Command], Callable[[Any, Workspace, Policies], Any]] = {
     c.ExpireCallback: work.expire,
     c.UpsertAgent: directory.upsert_agent,
     c.SetPresence: directory.set_presence,
+    c.UpsertUser: people.upsert_user,
+    c.SetPassword: people.set_password,
     c.RecordPolicies: directory.record_policies,
 }

@@ -8,7 +8,6 @@ from callback_domain.equal_assignment import AgentLoad, plan_equal_assignment
 from callback_domain.errors import (
     AgentNotFoundError,
     CallbackError,
-    CallbackNotFoundError,
     FieldError,
     InvalidRequestError,
 )
@@ -17,7 +16,7 @@ from callback_domain.lifecycle import Trigger
 from callback_domain.permissions import Action
 from callback_domain.results import BulkResult, ItemResult
 from callback_domain.values import AssignMethod, Permission, Validator
-from callback_domain.visibility import may_take, sees
+from callback_domain.visibility import may_take, visible
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -139,9 +138,7 @@ def assign(cmd: AssignCallbacks, ws: Workspace, _policies: Policies) -> BulkResu
     eligible: dict[UUID, list[str]] = {}
     for callback_id in dict.fromkeys(cmd.callback_ids):
         try:
-            callback = ws.callback(callback_id)
-            if not sees(cmd.caller, me, callback):
-                raise CallbackNotFoundError(callback_id=callback_id)
+            callback = visible(ws, cmd.caller, callback_id)
             callback.ensure(Trigger.ASSIGN)
             eligible[callback_id] = _members(callback, agents)
         except CallbackError as e:
@@ -199,7 +196,7 @@ def unassign(cmd: UnassignCallbacks, ws: Workspace, _policies: Policies) -> Bulk
     results = []
     for callback_id in callback_ids:
         try:
-            callback = ws.callback(callback_id)
+            callback = visible(ws, cmd.caller, callback_id)
             agent_id = callback.agent_id
             callback.unassign(by=cmd.caller, at=cmd.at)
         except CallbackError as e:

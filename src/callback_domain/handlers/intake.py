@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from callback_domain.callback import Callback
+from callback_domain.errors import ForbiddenError
 from callback_domain.handlers.access import authorize_caller
 from callback_domain.handlers.assignment import give, held_now
 from callback_domain.lifecycle import OPEN, CallbackState, Trigger
@@ -21,12 +22,14 @@ from callback_domain.values import (
     Role,
     Validator,
 )
-from callback_domain.visibility import sees
+from callback_domain.visibility import may_see_route, sees, visible
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
     from uuid import UUID
 
+    from callback_domain.agent import Agent
     from callback_domain.commands import RecreateCallback, RequestCallback
     from callback_domain.phones import PhoneNumbers
     from callback_domain.values import Caller, Policies, Policy
@@ -59,7 +62,8 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     existing = ws.find_callback(Callback.create_id(request_id))
     if existing is not None:
         if not sees(cmd.caller, me, existing):
-            v.refuse("request_id", "is already used by another callback; use a new request id")
+            # Said without a word of the other callback (its state, holder or route).
+            v.refuse("request_id", "cannot be used; send a new request id")
             v.raise_if_any()
         return accepted(existing, replayed=True)  # its own callback: not a phone duplicate
 
@@ -100,18 +104,18 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
         target = ws.agent(routing_agent)
         if target is None or not target.may(Permission.CALL):
             v.refuse("routing.agent", f"no agent '{routing_agent}' who may take callbacks")
+    if route is not None and not may_see_route(cmd.caller, route):
+        raise ForbiddenError(f"'{cmd.caller.actor}' may not act on route '{route}'")
     v.raise_if_any()
     assert phone is not None and route is not None
 
-    duplicate = _open_duplicate(ws, phone, route, policy, policies.phones)
+    # The duplicate check counts only callbacks the caller may see: its answer never names
+    # one they may not (an agent scheduling a number another agent holds, or an IVR a
+    # number another channel made a callback for, gets a callback of their own).
+    duplicate = _open_duplicate(
+        ws, phone, route, policy, policies.phones, counted=_seen_by(cmd.caller, me)
+    )
     if isinstance(duplicate, Callback):
-        if not sees(cmd.caller, me, duplicate):
-            v.refuse(
-                "phone",
-                "already has an open callback on this route, held by someone else "
-                "(duplicate check); ask a supervisor",
-            )
-            v.raise_if_any()
         return accepted(duplicate, duplicate=True)
     callback = Callback.request(
         request_id=request_id,
@@ -133,9 +137,13 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     return accepted(callback, duplicate=False)
 
 
+def _seen_by(caller: Caller, me: Agent | None) -> Callable[[Callback], bool]:
+    return lambda callback: sees(caller, me, callback)
+
+
 def recreate(cmd: RecreateCallback, ws: Workspace, policies: Policies) -> CallbackRecreated:
     authorize_caller(ws, cmd.caller, Action.RECREATE)
-    old = ws.callback(cmd.callback_id)
+    old = visible(ws, cmd.caller, cmd.callback_id)
     old.ensure(Trigger.RECREATE)
     policy = policies.for_route(old.route)
     phone = policies.phones.canonical(old.phone)  # E.164, if recorded by an older version
@@ -187,11 +195,18 @@ def route_to_agent(ws: Workspace, callback: Callback, *, by: Caller, at: datetim
 
 
 def _open_duplicate(
-    ws: Workspace, phone: str, route: str, policy: Policy, phones: PhoneNumbers
+    ws: Workspace,
+    phone: str,
+    route: str,
+    policy: Policy,
+    phones: PhoneNumbers,
+    *,
+    counted: Callable[[Callback], bool] = lambda _: True,
 ) -> Callback | list[UUID]:
     """The oldest open callback if the number's lines hold enough open ones, else the
     closed ones of its E.164 line (lines the previous version keyed by the digits as
-    typed are read too, so `010-…` and `+82 10-…` are one number across the upgrade)."""
+    typed are read too, so `010-…` and `+82 10-…` are one number across the upgrade).
+    Open callbacks not `counted` neither fill the lines nor close."""
     line_ids = PhoneLine.ids_for(phone, route, phones)
     lines = [line for i in line_ids if (line := ws.get(PhoneLine, i)) is not None]
     if not lines:
@@ -202,7 +217,7 @@ def _open_duplicate(
         for callback_id in line.candidates:
             callback = ws.find_callback(callback_id)
             if callback is not None and callback.state in OPEN:
-                if callback not in open_:
+                if counted(callback) and callback not in open_:
                     open_.append(callback)
             elif line.id == line_ids[0]:
                 closed.append(callback_id)

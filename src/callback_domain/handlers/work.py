@@ -14,6 +14,7 @@ from callback_domain.lifecycle import Trigger
 from callback_domain.permissions import Action
 from callback_domain.results import CallbackChanged, CancelResult, Skipped
 from callback_domain.values import Role, Validator
+from callback_domain.visibility import find_visible, visible
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -60,7 +61,7 @@ def reschedule(cmd: RescheduleCallback, ws: Workspace, _p: Policies) -> Callback
         callback = own_scheduled(ws, cmd.caller, cmd.callback_id, Action.RESCHEDULE)
     else:
         authorize_caller(ws, cmd.caller, Action.RESCHEDULE)
-        callback = ws.callback(cmd.callback_id)
+        callback = visible(ws, cmd.caller, cmd.callback_id)
     callback.ensure(Trigger.RESCHEDULE)
     v = Validator()
     desired_time = v.desired_time(
@@ -83,7 +84,7 @@ def queue_due(cmd: QueueDueCallback, ws: Workspace, _p: Policies) -> CallbackCha
 def _own(ws: Workspace, caller: Caller, callback_id: UUID, trigger: Trigger) -> Callback:
     """The callback an agent works on: the lifecycle must allow it, and it must be theirs."""
     authorize_caller(ws, caller, _AGENT_ACTIONS[trigger])
-    callback = ws.callback(callback_id)
+    callback = visible(ws, caller, callback_id)
     callback.ensure(trigger)
     callback.ensure_agent(caller.actor, trigger.value)
     return callback
@@ -132,7 +133,7 @@ def cancel(cmd: CancelCallbacks, ws: Workspace, _p: Policies) -> CancelResult:
     v.raise_if_any()
     cancelled, skipped = [], []
     for callback_id in callback_ids:
-        callback = ws.find_callback(callback_id)
+        callback = find_visible(ws, cmd.caller, callback_id)
         try:
             if callback is None:
                 raise CallbackNotFoundError(callback_id=callback_id)
@@ -156,7 +157,7 @@ def cancel(cmd: CancelCallbacks, ws: Workspace, _p: Policies) -> CancelResult:
 
 def abandon(cmd: AbandonCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
     authorize_caller(ws, cmd.caller, Action.ABANDON)
-    callback = ws.callback(cmd.callback_id)
+    callback = visible(ws, cmd.caller, cmd.callback_id)
     callback.abandon(by=cmd.caller, at=cmd.at)
     return changed(callback)
 

@@ -12,7 +12,11 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant
 
 from callback_domain.agent import Agent
 from callback_domain.application import CallbackService
-from callback_domain.errors import ForbiddenError, InvalidTransitionError
+from callback_domain.errors import (
+    CallbackNotFoundError,
+    ForbiddenError,
+    InvalidTransitionError,
+)
 from tests.factories import T0, add_agents
 
 if TYPE_CHECKING:
@@ -59,6 +63,7 @@ class Model:
     recreations: int = 0
     routing_agent: str | None = None
     routing_team: str | None = None
+    by_ivr: bool = True  # requested through the IVR (an IVR sees only those)
 
     def seen_by(self, who: str) -> bool:
         """DOMAIN.md: an agent sees callbacks assigned or routed to them or their team."""
@@ -88,11 +93,13 @@ class LifecycleBase(RuleBasedStateMachine):
     def expect_refusal(self, got: Any, kind: type[Exception]) -> None:
         assert isinstance(got, kind), f"expected {kind.__name__}, got {got!r}"
 
-    def open_on_line(self, phone: str, route: str) -> list[UUID]:
+    def open_on_line(self, phone: str, route: str, *, ivr: bool = False) -> list[UUID]:
+        """The open callbacks of a line; an IVR's duplicate check counts only those it
+        submitted (issue 12), an administrator's every one."""
         found = [
             i
             for i, m in self.model.items()
-            if (m.phone, m.route) == (phone, route) and m.state in OPEN
+            if (m.phone, m.route) == (phone, route) and m.state in OPEN and (m.by_ivr or not ivr)
         ]
         return sorted(found, key=lambda i: self.model[i].queue_since)  # stable: first opened
 
@@ -102,6 +109,9 @@ class LifecycleBase(RuleBasedStateMachine):
         """Sends an agent's command; True if the model says it goes through."""
         m = self.model[callback]
         got = self.send(command)
+        if not m.seen_by(who):  # not theirs to see: as if it did not exist, whatever its state
+            self.expect_refusal(got, CallbackNotFoundError)
+            return False
         if m.state not in allowed:
             self.expect_refusal(got, InvalidTransitionError)
             return False

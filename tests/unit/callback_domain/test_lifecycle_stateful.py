@@ -9,7 +9,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from callback_domain import commands as c
-from callback_domain.errors import InvalidRequestError, InvalidTransitionError
+from callback_domain.errors import (
+    CallbackNotFoundError,
+    InvalidRequestError,
+    InvalidTransitionError,
+)
 from callback_domain.values import AssignMethod, DialOutcome
 from tests.factories import ADMIN, IVR, SUPERVISOR, SYSTEM, agent, random_ref
 from tests.unit.callback_domain.lifecycle_model import (
@@ -54,7 +58,7 @@ class CallbackLifecycle(AgentsOwnRules):
                 routing_team=team,
             )
         )
-        existing = self.open_on_line(phone.replace(" ", "").replace("-", ""), route)
+        existing = self.open_on_line(phone.replace(" ", "").replace("-", ""), route, ivr=True)
         if existing:
             assert got.duplicate and got.callback_id == existing[0]
             return got.callback_id
@@ -77,7 +81,7 @@ class CallbackLifecycle(AgentsOwnRules):
         m = self.model[callback]
         got = self.send(
             c.RequestCallback(
-                caller=IVR,
+                caller=IVR if m.by_ivr else ADMIN,  # the IVR never sees the others
                 at=self.now,
                 request_id=m.request_id,
                 phone="+1 555 000 0000",
@@ -226,7 +230,9 @@ class CallbackLifecycle(AgentsOwnRules):
         skipped = {s.callback_id for s in got.skipped}
         for callback in chosen:
             m = self.model[callback]
-            if m.state in ("SCHEDULED", "QUEUED", "ROUTING"):
+            if by_customer and not m.by_ivr:  # not the IVR's to see: skipped as not found
+                assert {s.reason for s in got.skipped if s.callback_id == callback} == {"not_found"}
+            elif m.state in ("SCHEDULED", "QUEUED", "ROUTING"):
                 assert callback in got.cancelled
                 m.state, m.reason = (
                     "COMPLETED",
@@ -239,7 +245,9 @@ class CallbackLifecycle(AgentsOwnRules):
     def abandon(self, callback: UUID) -> None:
         m = self.model[callback]
         got = self.send(c.AbandonCallback(caller=IVR, at=self.now, callback_id=callback))
-        if m.state != "QUEUED":
+        if not m.by_ivr:  # not the IVR's to see (issue 12)
+            self.expect_refusal(got, CallbackNotFoundError)
+        elif m.state != "QUEUED":
             self.expect_refusal(got, InvalidTransitionError)
         else:
             m.state, m.reason = "COMPLETED", "ABANDONED_IN_QUEUE"
@@ -278,6 +286,7 @@ class CallbackLifecycle(AgentsOwnRules):
             state="SCHEDULED" if ahead else "QUEUED",
             routing_agent=m.routing_agent,
             routing_team=m.routing_team,
+            by_ivr=False,
         )
         if not ahead and m.routing_agent is not None:  # routed to an agent: straight to them
             self.model[got.callback_id].state = "ROUTING"

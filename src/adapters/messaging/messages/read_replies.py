@@ -23,6 +23,9 @@ Time = Annotated[
 class HealthReply(BaseModel):
     status: Literal["ok"]
     version: str
+    auth: Literal["on", "off"] = Field(
+        default="on", description="'off': the insecure development mode (CALLBACKS_AUTH=off)"
+    )
     log_position: int | None = Field(description="the newest position in the event log")
     views_position: int = Field(description="the position the read models have reached")
     views_lag: int = Field(description="events written but not yet in the read models")

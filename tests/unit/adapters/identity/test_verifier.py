@@ -104,3 +104,23 @@ def test_settings_name_the_issuer_and_audience(settings: Settings) -> None:
     assert Verifier.of(ours).verify(token).issuer == "cc-seoul"
     with pytest.raises(UnauthenticatedError, match="unknown issuer"):
         Verifier.of(settings).verify(token)
+
+
+def test_a_token_verified_once_is_known_without_another_signature_check(
+    settings: Settings,
+) -> None:
+    """The hot path: a known token is a dictionary lookup (callers.Identity.claims); only
+    an unknown one goes to a worker thread for `verify`."""
+    verifier = Verifier.of(settings)
+    token = issue(
+        KeyFile.of(settings).current(),
+        actor="ivr-1",
+        role="IVR",
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        ttl_seconds=60,
+    )
+    assert verifier.known(token) is None
+    claims = verifier.verify(token)
+    assert verifier.known(token) == claims
+    assert verifier.known("not-a-token") is None

@@ -1,0 +1,118 @@
+"""The expected outcome of every subject for every caller, written from DOMAIN.md's
+"Identity and access" (its role table and "a caller never learns anything about a
+callback they may not see"), not from the code.
+
+How DOMAIN.md is read:
+- ADMIN "everything", SUPERVISOR "create, assign, unassign, reschedule, cancel,
+  recreate; read everything", ASSIGNER "what a supervisor may" (an agent whose directory
+  entry has `assign`, on `admin.*` and `query.*`), MONITOR "read everything; change
+  nothing", IVR "intake only", CTI "presence only", AGENT "their own callbacks only" on
+  their own `agent.{id}.*` subjects. `intake.*` is the IVR's channel and `cti.*` the CTI
+  system's: "everything" for ADMIN means the admin and query subjects, not speaking as
+  the IVR or the CTI system. Only the ADMIN changes the directory (agents and users);
+  anyone may set their own password.
+- "_R" callers (SUPERVISOR_R, MONITOR_R) are granted the route `billing` only: on another
+  route's callback they get `not_found`; creating on another route is `forbidden`.
+- An AGENT acting on a callback not assigned to them, an IVR on one another IVR
+  submitted, a route-limited caller on another route's: `not_found`, never a lifecycle
+  answer. No token at all: `unauthenticated`, everywhere.
+
+Each cell is "ok", an error code, or "own?A:B" (A when the callback is the caller's own:
+assigned to that agent, submitted by that IVR, or the caller's own password), or
+"route?A:B" (A on the granted route `billing`, B on `tech`).
+"""
+
+from __future__ import annotations
+
+ROLES = (
+    "ADMIN",
+    "SUPERVISOR",
+    "SUPERVISOR_R",
+    "ASSIGNER",
+    "AGENT",
+    "AGENT_NOCALL",
+    "MONITOR",
+    "MONITOR_R",
+    "IVR",
+    "CTI",
+    "ANON",
+)
+
+# The tokens (actor, token role) of each caller; ANON sends none.
+CALLERS = {
+    "ADMIN": ("adm-1", "ADMIN"),
+    "SUPERVISOR": ("sv-all", "SUPERVISOR"),
+    "SUPERVISOR_R": ("sv-bill", "SUPERVISOR"),
+    "ASSIGNER": ("boss", "AGENT"),
+    "AGENT": ("kim", "AGENT"),
+    "AGENT_NOCALL": ("nocall", "AGENT"),
+    "MONITOR": ("mon-all", "MONITOR"),
+    "MONITOR_R": ("mon-bill", "MONITOR"),
+    "IVR": ("ivr-1", "IVR"),
+    "CTI": ("cti-1", "CTI"),
+}
+
+F, NF, OK = "forbidden", "not_found", "ok"
+OWN = "own?ok:not_found"
+ROUTE = "route?ok:not_found"
+
+
+def _only(**cells: str) -> dict[str, str]:
+    """Every caller forbidden (and ANON unauthenticated) but those named."""
+    table = dict.fromkeys(ROLES, F)
+    table["ANON"] = "unauthenticated"
+    table.update(cells)
+    return table
+
+
+_MANAGE = {"ADMIN": OK, "SUPERVISOR": OK, "SUPERVISOR_R": ROUTE, "ASSIGNER": OK}
+_READ = {**_MANAGE, "MONITOR": OK, "MONITOR_R": ROUTE}
+_READ_ALL = {**_READ, "SUPERVISOR_R": OK, "MONITOR_R": OK}  # filtered, never refused
+_AGENT_WORK = {"AGENT": OWN, "ASSIGNER": OWN}  # boss is an agent with call too
+_PEOPLE = ("ADMIN", "SUPERVISOR", "SUPERVISOR_R", "ASSIGNER", "AGENT", "MONITOR", "MONITOR_R")
+
+EXPECTED: dict[str, dict[str, str]] = {
+    "intake.request": _only(IVR=OK),
+    "intake.cancel": _only(IVR=OWN),
+    "intake.abandon": _only(IVR=OWN),
+    "agent.schedule": _only(AGENT=OK, ASSIGNER=OK),
+    "agent.dial": _only(**_AGENT_WORK),
+    "agent.dial-result": _only(**_AGENT_WORK),
+    "agent.complete": _only(**_AGENT_WORK),
+    "agent.finish": _only(**_AGENT_WORK),
+    "agent.list": _only(AGENT=OK, ASSIGNER=OK),
+    "agent.pending": _only(AGENT=OK, ASSIGNER=OK),
+    "admin.create": _only(**{**_MANAGE, "SUPERVISOR_R": "route?ok:forbidden"}),
+    "admin.assign": _only(**_MANAGE),
+    "admin.unassign": _only(**_MANAGE),
+    "admin.reschedule": _only(**_MANAGE),
+    "admin.cancel": _only(**_MANAGE),
+    "admin.recreate": _only(**_MANAGE),
+    "admin.agent-upsert": _only(ADMIN=OK),
+    "admin.user-upsert": _only(ADMIN=OK),
+    "admin.password-set": _only(
+        ADMIN=OK, **{r: "own?ok:forbidden" for r in _PEOPLE if r != "ADMIN"}
+    ),
+    "auth.whoami": _only(**{r: OK for r in ROLES if r not in ("ANON", "AGENT_NOCALL")}),
+    "query.health": _only(**_READ_ALL),
+    "query.get": _only(**_READ),
+    "query.history": _only(**_READ),
+    "query.list": _only(**_READ_ALL),
+    "query.search": _only(**_READ_ALL),
+    "query.assignment-summary": _only(**_READ_ALL),
+    "query.agent-counts": _only(**_READ_ALL),
+    "query.treatment-rate": _only(**_READ_ALL),
+    "cti.presence": _only(CTI=OK),
+}
+# An agent without `call` still has a token and a password: whoami tells them so.
+EXPECTED["auth.whoami"]["AGENT_NOCALL"] = OK
+EXPECTED["admin.password-set"]["AGENT_NOCALL"] = "own?ok:forbidden"
+
+
+def expected(subject: str, role: str, *, own: bool, granted: bool) -> str:
+    cell = EXPECTED[subject][role]
+    if "?" not in cell:
+        return cell
+    condition, _, answers = cell.partition("?")
+    yes, no = answers.split(":")
+    return yes if (own if condition == "own" else granted) else no
