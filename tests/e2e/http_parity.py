@@ -18,15 +18,27 @@ import pytest
 
 from tests.e2e.conftest import ServiceProcess
 from tests.serve_support import service_environment
+from tests.tokens import Tokens
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
     from adapters.messaging.nats_server import EmbeddedNatsServer
 
-BOSS = {"Callbacks-Actor": "boss", "Callbacks-Role": "ADMIN"}
-SUPERVISOR = {"Callbacks-Actor": "sv-han"}
-MONITOR = {"Callbacks-Actor": "mon-yu", "Callbacks-Role": "MONITOR"}
+# The callers of these tests: their `Authorization` headers, filled with tokens signed by
+# the served service's key when `served` starts it (the same headers both ways).
+BOSS: dict[str, str] = {}
+SUPERVISOR: dict[str, str] = {}
+MONITOR: dict[str, str] = {}
+IVR: dict[str, str] = {}
+KIM: dict[str, str] = {}
+_CALLERS = (
+    (BOSS, "boss", "ADMIN"),
+    (SUPERVISOR, "sv-han", "SUPERVISOR"),
+    (MONITOR, "mon-yu", "MONITOR"),
+    (IVR, "ivr-1", "IVR"),
+    (KIM, "kim", "AGENT"),
+)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})")
 _VARYING = {"log_position", "views_position"}  # where each transport's write landed
@@ -52,6 +64,9 @@ def served(
         timezone="Asia/Seoul",
         http_port=str(port),
     )
+    tokens = Tokens(tmp / "data")  # its key made before the service starts: both use it
+    for headers, actor, role in _CALLERS:
+        headers.update(tokens.headers(actor, role))
     service = ServiceProcess(env, tmp).start()
     yield service, f"http://127.0.0.1:{port}"
     service.kill()
