@@ -82,6 +82,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "agent.finish": _only(**_AGENT_WORK),
     "agent.list": _only(AGENT=OK, ASSIGNER=OK),
     "agent.pending": _only(AGENT=OK, ASSIGNER=OK),
+    # DOMAIN.md "Agents' own callbacks": their upcoming list, and reschedule, cancel or
+    # call now of the scheduled callbacks routed to them; another's is not theirs to see.
+    "agent.upcoming": _only(AGENT=OK, ASSIGNER=OK),
+    "agent.reschedule": _only(**_AGENT_WORK),
+    "agent.cancel": _only(**_AGENT_WORK),
+    "agent.call-now": _only(**_AGENT_WORK),
     "admin.create": _only(**{**_MANAGE, "SUPERVISOR_R": "route?ok:forbidden"}),
     "admin.assign": _only(**_MANAGE),
     "admin.unassign": _only(**_MANAGE),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import nats
 import pytest
 
+from adapters.messaging.table import SUBJECTS
 from tests.e2e.authorization_table import CALLERS, EXPECTED, ROLES, expected
 from tests.e2e.conftest import ServiceProcess
 from tests.tokens import Tokens
@@ -122,14 +123,17 @@ class Scene:
         await self.ok(f"agent.{agent}.dial", {"callback_id": made})
         return made
 
-    async def scheduled(self, route: str) -> str:
-        body = {
+    async def scheduled(self, route: str, for_agent: str | None = None) -> str:
+        body: dict[str, Any] = {
             "request_id": f"rq-{uuid.uuid4().hex[:12]}",
             "phone": phone(),
             "route": route,
             "desired_time": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
         }
-        return str((await self.ok("intake.request", body, ("ivr-1", "IVR")))["callback_id"])
+        if for_agent is None:
+            return str((await self.ok("intake.request", body, ("ivr-1", "IVR")))["callback_id"])
+        body["routing"] = {"agent": for_agent}
+        return str((await self.ok("admin.create", body))["callback_id"])
 
     async def completed(self, route: str) -> str:
         made = (await self.queued(route))["callback_id"]
@@ -203,6 +207,26 @@ async def _to_recreate(s: Scene, actor: str, own: bool, route: str) -> tuple[str
     return "", {"callback_id": await s.completed(route)}
 
 
+async def _own_scheduled(s: Scene, actor: str, own: bool, route: str) -> str:
+    """A scheduled callback routed to the caller (own) or to lee."""
+    return await s.scheduled(route, for_agent=_agent_of(actor, own))
+
+
+async def _own_reschedule(
+    s: Scene, actor: str, own: bool, route: str
+) -> tuple[str, dict[str, Any]]:
+    later = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    return "", {"callback_id": await _own_scheduled(s, actor, own, route), "desired_time": later}
+
+
+async def _own_cancel(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
+    return "", {"callback_ids": [await _own_scheduled(s, actor, own, route)]}
+
+
+async def _own_call_now(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
+    return "", {"callback_id": await _own_scheduled(s, actor, own, route)}
+
+
 async def _one(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
     return "", {"callback_id": (await s.queued(route))["callback_id"]}
 
@@ -247,6 +271,10 @@ PAYLOADS: dict[str, Build] = {
     "agent.finish": _routing,
     "agent.list": _nothing,
     "agent.pending": _nothing,
+    "agent.upcoming": _nothing,
+    "agent.reschedule": _own_reschedule,
+    "agent.cancel": _own_cancel,
+    "agent.call-now": _own_call_now,
     "admin.create": _new,
     "admin.assign": _to_assign,
     "admin.unassign": _to_unassign,
@@ -306,6 +334,9 @@ def test_every_subject_for_every_caller_and_target(
     service: ServiceProcess, nats_server: EmbeddedNatsServer
 ) -> None:
     assert set(PAYLOADS) == set(EXPECTED)
+    # Every subject the service answers (auth.login takes no token: tests/e2e/test_identity).
+    answered = {subject.name for subject in SUBJECTS if subject.handler is not None}
+    assert set(EXPECTED) == answered - {"auth.login"}
 
     async def main() -> tuple[int, list[str]]:
         problems, tried = [], 0
