@@ -1,7 +1,7 @@
 """Who is asking, in one place: one helper per kind of caller.
 
-Today a caller names itself in the subject (`agent.{id}.…`) and the `Callbacks-Actor` /
-`Callbacks-Role` headers; once callers carry tokens, only these helpers change.
+Each caller carries a token of its own (actor and role), signed with the service's key
+as `callbacks token issue` signs them.
 """
 
 from __future__ import annotations
@@ -28,31 +28,38 @@ class As:
         return await self.client.ask(subject, body, **self.headers)
 
 
-def ivr(client: Client_) -> As:
-    return As(client)
+def _signed(client: Client_, actor: str, role: str) -> As:
+    """A caller with a token of its own, signed by the service's key."""
+    assert client.tokens is not None, "the client carries no tokens"
+    return As(client, {"Authorization": f"Bearer {client.tokens.token(actor, role)}"})
+
+
+def ivr(client: Client_, actor: str = "ivr") -> As:
+    return _signed(client, actor, "IVR")
 
 
 def admin(client: Client_, actor: str = "admin-1") -> As:
-    return As(client, {"Callbacks_Actor": actor, "Callbacks_Role": "ADMIN"})
+    return _signed(client, actor, "ADMIN")
 
 
 def supervisor(client: Client_, actor: str = "sv-han") -> As:
-    return As(client, {"Callbacks_Actor": actor})
+    return _signed(client, actor, "SUPERVISOR")
 
 
 def assigner(client: Client_, agent_id: str) -> As:
-    """An agent of the directory with the `assign` permission, on `admin.*`."""
-    return As(client, {"Callbacks_Actor": agent_id})
+    """An agent of the directory with the `assign` permission: an agent's token, which
+    acts as ASSIGNER on `admin.*` and `query.*`."""
+    return _signed(client, agent_id, "AGENT")
 
 
 def agent(client: Client_, agent_id: str) -> As:
-    """An agent's desktop: it asks on `agent.{agent_id}.…`."""
-    return As(client)
+    """An agent's desktop: it asks on `agent.{agent_id}.…` with the agent's token."""
+    return _signed(client, agent_id, "AGENT")
 
 
-def monitor(client: Client_) -> As:
-    return As(client)
+def monitor(client: Client_, actor: str = "mon-1") -> As:
+    return _signed(client, actor, "MONITOR")
 
 
-def cti(client: Client_) -> As:
-    return As(client)
+def cti(client: Client_, actor: str = "cti") -> As:
+    return _signed(client, actor, "CTI")

@@ -168,6 +168,16 @@ async def test_a_team_end_to_end(launch: Callable[..., ServiceProcess], client: 
         "admin.assign", {"callback_ids": team[:1], "agent_ids": ["out"]}
     )
     assert hidden["results"][0]["error"]["code"] == "not_found"
+    # Nor in its reads: a get is not_found, a list leaves them out.
+    sboss = who.assigner(client, "sboss")
+    assert (await sboss.ask("query.get", {"callback_id": team[0]}))["error"]["code"] == (
+        "not_found"
+    )
+    listed_by_sboss = await sboss.ok(
+        "query.list", {"route": "billing", "min_position": hidden["log_position"]}
+    )
+    assert {i["callback_id"] for i in listed_by_sboss["items"]}.isdisjoint(team)
+    assert anyone in {i["callback_id"] for i in listed_by_sboss["items"]}
     # Equal assignment within the team: the outsider gets only the unrouted callback.
     spread = await who.assigner(client, "boss").ok(
         "admin.assign",

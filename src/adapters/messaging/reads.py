@@ -5,6 +5,7 @@ for the views first."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from adapters.messaging.grants import granted, within_grants
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from adapters.messaging.messages import queries as q
     from callback_domain.values import Caller
     from callback_domain.visibility import Scope
+    from projections.callback_list import CallbackRow
 
 _HELD = tuple(sorted(s.value for s in HOLDING))
 PENDING_LIMIT = 250
@@ -46,9 +48,22 @@ def _page(
     )
 
 
-def _get(ctx: ServiceContext, callback_id: Any, caller: Caller) -> r.CallbackDetail:
+def _seen(caller: Caller, scope: Scope | None, row: CallbackRow) -> bool:
+    """Whether the caller may see a row of the list (callback_domain.visibility's rule:
+    a route-limited caller's routes, an assigner's teams)."""
+    return may_see_route(caller, row.route) and (
+        scope is None
+        or scope.admits(
+            agent=row.agent, routing_agent=row.routing_agent, routing_team=row.routing_team
+        )
+    )
+
+
+def _get(
+    ctx: ServiceContext, callback_id: Any, caller: Caller, scope: Scope | None
+) -> r.CallbackDetail:
     row = ctx.queries.get(callback_id)
-    if row is None or not may_see_route(caller, row.route):
+    if row is None or not _seen(caller, scope, row):
         raise CallbackNotFoundError(callback_id=callback_id)
     now = ctx.clock()
     place = place_of(ctx.queries, ctx.service.policies, row, now)
@@ -82,13 +97,13 @@ async def health(call: Call[q.HealthQuery]) -> r.HealthReply:
 
 async def get(call: Call[q.GetQuery]) -> r.CallbackDetail:
     ctx = await _caught_up(call)
-    return await ctx.read(_get, ctx, call.payload.callback_id, call.caller)
+    return await ctx.read(_get, ctx, call.payload.callback_id, call.caller, await _scope(call))
 
 
 async def list_page(call: Call[q.ListQuery]) -> r.ListPageReply:
     ctx, p = await _caught_up(call), call.payload
-    filters = p.to_filters(now=ctx.clock())  # `overdue` is judged by the service's clock
-    return await ctx.read(_page, ctx, within_grants(call.caller, filters), p.page_size, p.cursor)
+    filters = await _visible(call, p.to_filters(now=ctx.clock()))  # overdue: by our clock
+    return await ctx.read(_page, ctx, filters, p.page_size, p.cursor)
 
 
 async def search(call: Call[q.SearchQuery]) -> r.SearchReply:
@@ -97,14 +112,15 @@ async def search(call: Call[q.SearchQuery]) -> r.SearchReply:
         ctx.queries.search, callback_id=p.callback_id, phone=p.phone, request_id=p.request_id
     )
     now = ctx.clock()
-    seen = [row for row in rows if may_see_route(call.caller, row.route)]
+    scope = await _scope(call)
+    seen = [row for row in rows if _seen(call.caller, scope, row)]
     return r.SearchReply.model_validate({"items": [list_item(row, now) for row in seen]})
 
 
 async def history(call: Call[q.HistoryQuery]) -> r.HistoryReply:
     ctx, p = await _caught_up(call), call.payload
     row = await ctx.read(ctx.queries.get, p.callback_id)
-    if row is not None and not may_see_route(call.caller, row.route):
+    if row is not None and not _seen(call.caller, await _scope(call), row):
         raise CallbackNotFoundError(callback_id=p.callback_id)
     entries = await ctx.read(ctx.queries.history, p.callback_id)
     if not entries:
@@ -116,8 +132,7 @@ async def summary(call: Call[q.AssignmentSummaryQuery]) -> r.SummaryReply:
     ctx = await _caught_up(call)
     return r.SummaryReply.model_validate(
         await ctx.read(
-            ctx.queries.summary,
-            within_grants(call.caller, call.payload.to_filters(now=ctx.clock())),
+            ctx.queries.summary, await _visible(call, call.payload.to_filters(now=ctx.clock()))
         )
     )
 
@@ -162,10 +177,20 @@ async def treatment_rate(call: Call[q.TreatmentRateQuery]) -> r.TreatmentRateRep
 
 
 async def _scope(call: Call[Any]) -> Scope | None:
-    """What the caller may see (callback_domain.visibility), with their directory teams."""
+    """What the caller may see (callback_domain.visibility), with their directory teams;
+    None for callers no team limits (the directory is read for agents only)."""
+    if scope_of(call.caller, ()) is None:
+        return None
     ctx = call.ctx
     me = await ctx.read(ctx.service.get_agent, call.caller.actor)
     return scope_of(call.caller, me.teams if me is not None else ())
+
+
+async def _visible(call: Call[Any], filters: ListFilters) -> ListFilters:
+    """`filters`, within what the caller may see: their granted routes, their scope."""
+    scope = await _scope(call)
+    within = within_grants(call.caller, filters)
+    return within if scope is None else replace(within, scope=scope)
 
 
 def _rate_route(call: Call[q.TreatmentRateQuery]) -> str | None:
