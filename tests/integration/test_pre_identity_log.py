@@ -1,13 +1,17 @@
-"""A log written before tokens (tests/data/pre-identity-log.sqlite, by the previous
-main) still reads: its events are never rewritten, they read with `issuer` =
-"unverified", the agent loads from its old snapshot, and new work goes on top."""
+"""A log written before tokens (tests/data/pre_identity_log_7603b0e.json: the stored
+events and snapshot rows the previous main wrote) still reads: its events are never
+rewritten, they read with `issuer` = "unverified", the agent loads from its old
+snapshot, and new work goes on top."""
 
 from __future__ import annotations
 
-import shutil
+import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import build_service
 from adapters.settings import Settings
@@ -15,7 +19,7 @@ from callback_domain import commands as c
 from callback_domain.audit import UNVERIFIED
 from callback_domain.callback import Callback
 from callback_domain.values import Caller, Role
-from callback_domain.visibility import may_see
+from callback_domain.visibility import sees
 from projections.event_record import EventRecord
 
 if TYPE_CHECKING:
@@ -25,21 +29,44 @@ if TYPE_CHECKING:
 
 import pytest
 
-OLD_LOG = Path(__file__).resolve().parents[1] / "data" / "pre-identity-log.sqlite"
+OLD_LOG = Path(__file__).resolve().parents[1] / "data" / "pre_identity_log_7603b0e.json"
+ROWS = json.loads(OLD_LOG.read_text(encoding="utf-8"))
+
+
+def _stored(rows: list[dict[str, Any]]) -> list[StoredEvent]:
+    return [
+        StoredEvent(
+            originator_id=UUID(r["originator_id"]),
+            originator_version=r["originator_version"],
+            topic=r["topic"],
+            state=r["state"].encode(),
+        )
+        for r in rows
+    ]
 
 
 @pytest.fixture
 def old(tmp_path: Path) -> Iterator[CallbackService]:
-    copy = tmp_path / "events.sqlite"
-    shutil.copy(OLD_LOG, copy)
-    service = build_service(Settings.load(database_url=f"sqlite:///{copy}", data_dir=tmp_path))
+    """A store holding exactly the rows the previous main wrote."""
+    url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    service = build_service(Settings.load(database_url=url, data_dir=tmp_path))
+    service.recorder.insert_events(_stored(ROWS["events"]))
+    assert service.snapshots is not None
+    service.snapshots.recorder.insert_events(_stored(ROWS["snapshots"]))
     yield service
     service.close()
 
 
+def _rows_of(service: CallbackService, originator_id: UUID) -> list[tuple[int, str, bytes]]:
+    return [
+        (e.originator_version, e.topic, e.state)
+        for e in service.recorder.select_events(originator_id)
+    ]
+
+
 def test_old_events_read_as_unverified_and_are_never_rewritten(old: CallbackService) -> None:
-    before = OLD_LOG.read_bytes()
     first = Callback.create_id("old-0")
+    before = _rows_of(old, first)
     records = [EventRecord.of(e, 0) for e in old.events.get(first)]
     assert [r.type for r in records][:2] == ["Requested", "Assigned"]
     assert {r.data["issuer"] for r in records} == {UNVERIFIED}
@@ -47,9 +74,9 @@ def test_old_events_read_as_unverified_and_are_never_rewritten(old: CallbackServ
     callback = old.get_callback(first)
     assert callback.state.value == "COMPLETED"
     # The IVR that submitted it (role IVR, actor `ivr`) still sees it; another does not.
-    assert may_see(Caller(actor="ivr", role=Role.IVR), callback)
-    assert not may_see(Caller(actor="ivr-2", role=Role.IVR), callback)
-    assert OLD_LOG.read_bytes() == before
+    assert sees(Caller(actor="ivr", role=Role.IVR), None, callback)
+    assert not sees(Caller(actor="ivr-2", role=Role.IVR), None, callback)
+    assert _rows_of(old, first) == before  # read, upcast in memory, never rewritten
 
 
 def test_the_old_agent_snapshot_loads_and_takes_a_password(old: CallbackService) -> None:
