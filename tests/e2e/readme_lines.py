@@ -179,15 +179,17 @@ async def check_readme_outcome(shell: Shell, heard: dict[str, list[Msg]], client
         return [json.loads(m.data) for m in heard[subject]]
 
     for _ in range(100):  # notifications and events follow the log within moments
-        if heard["callbacks.notify.intake"] and heard["callbacks.notify.agent.kim"]:
+        kims = says("callbacks.notify.agent.kim")
+        if heard["callbacks.notify.intake"] and any(n["type"] == "completed" for n in kims):
             break
         await asyncio.sleep(0.05)
     assert [(o["request_id"], o["ok"]) for o in says("callbacks.notify.intake")] == [
         ("ivr-0003", True)
     ]
-    # Subscribed after the assignment (as the README's order goes): it hears the completion.
-    told = says("callbacks.notify.agent.kim")
-    assert [(n["type"], n["pending_count"]) for n in told] == [("completed", 0)]
+    # Subscribed after the assignment (as the README's order goes): it hears the completion,
+    # after the assignment's own notice when that one, following the log, came late.
+    told = [(n["type"], n["pending_count"]) for n in says("callbacks.notify.agent.kim")]
+    assert told in ([("completed", 0)], [("assigned", 1), ("completed", 0)]), told
     events = {m.subject.rsplit(".", 1)[1] for m in heard["callbacks.events.>"]}
     assert {"Requested", "Assigned", "Completed"} <= events
 

@@ -42,6 +42,7 @@ def _row(n: int) -> CallbackRow:
         status="COMPLETED" if done else "REGISTERED",
         reason="AGENT" if done else None,
         phone=f"+8210{n:08d}",
+        phone_national=f"010-{n // 10_000 % 10_000:04d}-{n % 10_000:04d}",
         assigner="sv-1" if done else None,
         assigner_team=None,
         agent=f"agent-{n % 40}" if done else None,

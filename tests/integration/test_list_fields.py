@@ -34,7 +34,8 @@ class Floor:
         settings = Settings.load(database_url=database_url, timezone="Asia/Seoul")
         self.service: CallbackService = build_service(settings)
         self.side: ReadSide = build_read_side(settings, self.service)
-        add_agents(self.service, "kim", "lee")
+        add_agents(self.service, "kim", teams=("team-a", "care"))  # takes the care team's
+        add_agents(self.service, "lee")
 
     def ask(self, **fields: object) -> UUID:
         return self.service.execute(request(**fields)).callback_id  # type: ignore[no-any-return]

@@ -100,28 +100,34 @@ class IntakeConsumer:
     async def run(self, stop: asyncio.Event) -> None:
         await self.ensure_consumer()
         sub = await self.js.pull_subscribe_bind(DURABLE, stream=self.stream)
-        while not stop.is_set():
-            if self._down_since is not None:
-                await self._until_store_up(stop)
-                continue
-            try:
-                messages = await sub.fetch(self.batch, timeout=0.5)
-            except (NatsTimeoutError, TimeoutError):
-                continue
-            except Exception:
-                log.exception("intake fetch failed; retrying")
-                await asyncio.sleep(1)
-                continue
-            try:
-                await self.handle(messages)
-            except Exception:
-                # Never let one batch end the loop: durable intake would stop for good.
-                # What was not acknowledged is delivered again after ACK_WAIT, and a
-                # redelivery of a recorded request answers with the same callback.
-                log.exception(
-                    "intake: a batch of %d failed; unacknowledged ones come back", len(messages)
-                )
-                await asyncio.sleep(1)
+        try:
+            while not stop.is_set():
+                if self._down_since is not None:
+                    await self._until_store_up(stop)
+                    continue
+                try:
+                    messages = await sub.fetch(self.batch, timeout=0.5)
+                except (NatsTimeoutError, TimeoutError):
+                    continue
+                except Exception:
+                    log.exception("intake fetch failed; retrying")
+                    await asyncio.sleep(1)
+                    continue
+                try:
+                    await self.handle(messages)
+                except Exception:
+                    # Never let one batch end the loop: durable intake would stop for good.
+                    # What was not acknowledged is delivered again after ACK_WAIT, and a
+                    # redelivery of a recorded request answers with the same callback.
+                    log.exception(
+                        "intake: a batch of %d failed; unacknowledged ones come back", len(messages)
+                    )
+                    await asyncio.sleep(1)
+        finally:
+            # Off the connection before it drains: a pull subscription nobody fetches from
+            # any more would hold the drain until its timeout.
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
 
     async def handle(self, messages: list[Msg]) -> None:
         ctx, now = self.ctx, self.ctx.clock()
