@@ -84,6 +84,9 @@ class NatsCluster:
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.2,
             name=f"test-{user}",
+            # Replies on this user's own inbox prefix, as the sample permissions require of
+            # every client but the service.
+            **({} if user == "callbacks-service" else {"inbox_prefix": f"_INBOX_{user}"}),
         )
 
     async def create_streams(self, nc: Client, prefix: str, timeout: float = 30.0) -> None:

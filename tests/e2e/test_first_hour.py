@@ -102,7 +102,9 @@ async def test_the_first_hour_as_the_readme_tells_it(tmp_path: Path) -> None:
             assert code == 0, out
             # The same service over HTTP, as the quick start says.
             base = f"http://127.0.0.1:{env['CALLBACKS_HTTP_PORT']}"
-            async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            token = (tmp_path / ".callbacks" / "admin-token").read_text().strip()
+            headers = {"Authorization": f"Bearer {token}"}  # as the README's `$admin`
+            async with httpx.AsyncClient(base_url=base, timeout=10, headers=headers) as http:
                 assert (await http.get("/healthz")).json()["status"] == "ok"
                 listed = (await http.post("/api/query/list", json={"route": "billing"})).json()
                 assert listed["ok"] and listed["data"]["total"] == 2, listed

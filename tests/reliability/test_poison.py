@@ -34,6 +34,7 @@ from psycopg import sql
 from adapters.bootstrap import build_read_side, build_service
 from adapters.commands.batcher import CommandBatcher
 from adapters.database import Database
+from adapters.messaging.callers import Identity
 from adapters.messaging.context import ServiceContext
 from adapters.messaging.intake_consumer import IntakeConsumer
 from adapters.messaging.streams import DEAD_LETTERS, ensure_streams, stream_name
@@ -100,6 +101,7 @@ async def test_a_poison_message_is_dead_lettered_and_blocks_nothing(
         queries=side.queries,
         subjects=Subjects(prefix),
         version="test",
+        identity=Identity(off=True),  # development mode: these scenarios are about intake
         watch=watch,
     )
     nc = await nats.connect(nats_server.url)
@@ -234,6 +236,7 @@ async def test_intake_keeps_going_when_a_reply_cannot_be_completed(
         queries=side.queries,
         subjects=Subjects(prefix),
         version="test",
+        identity=Identity(off=True),  # development mode: these scenarios are about intake
     )
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream(timeout=5)
