@@ -15,9 +15,21 @@ class Passwords:
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self.hasher = hasher or PasswordHasher()
+        self._decoy: str | None = None  # hashed once, when first needed
 
     def hash(self, password: str) -> str:
         return self.hasher.hash(password)
+
+    def check(self, stored_hash: str | None, password: str) -> bool:
+        """`verify`, or, for a user without a password (or no such user), the same work
+        against a decoy hash, answered False: how long a login takes says nothing about
+        whether the user exists."""
+        if stored_hash is None:
+            if self._decoy is None:
+                self._decoy = self.hasher.hash("no such user: a decoy")
+            self.verify(self._decoy, password)
+            return False
+        return self.verify(stored_hash, password)
 
     def verify(self, stored_hash: str, password: str) -> bool:
         """True if `password` is the one hashed; False for any other or a damaged hash."""

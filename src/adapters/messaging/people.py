@@ -45,9 +45,7 @@ async def login(call: Call[auth.LoginPayload]) -> auth.LoginReply:
         raise UnauthenticatedError(reason=f"too many failed logins; try again in {wait:.0f} s")
     entry = await ctx.read(_login_entry, ctx, p.user)
     stored = entry[1] if entry is not None else None
-    ok = stored is not None and await asyncio.to_thread(
-        sessions.passwords.verify, stored, p.password
-    )
+    ok = await asyncio.to_thread(sessions.passwords.check, stored, p.password)
     if not ok or entry is None:
         sessions.limiter.failed(p.user)
         raise UnauthenticatedError(reason=_WRONG)

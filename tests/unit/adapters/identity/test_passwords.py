@@ -18,6 +18,26 @@ def test_a_password_verifies_against_its_hash_only(passwords: Passwords) -> None
     assert passwords.hash("correct horse") != stored  # salted
 
 
+class CountingHasher(PasswordHasher):
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.verified = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        self.verified += 1
+        return super().verify(hash, password)
+
+
+def test_a_user_without_a_password_costs_a_login_the_same_hash_check() -> None:
+    hasher = CountingHasher()
+    passwords = Passwords(hasher)
+    stored = passwords.hash("pw")
+    assert passwords.check(stored, "pw") and hasher.verified == 1
+    assert not passwords.check(None, "pw")  # no such user: a decoy is checked instead
+    assert not passwords.check(None, "no such user: a decoy")  # the decoy opens nothing
+    assert hasher.verified == 3
+
+
 def test_a_hash_made_with_other_parameters_needs_rehashing(passwords: Passwords) -> None:
     cheap = passwords.hash("pw")
     assert not passwords.needs_rehash(cheap)
