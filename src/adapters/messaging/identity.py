@@ -8,6 +8,7 @@ do is decided by the subject's roles and the permission table
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from adapters.messaging.callers import token_caller
@@ -17,9 +18,13 @@ from callback_domain.permissions import Action, authorize
 from callback_domain.values import Caller, Role
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Awaitable, Callable, Mapping
 
     from adapters.messaging.context import ServiceContext
+
+    DevIdentify = Callable[
+        [ServiceContext, str, Mapping[str, str], Mapping[str, str]], Awaitable[Caller]
+    ]
 
 ACTOR_HEADER = "Callbacks-Actor"
 ROLE_HEADER = "Callbacks-Role"
@@ -101,67 +106,77 @@ def person(headers: Mapping[str, str], channel: str) -> Caller:
 
 
 # The subject table's `identify` column: (context, subject name, subject params, headers).
+# Every caller is taken from their token; the bodies below say who the caller is in the
+# development mode (CALLBACKS_AUTH=off), from the subject and the headers.
 
 
+def by_token(development_mode: DevIdentify) -> DevIdentify:
+    """An `identify` that takes the caller from the token, or, in the development mode
+    only, from `development_mode`."""
+
+    @functools.wraps(development_mode)
+    async def identify(
+        ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
+    ) -> Caller:
+        if not ctx.identity.off:
+            return await token_caller(ctx, name, params, headers)
+        return await development_mode(ctx, name, params, headers)
+
+    return identify
+
+
+@by_token
 async def identify_ivr(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
-    if not ctx.identity.off:
-        return await token_caller(ctx, name, params, headers)
     return ivr(headers, f"nats:{name}")
 
 
+@by_token
 async def identify_agent(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
     """`agent.{agent_id}.*`: the subject says who the agent is."""
-    if not ctx.identity.off:
-        return await token_caller(ctx, name, params, headers)
     return agent(params["agent_id"], f"nats:{name}")
 
 
+@by_token
 async def identify_agent_reading(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
     """`agent.{agent_id}.list` / `pending`: that agent, reading their own callbacks."""
-    if not ctx.identity.off:
-        return await token_caller(ctx, name, params, headers)
     caller = agent(params["agent_id"], f"nats:{name}")
     authorize(caller, Action.READ_OWN)
     return caller
 
 
+@by_token
 async def identify_administrator(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
-    if not ctx.identity.off:
-        return await token_caller(ctx, name, params, headers)
     actor = (headers.get(ACTOR_HEADER) or "").strip()
     is_agent = bool(actor) and (await ctx.read(ctx.service.get_agent, actor)) is not None
     return administrator(headers, f"nats:{name}", is_agent=is_agent)
 
 
+@by_token
 async def identify_reader(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
-    if not ctx.identity.off:
-        return await token_caller(ctx, name, params, headers)
     return monitor(headers, "nats:query")
 
 
+@by_token
 async def identify_cti(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
-    if not ctx.identity.off:
-        return await token_caller(ctx, name, params, headers)
     return cti(f"nats:{name}")
 
 
+@by_token
 async def identify_person(
     ctx: ServiceContext, name: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Caller:
-    if not ctx.identity.off:
-        return await token_caller(ctx, name, params, headers)
     return person(headers, f"nats:{name}")
 
 
