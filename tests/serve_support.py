@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from adapters.bootstrap import build_service
@@ -22,6 +25,28 @@ def service_environment(**settings: str) -> dict[str, str]:
     env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
     env.update({f"CALLBACKS_{name.upper()}": str(value) for name, value in settings.items()})
     return env
+
+
+def serve_on_a_taken_port(
+    env: dict[str, str], setting: str, cwd: Path | None = None
+) -> tuple[int, int, list[str], str]:
+    """`callbacks serve` with `setting` naming a port another socket holds: the port, the
+    exit code, the lines it wrote (standard output and error) and its standard error."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ran = subprocess.run(
+            [sys.executable, "-m", "adapters.entrypoints.cli", "serve"],
+            env={**env, setting: str(port)},
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    lines = (ran.stdout + ran.stderr).strip().splitlines()
+    return port, ran.returncode, lines, ran.stderr
 
 
 def callbacks_by_request(database_url: str) -> dict[str, list[str]]:

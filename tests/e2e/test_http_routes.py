@@ -4,16 +4,13 @@ its OpenAPI document; `/healthz`, `/metrics`, and a taken HTTP port."""
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
 
 from adapters.web.openapi import document
 from tests.e2e.http_parity import both, served
-from tests.serve_support import service_environment
+from tests.serve_support import serve_on_a_taken_port, service_environment
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -59,20 +56,7 @@ async def test_healthz_and_metrics(both: Both) -> None:
 
 def test_a_taken_http_port_is_one_line_naming_the_setting_and_exit_2(tmp_path: Path) -> None:
     env = service_environment(data_dir=str(tmp_path / "data"), embedded_nats_port="0")
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        ran = subprocess.run(
-            [sys.executable, "-m", "adapters.entrypoints.cli", "serve"],
-            env={**env, "CALLBACKS_HTTP_PORT": str(port)},
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    lines = (ran.stdout + ran.stderr).strip().splitlines()
-    assert ran.returncode == 2, ran.stdout + ran.stderr
+    port, code, lines, stderr = serve_on_a_taken_port(env, "CALLBACKS_HTTP_PORT", tmp_path)
+    assert code == 2, lines
     assert len(lines) == 1 and "CALLBACKS_HTTP_PORT" in lines[0] and str(port) in lines[0]
-    assert "0 turns HTTP off" in lines[0] and "Traceback" not in ran.stderr
+    assert "0 turns HTTP off" in lines[0] and "Traceback" not in stderr

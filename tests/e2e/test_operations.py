@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.serve_support import serve_on_a_taken_port
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -259,20 +261,7 @@ async def test_with_json_logs_every_line_the_service_writes_is_json(
 def test_a_metrics_port_in_use_is_one_line_naming_the_setting_and_exit_2(
     service_env: dict[str, str],
 ) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        ran = subprocess.run(
-            [sys.executable, "-m", "adapters.entrypoints.cli", "serve"],
-            env={**service_env, "CALLBACKS_METRICS_PORT": str(port)},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    lines = (ran.stdout + ran.stderr).strip().splitlines()
-    assert ran.returncode == 2, ran.stdout + ran.stderr
+    port, code, lines, stderr = serve_on_a_taken_port(service_env, "CALLBACKS_METRICS_PORT")
+    assert code == 2, lines
     assert len(lines) == 1 and "CALLBACKS_METRICS_PORT" in lines[0] and str(port) in lines[0]
-    assert "Traceback" not in ran.stderr
+    assert "Traceback" not in stderr
