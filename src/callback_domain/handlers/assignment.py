@@ -70,6 +70,21 @@ def give(
     agent.take(callback.id, released=released, by=by, at=at)
 
 
+def give_directly(
+    ws: Workspace,
+    callback: Callback,
+    agent: Agent,
+    *,
+    method: AssignMethod,
+    by: Caller,
+    at: datetime,
+) -> None:
+    """`give` to the agent a callback goes straight to (routed to them, or called now):
+    no assigner's teams, the agent's list pruned as it stands."""
+    _, released = held_now(ws, agent)
+    give(ws, callback, agent, method=method, assigner_teams=(), released=released, by=by, at=at)
+
+
 def bulk_ids(v: Validator, ids: tuple[UUID, ...]) -> tuple[UUID, ...]:
     unique = tuple(dict.fromkeys(ids))
     if not unique:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from callback_domain.callback import Callback
 from callback_domain.errors import ForbiddenError
 from callback_domain.handlers.access import authorize_caller
-from callback_domain.handlers.assignment import give, held_now
+from callback_domain.handlers.assignment import give_directly
 from callback_domain.lifecycle import OPEN, CallbackState, Trigger
 from callback_domain.permissions import Action
 from callback_domain.phone_line import PhoneLine
@@ -181,17 +181,7 @@ def route_to_agent(ws: Workspace, callback: Callback, *, by: Caller, at: datetim
     agent = ws.agent(callback.routing_agent)
     if agent is None or not agent.may(Permission.CALL):
         return  # the agent left the directory: the callback waits in the queue
-    _, released = held_now(ws, agent)
-    give(
-        ws,
-        callback,
-        agent,
-        method=AssignMethod.ROUTED,
-        assigner_teams=(),
-        released=released,
-        by=by,
-        at=at,
-    )
+    give_directly(ws, callback, agent, method=AssignMethod.ROUTED, by=by, at=at)
 
 
 def _open_duplicate(

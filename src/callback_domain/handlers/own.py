@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from callback_domain.errors import CallbackNotFoundError, ForbiddenError, InvalidTransitionError
 from callback_domain.handlers.access import authorize_caller
-from callback_domain.handlers.assignment import give, held_now
+from callback_domain.handlers.assignment import give_directly
 from callback_domain.lifecycle import CallbackState
 from callback_domain.permissions import Action
 from callback_domain.values import AssignMethod, Role
@@ -65,14 +65,4 @@ def take_now(ws: Workspace, callback: Callback, *, by: Caller, at: datetime) -> 
     """Call now: the agent's own scheduled callback goes to them (ROUTING) at once."""
     agent = ws.agent(by.actor)
     assert agent is not None  # authorize_caller found the calling agent
-    _, released = held_now(ws, agent)
-    give(
-        ws,
-        callback,
-        agent,
-        method=AssignMethod.CALL_NOW,
-        assigner_teams=(),
-        released=released,
-        by=by,
-        at=at,
-    )
+    give_directly(ws, callback, agent, method=AssignMethod.CALL_NOW, by=by, at=at)
