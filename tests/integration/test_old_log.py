@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import build_read_side, build_service
 from adapters.entrypoints.mistakes import OperatorError
@@ -18,8 +16,11 @@ from adapters.views.queries import ListFilters
 from adapters.views.schema import CALLBACK_LIST, TABLES
 from callback_domain.callback import Callback
 from tests.factories import request
+from tests.stored_rows import stored_events
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from adapters.bootstrap import ReadSide
     from callback_domain.application import CallbackService
 
@@ -33,17 +34,7 @@ def old_id(request_id: str) -> UUID:
 
 def load_old_log(service: CallbackService) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = json.loads(OLD_LOG.read_text(encoding="utf-8"))["events"]
-    service.recorder.insert_events(
-        [
-            StoredEvent(
-                originator_id=UUID(e["originator_id"]),
-                originator_version=e["originator_version"],
-                topic=e["topic"],
-                state=e["state"].encode(),
-            )
-            for e in events
-        ]
-    )
+    service.recorder.insert_events(stored_events(events))
     return events
 
 

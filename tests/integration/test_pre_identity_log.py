@@ -8,10 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from uuid import UUID
-
-from eventsourcing.persistence import StoredEvent
+from typing import TYPE_CHECKING
 
 from adapters.bootstrap import build_service
 from adapters.settings import Settings
@@ -21,9 +18,11 @@ from callback_domain.callback import Callback
 from callback_domain.values import Caller, Role
 from callback_domain.visibility import sees
 from projections.event_record import EventRecord
+from tests.stored_rows import stored_events
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from uuid import UUID
 
     from callback_domain.application import CallbackService
 
@@ -33,26 +32,14 @@ OLD_LOG = Path(__file__).resolve().parents[1] / "data" / "pre_identity_log_7603b
 ROWS = json.loads(OLD_LOG.read_text(encoding="utf-8"))
 
 
-def _stored(rows: list[dict[str, Any]]) -> list[StoredEvent]:
-    return [
-        StoredEvent(
-            originator_id=UUID(r["originator_id"]),
-            originator_version=r["originator_version"],
-            topic=r["topic"],
-            state=r["state"].encode(),
-        )
-        for r in rows
-    ]
-
-
 @pytest.fixture
 def old(tmp_path: Path) -> Iterator[CallbackService]:
     """A store holding exactly the rows the previous main wrote."""
     url = f"sqlite:///{tmp_path / 'events.sqlite'}"
     service = build_service(Settings.load(database_url=url, data_dir=tmp_path))
-    service.recorder.insert_events(_stored(ROWS["events"]))
+    service.recorder.insert_events(stored_events(ROWS["events"]))
     assert service.snapshots is not None
-    service.snapshots.recorder.insert_events(_stored(ROWS["snapshots"]))
+    service.snapshots.recorder.insert_events(stored_events(ROWS["snapshots"]))
     yield service
     service.close()
 
