@@ -153,7 +153,9 @@ def _all() -> Any:
 def test_two_services_starting_together_on_an_empty_store_share_one_generation(
     database_url: str,
 ) -> None:
-    """Both race to create the live generations; neither fails, both read the same ones."""
+    """Services race to create the live generations; none fails, all read the same ones, and
+    each view has exactly one active generation (the race was lost about one time in ten
+    with six services: the check and the creation were two transactions)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from adapters.bootstrap import prepare_database
@@ -162,15 +164,15 @@ def test_two_services_starting_together_on_an_empty_store_share_one_generation(
 
     db = Database.parse(database_url)
     prepare_database(db)  # the schema, as serve makes it before anything else
-    with ThreadPoolExecutor(3) as pool:
-        stores = list(pool.map(lambda _: open_view_store(db), range(3)))
+    with ThreadPoolExecutor(6) as pool:
+        stores = list(pool.map(lambda _: open_view_store(db), range(6)))
     try:
-        with ThreadPoolExecutor(3) as pool:
+        with ThreadPoolExecutor(6) as pool:
             found = list(pool.map(lambda store: store.ensure_live("UTC"), stores))
-        assert all(
-            {v: g.tag for v, g in f.items()} == {v: g.tag for v, g in found[0].items()}
-            for f in found
-        )
+        tags = [{v: g.tag for v, g in f.items()} for f in found]
+        assert all(t == tags[0] for t in tags)
+        active = [g.view for g in stores[0].generations() if g.status == "active"]
+        assert sorted(active) == sorted(tags[0])
     finally:
         for store in stores:
             store.datastore.close()

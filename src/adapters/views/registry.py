@@ -93,16 +93,21 @@ class GenerationRegistry(ViewSql):
             created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
         )
         with self.tx(commit=True) as cur:
-            for statement in TABLES[view].create(self.dialect, tag, self.schema, indexes=indexes):
-                self.run(cur, statement)
-            self.run(
-                cur,
-                f"INSERT INTO {self.registry} (view, tag, kind, status, timezone, "
-                "until_position, as_of, created_at) VALUES (:view, :tag, :kind, :status, "
-                ":timezone, :until_position, :as_of, :created_at)",
-                generation.params(),
-            )
+            self._create(cur, generation, indexes=indexes)
         return generation
+
+    def _create(self, cur: Any, generation: Generation, *, indexes: bool = True) -> None:
+        for statement in TABLES[generation.view].create(
+            self.dialect, generation.tag, self.schema, indexes=indexes
+        ):
+            self.run(cur, statement)
+        self.run(
+            cur,
+            f"INSERT INTO {self.registry} (view, tag, kind, status, timezone, "
+            "until_position, as_of, created_at) VALUES (:view, :tag, :kind, :status, "
+            ":timezone, :until_position, :as_of, :created_at)",
+            generation.params(),
+        )
 
     def finish(self, generations: Sequence[Generation]) -> None:
         """Builds the secondary indexes of filled generations and refreshes the
@@ -130,8 +135,7 @@ class GenerationRegistry(ViewSql):
                 conn.autocommit = False
 
     def next_tag(self, view: str) -> str:
-        numbers = [int(g.tag[1:]) for g in self.generations(view) if g.kind == LIVE]
-        return f"g{max(numbers, default=0) + 1}"
+        return _next_tag(self.generations(view))
 
     def ensure_live(self, timezone: str) -> dict[str, Generation]:
         """Every view has an active live generation (a new one starts at position 0).
@@ -141,15 +145,34 @@ class GenerationRegistry(ViewSql):
 
     def _ensure_live(self, timezone: str) -> dict[str, Generation]:
         self.create_registry()
-        active = self.active()
         for view in VIEWS:
-            if view not in active:
-                active[view] = self.create_generation(
-                    view, kind=LIVE, tag=self.next_tag(view), status=ACTIVE, timezone=timezone
-                )
+            self._ensure_active(view, timezone)
         for generation in self.generations():
             self._ensure_counts(generation)
-        return active
+        return self.active()
+
+    def _ensure_active(self, view: str, timezone: str) -> None:
+        """Looks for the view's active live generation and creates one if there is none, in
+        one transaction: a service starting at the same moment either finds it made, or
+        fails to commit its own (SQLite: its read is no longer the latest; PostgreSQL: it
+        waits on the registry's lock, then finds it) and retries."""
+        with self.tx(commit=True) as cur:
+            if self.dialect.name == "postgres":
+                self.run(cur, f"LOCK TABLE {self.registry} IN SHARE ROW EXCLUSIVE MODE")
+            found = self.generations(view, cursor=cur)
+            if any(g.kind == LIVE and g.status == ACTIVE for g in found):
+                return
+            generation = Generation(
+                view=view,
+                tag=_next_tag(found),
+                kind=LIVE,
+                status=ACTIVE,
+                timezone=timezone,
+                until_position=None,
+                as_of=None,
+                created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
+            )
+            self._create(cur, generation)
 
     def missing_columns(self, generation: Generation) -> list[str]:
         """Columns of the view's rows that the generation's table lacks: made by an
@@ -256,3 +279,8 @@ class GenerationRegistry(ViewSql):
                         "tag": generation.tag,
                     },
                 )
+
+
+def _next_tag(generations: Sequence[Generation]) -> str:
+    numbers = [int(g.tag[1:]) for g in generations if g.kind == LIVE]
+    return f"g{max(numbers, default=0) + 1}"
