@@ -97,7 +97,13 @@ async def serve(settings: Settings) -> None:
     if http is not None:  # the same dispatch as the subscribers (adapters.web.api)
         api = Api(parts.ctx, nc, observe=parts.metrics.reply)
         await http.start(
-            build_app(api, version=parts.ctx.version, metrics=parts.metrics.render, health=health)
+            build_app(
+                api,
+                version=parts.ctx.version,
+                metrics=parts.metrics.render,
+                health=health,
+                timezone=str(side.timezone),
+            )
         )
     await answering(nc, f"{settings.prefix}.query.health")
     await parts.services_api.start()  # `$SRV.PING/INFO/STATS`: `nats micro ls` finds it

@@ -9,9 +9,10 @@ stream's publish ack, exactly what a NATS request to it gets."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import nats.errors
 from starlette.responses import Response
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from adapters.messaging.messages import envelope
 from adapters.messaging.routes import respond
 from adapters.messaging.table import SUBJECTS, Subject, subscriptions
+from adapters.web.console import session
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
@@ -130,6 +132,20 @@ class Api:
             Route(r.path, self._endpoint(r), methods=["POST"], name=r.name) for r in table_routes()
         ]
 
+    async def call(
+        self, name: str, payload: dict[str, Any], token: str | None
+    ) -> tuple[str | None, dict[str, Any]]:
+        """One request to a subject of the table without parameters (`auth.login`,
+        `auth.whoami`) as the console's server side makes it: (error code or None, the
+        envelope's data or error)."""
+        route = next(r for r in table_routes() if r.pattern == name and r.carried)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        replied = await respond(
+            self.ctx, route.carried, name.split("."), json.dumps(payload).encode(), headers
+        )
+        answer = json.loads(replied.body)
+        return replied.code, answer.get("data") or answer.get("error") or {}
+
     def _endpoint(self, route: ApiRoute) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             tail = [
@@ -139,6 +155,9 @@ class Api:
             if not all(_TOKEN.match(token) for token in tail):  # not one NATS subject
                 return no_subject(request.url.path)
             body, headers = await _body(request), as_nats_headers(request)
+            refused = with_session(request, headers)
+            if refused is not None:
+                return refused
             if not route.carried:
                 return await self._publish(tail, body, headers)
             replied = await respond(
@@ -165,6 +184,21 @@ class Api:
             unavailable = "JetStream did not take the message; nothing was recorded, retry later"
             return reply(envelope.error("unavailable", unavailable), "unavailable")
         return Response(acked.data, 200, media_type=JSON)
+
+
+def with_session(request: Request, headers: dict[str, str]) -> Response | None:
+    """A console page's request: no `Authorization`, the session cookie instead, valid only
+    with the page's CSRF token (header) from this origin; its token becomes the bearer."""
+    token = session.token_of(request)
+    if "Authorization" in headers or token is None:
+        return None
+    if not session.same_origin(request) or not session.csrf_ok(
+        token, request.headers.get(session.CSRF_HEADER)
+    ):
+        problem = f"a request with the session cookie needs the page's {session.CSRF_HEADER}"
+        return reply(envelope.error("forbidden", problem), "forbidden")
+    headers["Authorization"] = f"Bearer {token}"
+    return None
 
 
 def as_nats_headers(request: Request) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The HTTP app of `callbacks serve`, built in one place: `/api` (the subject table's
-requests), `/api/openapi.json`, `/healthz` and `/metrics`. The console will be mounted
-at `/`, last, beside them."""
+requests), `/api/openapi.json`, `/healthz`, `/metrics`, and the console at `/` with its
+live events and its Excel download. Every response carries the security headers
+(`headers.SECURITY`)."""
 
 from __future__ import annotations
 
@@ -17,22 +18,33 @@ from starlette.routing import Route
 from adapters.messaging.messages import envelope
 from adapters.observability.process_health import report
 from adapters.web.api import JSON, PREFIX, no_subject
+from adapters.web.console.download import Download
+from adapters.web.console.events import LiveEvents
+from adapters.web.console.pages import Pages
+from adapters.web.headers import with_security_headers
 from adapters.web.openapi import document
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from starlette.requests import Request
+    from starlette.types import ASGIApp
 
     from adapters.observability.process_health import HealthCheck
     from adapters.web.api import Api
 
 
 def build_app(
-    api: Api, *, version: str, metrics: Callable[[], bytes], health: HealthCheck
-) -> Starlette:
+    api: Api,
+    *,
+    version: str,
+    metrics: Callable[[], bytes],
+    health: HealthCheck,
+    timezone: str = "UTC",
+) -> ASGIApp:
     """`metrics` renders the registry the metrics port serves; `health` is this process's
-    readiness (both block: they run in a worker thread)."""
+    readiness (both block: they run in a worker thread); `timezone`: the contact center's,
+    in which the console shows times."""
     openapi = json.dumps(document(version, api.ctx.subjects.prefix)).encode()
 
     async def openapi_json(request: Request) -> Response:
@@ -50,8 +62,12 @@ def build_app(
         *api.routes(),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", exposition, methods=["GET"]),
+        Route("/console/events", LiveEvents(api).stream, methods=["GET"]),
+        Route("/console/export.xlsx", Download(api, timezone).xlsx, methods=["GET"]),
+        *Pages(api, timezone=lambda: timezone).routes(),
     ]
-    return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
+    return with_security_headers(app)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

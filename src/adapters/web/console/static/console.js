@@ -1,0 +1,182 @@
+// The console's small library, shared by every screen's script (ES module, no build step,
+// no third-party code). Screens import what they need:
+//   import { api, t, el, live, timeText } from "/static/console.js";
+// Data is put into the page with textContent only (el()), never as HTML.
+
+const meta = (name) => document.querySelector(`meta[name="${name}"]`);
+
+export const words = JSON.parse(document.getElementById("console-words")?.textContent || "{}");
+export const lang = document.documentElement.lang || "ko";
+export const timezone = meta("cc-timezone")?.content || undefined;
+
+/** A word of the console in the user's language; `{name}` in it is replaced from `values`. */
+export function t(key, values = {}) {
+  const text = words[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
+}
+
+/** The signed-in user, from the page (who they are was checked by the server). */
+export function me() {
+  const m = meta("me");
+  if (!m) return null;
+  const list = (v) => (v ? v.split(",").filter(Boolean) : []);
+  return {
+    actor: m.content,
+    role: m.dataset.role,
+    teams: list(m.dataset.teams),
+    permissions: list(m.dataset.permissions),
+  };
+}
+
+export class ApiError extends Error {
+  constructor(code, message, details) {
+    super(message);
+    this.code = code;
+    this.details = details || [];
+  }
+}
+
+/** One request to a subject of the contract (`query.list`, `agent.kim.dial`) through
+ * `/api`, with the session cookie and the page's CSRF token; resolves to the reply's data,
+ * rejects with an ApiError carrying the contract's code. */
+export async function api(subject, payload = {}) {
+  let response;
+  try {
+    response = await fetch("/api/" + subject.split(".").map(encodeURIComponent).join("/"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        "X-Callbacks-Csrf": meta("csrf-token")?.content || "",
+      },
+      body: JSON.stringify(payload),
+    });
+  } catch (e) {
+    throw new ApiError("unavailable", String(e));
+  }
+  if (response.status === 401) {
+    window.location.assign("/login");
+  }
+  let body;
+  try {
+    body = await response.json();
+  } catch (e) {
+    throw new ApiError("internal", `HTTP ${response.status}`);
+  }
+  if (!body.ok) throw new ApiError(body.error.code, body.error.message, body.error.details);
+  return body.data;
+}
+
+/** An element: `el("td", {class: "n"}, "text", otherNode)`. Attributes starting with `on`
+ * are listeners; strings are text, never HTML. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      node.addEventListener(name.slice(2).toLowerCase(), value);
+    } else if (name === "dataset") {
+      Object.assign(node.dataset, value);
+    } else {
+      node.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** A time of the contract (ISO 8601) as the contact center's clock shows it. */
+export function timeText(iso) {
+  if (!iso) return "";
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return String(iso);
+  return new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+  }).format(when);
+}
+
+/** A date-time-local input's value (the contact center's clock) as ISO 8601 with its
+ * offset is the server's business: the contract accepts `desired_local`, so inputs send
+ * their local text with the zone. */
+export function localInput(value) {
+  return value ? { desired_local: value.length === 16 ? `${value}:00` : value } : {};
+}
+
+/** Shows an ApiError (or any error) in `where` as an alert; clears it with null. */
+export function showError(where, error) {
+  where.replaceChildren();
+  where.hidden = !error;
+  if (!error) return;
+  where.setAttribute("role", "alert");
+  const code = error.code ? ` (${error.code})` : "";
+  where.append(`${t("error.prefix")}${code}: ${error.message}`);
+}
+
+const listeners = [];
+let source = null;
+
+/** Calls `handler(type, data)` for each live event of this user: "notify" (an agent's own
+ * notification), "received" (a new callback a supervisor may see), "changed" (something
+ * they may see changed: reload what is shown). */
+export function live(handler) {
+  listeners.push(handler);
+  if (source) return;
+  const status = document.getElementById("live-status");
+  source = new EventSource("/console/events");
+  const dispatch = (type) => (event) => {
+    const data = event.data ? JSON.parse(event.data) : {};
+    for (const h of listeners) h(type, data);
+  };
+  for (const type of ["notify", "received", "changed"]) {
+    source.addEventListener(type, dispatch(type));
+  }
+  source.addEventListener("open", () => status && (status.textContent = t("live.connected")));
+  source.addEventListener("error", () => status && (status.textContent = t("live.lost")));
+}
+
+/** A browser notification, when the user allowed them. */
+export function notify(title, body) {
+  if ("Notification" in window && Notification.permission === "granted") {
+    try {
+      new Notification(title, { body, tag: `${title}:${body}` });
+    } catch (e) {
+      /* a browser that only notifies from a service worker: the page still updates */
+    }
+  }
+}
+
+/** Calls `reload` at most once per `ms` however many events ask for it. */
+export function debounce(reload, ms = 300) {
+  let timer = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      reload();
+    }, ms);
+  };
+}
+
+function offerNotifications() {
+  const button = document.getElementById("notifications-enable");
+  if (!button || !("Notification" in window)) return;
+  const show = () => {
+    button.hidden = Notification.permission !== "default";
+  };
+  show();
+  button.addEventListener("click", async () => {
+    await Notification.requestPermission();
+    show();
+  });
+}
+
+offerNotifications();
