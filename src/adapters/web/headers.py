@@ -1,6 +1,7 @@
 """The headers every HTTP response carries: a Content-Security-Policy that allows no
 inline script or style and nothing from another origin (the console ships its own
-assets), no framing, no sniffing, no referrer."""
+assets), no framing, no sniffing, no referrer to another origin (`same-origin`: with
+`no-referrer` browsers send `Origin: null` on form posts, which the CSRF check refuses)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ SECURITY: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 
