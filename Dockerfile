@@ -20,16 +20,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     CALLBACKS_DATA_DIR=/var/lib/callbacks \
     CALLBACKS_METRICS_PORT=9464 \
-    CALLBACKS_METRICS_HOST=0.0.0.0
+    CALLBACKS_METRICS_HOST=0.0.0.0 \
+    CALLBACKS_HTTP_HOST=0.0.0.0
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --find-links /wheels callbacks \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/callbacks --create-home callbacks
 USER callbacks
 WORKDIR /var/lib/callbacks
 # Prometheus metrics (GET /metrics); NATS and PostgreSQL are reached outbound only.
-# HTTP (POST /api/…, /healthz, /metrics) listens on the container's loopback only: NATS
-# permissions do not guard it, so publish it (-e CALLBACKS_HTTP_HOST=0.0.0.0, -p 8080:8080)
-# where the callers' identity is verified (tokens), not taken from headers.
+# HTTP (the console at /, POST /api/…, /healthz, /metrics) on every interface of the
+# container: every request is authenticated from a verified token or the console's session
+# cookie (never from headers). Put TLS in front (a proxy on the host's loopback sets
+# X-Forwarded-Proto; the session cookie is then Secure).
 EXPOSE 9464 8080
 # Ready = answers `{prefix}.query.health` over NATS (same CALLBACKS_* settings as serve).
 # This container's process (GET /health on CALLBACKS_METRICS_PORT), not any replica's.

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"  # a container sets 0.0.0.0 (Dockerfile)
     http_port: int = Field(default=8080, ge=0, le=65535)  # /api, /healthz, /metrics; 0: off
     http_host: str = "127.0.0.1"  # a container sets 0.0.0.0 (Dockerfile)
+    # The TLS proxies whose X-Forwarded-Proto/For HTTP believes (the console's session
+    # cookie is Secure behind TLS): comma-separated addresses or networks, "*" for any.
+    http_trusted_proxies: str = "127.0.0.1"
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Identity (CONTRACT.md "Identity"): the deployment's signing keys and its tokens.

@@ -58,7 +58,7 @@ async def serve(settings: Settings) -> None:
         if settings.metrics_port
         else None
     )
-    http = HttpServer(settings.http_host, settings.http_port) if settings.http_port else None
+    http = HttpServer(settings.http_host, settings.http_port, settings.http_trusted_proxies) if settings.http_port else None
     embedded = _embedded_nats(settings)
     servers = settings.nats_servers() or [embedded.url]  # type: ignore[union-attr]
     auth = settings.nats_credentials()
@@ -125,8 +125,8 @@ async def serve(settings: Settings) -> None:
         )
     if http is not None:
         _say(
-            f"HTTP on http://{settings.http_host}:{http.port}: POST /api/<subject with dots as "
-            "slashes>, /api/openapi.json, /healthz, /metrics"
+            f"console on http://{settings.http_host}:{http.port}/ (log in as admin); HTTP API: "
+            "POST /api/<subject with dots as slashes>, /api/openapi.json, /healthz, /metrics"
         )
     _say("ready; Ctrl-C or SIGTERM stops it cleanly")
 

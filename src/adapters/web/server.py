@@ -29,8 +29,8 @@ class _InLoop(uvicorn.Server):
 
 
 class HttpServer:
-    def __init__(self, host: str, port: int) -> None:
-        self.host = host
+    def __init__(self, host: str, port: int, trusted_proxies: str = "127.0.0.1") -> None:
+        self.host, self.trusted_proxies = host, trusted_proxies
         self.socket = _bind(host, port)
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -48,6 +48,8 @@ class HttpServer:
             log_level="warning",
             access_log=False,
             server_header=False,
+            proxy_headers=True,  # X-Forwarded-Proto from these proxies only: TLS in front
+            forwarded_allow_ips=self.trusted_proxies,
             timeout_graceful_shutdown=GRACE,
         )
         server = self._server = _InLoop(config)

@@ -1,6 +1,6 @@
 """The console's words in Korean and English: one JSON file per screen under `messages/`
 (`{"en": {key: text}, "ko": {key: text}}`), merged. A key missing in either language is a
-defect a test finds (tests/unit/web/test_console_words.py).
+defect a test finds (tests/unit/adapters/web/test_console_words.py).
 
 The language is the user's choice, remembered in a cookie; before any choice, the
 browser's Accept-Language decides, else Korean (the contact centers this mirrors)."""
