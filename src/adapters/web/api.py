@@ -18,6 +18,7 @@ import nats.errors
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adapters.identity.errors import UnauthenticatedError
 from adapters.messaging.messages import envelope
 from adapters.messaging.routes import respond
 from adapters.messaging.table import SUBJECTS, Subject, subscriptions
@@ -139,12 +140,40 @@ class Api:
         `auth.whoami`) as the console's server side makes it: (error code or None, the
         envelope's data or error)."""
         route = next(r for r in table_routes() if r.pattern == name and r.carried)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = await self.session_headers(token) if token else {}
         replied = await respond(
             self.ctx, route.carried, name.split("."), json.dumps(payload).encode(), headers
         )
         answer = json.loads(replied.body)
         return replied.code, answer.get("data") or answer.get("error") or {}
+
+    async def session_headers(self, token: str) -> dict[str, str]:
+        """The headers that carry a console session's token: its bearer, and in the
+        development mode (CALLBACKS_AUTH=off, where headers name the caller) the actor and
+        role of the verified token, so the console works the same there."""
+        headers = {"Authorization": f"Bearer {token}"}
+        if self.ctx.identity.off:
+            try:
+                claims = await self.ctx.identity.claims(headers)
+            except UnauthenticatedError:
+                return headers  # answered as a request without a caller
+            headers.update({"Callbacks-Actor": claims.actor, "Callbacks-Role": claims.role})
+        return headers
+
+    async def with_session(self, request: Request, headers: dict[str, str]) -> Response | None:
+        """A console page's request: no `Authorization`, the session cookie instead, valid
+        only with the page's CSRF token (header) from this origin; its token becomes the
+        bearer."""
+        token = session.token_of(request)
+        if "Authorization" in headers or token is None:
+            return None
+        if not session.same_origin(request) or not session.csrf_ok(
+            token, request.headers.get(session.CSRF_HEADER)
+        ):
+            problem = f"a request with the session cookie needs the page's {session.CSRF_HEADER}"
+            return reply(envelope.error("forbidden", problem), "forbidden")
+        headers.update(await self.session_headers(token))
+        return None
 
     def _endpoint(self, route: ApiRoute) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
@@ -155,7 +184,7 @@ class Api:
             if not all(_TOKEN.match(token) for token in tail):  # not one NATS subject
                 return no_subject(request.url.path)
             body, headers = await _body(request), as_nats_headers(request)
-            refused = with_session(request, headers)
+            refused = await self.with_session(request, headers)
             if refused is not None:
                 return refused
             if not route.carried:
@@ -184,21 +213,6 @@ class Api:
             unavailable = "JetStream did not take the message; nothing was recorded, retry later"
             return reply(envelope.error("unavailable", unavailable), "unavailable")
         return Response(acked.data, 200, media_type=JSON)
-
-
-def with_session(request: Request, headers: dict[str, str]) -> Response | None:
-    """A console page's request: no `Authorization`, the session cookie instead, valid only
-    with the page's CSRF token (header) from this origin; its token becomes the bearer."""
-    token = session.token_of(request)
-    if "Authorization" in headers or token is None:
-        return None
-    if not session.same_origin(request) or not session.csrf_ok(
-        token, request.headers.get(session.CSRF_HEADER)
-    ):
-        problem = f"a request with the session cookie needs the page's {session.CSRF_HEADER}"
-        return reply(envelope.error("forbidden", problem), "forbidden")
-    headers["Authorization"] = f"Bearer {token}"
-    return None
 
 
 def as_nats_headers(request: Request) -> dict[str, str]:
