@@ -59,6 +59,8 @@ def test_the_agent_desktop_follows_assignments_live_and_handles_callbacks(
     queued = console.callback("010-1234-5678", "sales", remark="asked about the bill")
     page = console.page("kim")
     page.add_init_script(INSTRUMENT)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto("/agent")
     expect(page.locator("#agent-badge")).to_have_text("0 due · 0 upcoming")
     expect(page.locator("#live-status")).to_have_text("Live updates on")
@@ -133,6 +135,21 @@ def test_the_agent_desktop_follows_assignments_live_and_handles_callbacks(
     expect(page.locator("#agent-badge")).to_have_text("0 due · 0 upcoming")
     expect(page.locator("#agent-upcoming tbody")).to_have_text("No callback is scheduled for you.")
 
+    # Another for myself, taken now ("call now") and finished without a call.
+    page.get_by_label("Phone").fill("010-7777-8888")
+    page.get_by_label("Route").fill("sales")
+    page.get_by_label("Desired time", exact=True).fill(_wall(tomorrow))
+    page.get_by_role("button", name="Save").click()
+    soon = _row(page, "upcoming", "010-7777-8888")
+    soon.get_by_role("button", name="010-7777-8888").click()
+    page.get_by_role("button", name="Call now").click()
+    expect(page.locator("#agent-message")).to_have_text("The callback is now due: dial it.")
+    expect(_row(page, "pending", "010-7777-8888")).to_contain_text("Assigned")
+    expect(page.locator("#agent-badge")).to_have_text("1 due · 0 upcoming")
+    page.get_by_role("button", name="Finish without a call").click()
+    expect(page.locator("#agent-message")).to_have_text("Callback finished without a call.")
+    expect(page.locator("#agent-badge")).to_have_text("0 due · 0 upcoming")
+
     # The same screen in Korean, with a callback due.
     again = console.callback("010-5555-6666", "support")
     console.ok(
@@ -146,3 +163,4 @@ def test_the_agent_desktop_follows_assignments_live_and_handles_callbacks(
     _row(page, "pending", "010-5555-6666").get_by_role("button").click()
     expect(page.locator("#agent-details")).to_contain_text("분배")
     assert_accessible(page)
+    assert not errors

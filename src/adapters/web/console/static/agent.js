@@ -26,7 +26,11 @@ function say(text) {
   message.textContent = text;
 }
 
+let busy = false; // one command at a time: a double click does not dial twice
+
 async function act(verb, payload, done) {
+  if (busy) return;
+  busy = true;
   showError(errorBox, null);
   try {
     const reply = await api(subject(verb), payload);
@@ -35,6 +39,8 @@ async function act(verb, payload, done) {
   } catch (error) {
     say("");
     showError(errorBox, error);
+  } finally {
+    busy = false;
   }
   await reload();
 }
