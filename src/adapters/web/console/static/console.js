@@ -124,7 +124,8 @@ export function showError(where, error) {
 const listeners = [];
 let source = null;
 
-/** Calls `handler(type, data)` for each live event of this user: "notify" (an agent's own
+/** Calls `handler(type, data)` for each live event of this user: "ready" (the stream is
+ * subscribed: read once, so nothing from before it is missed), "notify" (an agent's own
  * notification), "received" (a new callback a supervisor may see), "changed" (something
  * they may see changed: reload what is shown). */
 export function live(handler) {
@@ -136,7 +137,7 @@ export function live(handler) {
     const data = event.data ? JSON.parse(event.data) : {};
     for (const h of listeners) h(type, data);
   };
-  for (const type of ["notify", "received", "changed"]) {
+  for (const type of ["ready", "notify", "received", "changed"]) {
     source.addEventListener(type, dispatch(type));
   }
   source.addEventListener("open", () => status && (status.textContent = t("live.connected")));
