@@ -34,7 +34,7 @@ def test_assign_unassign_report_and_the_agent_directory(console: Console) -> Non
     console.user("boss", "SUPERVISOR")
     console.agent("kim", teams=("sales",))
     console.agent("lee", teams=("sales",))
-    console.agent("park", teams=("sales",), logged_in=False)
+    console.agent("park", teams=("vip",), logged_in=False)
     for n in range(6):
         console.callback(f"010-5555-{1000 + n}")
 
@@ -44,11 +44,19 @@ def test_assign_unassign_report_and_the_agent_directory(console: Console) -> Non
     expect(page.locator("#assign-assigned")).to_have_text("0")
     expect(page.locator("#assign-unassigned")).to_have_text("6")
     expect(page.locator("#assign-agent-rows tr")).to_have_count(3)
+    page.get_by_label("Team", exact=True).select_option("vip")
+    expect(page.locator("#assign-agent-rows tr")).to_have_count(1)
+    expect(page.locator('#assign-agent-rows tr[data-agent="park"]')).to_be_visible()
+    page.get_by_label("Team", exact=True).select_option("")
     page.get_by_label("CTI logged-in only").check()
     expect(page.locator("#assign-agent-rows tr")).to_have_count(2)
     assert_accessible(page)
     page.get_by_label("Select agent kim").check()
     page.get_by_label("Select agent lee").check()
+    page.get_by_label("Manual assign (one agent)").check()
+    page.get_by_role("button", name="Assign", exact=True).click()  # the server's rule
+    expect(page.locator("#assign-error")).to_contain_text("MANUAL assignment takes exactly one")
+    expect(page.locator("#assign-assigned")).to_have_text("0")
     page.get_by_label("Equal assign").check()
     page.get_by_role("button", name="Assign", exact=True).click()
     expect(page.locator("#assign-result")).to_contain_text("Assigned 6, skipped 0")
@@ -56,6 +64,9 @@ def test_assign_unassign_report_and_the_agent_directory(console: Console) -> Non
     expect(page.locator(_cell("assign-agent-rows", "kim"))).to_have_text("3")
     expect(page.locator(_cell("assign-agent-rows", "lee"))).to_have_text("3")
     screenshot(page, "assign")
+    console.callback("010-5555-2000")  # the live "received" event reloads the summary
+    expect(page.locator("#assign-total")).to_have_text("7")
+    expect(page.locator("#assign-unassigned")).to_have_text("1")
 
     page.goto("/unassign")
     page.get_by_label("Agent", exact=True).select_option("kim")
@@ -98,6 +109,8 @@ def test_assign_unassign_report_and_the_agent_directory(console: Console) -> Non
     choi = console.page("choi", password="choi-secret-pass")
     choi.goto("/assign")
     expect(choi.get_by_role("heading", level=1)).to_have_text("Assign")
+    expect(choi.locator("#assign-total")).to_have_text("7")  # the sales team's callbacks
+    expect(choi.locator("#assign-error")).to_be_hidden()
 
     korean = console.page("boss", lang="ko")
     headings = {"/assign": "콜백 분배", "/unassign": "분배 취소", "/report": "처리율"}

@@ -4,6 +4,8 @@ import { api, t, el, live, debounce, showError } from "/static/console.js";
 
 const $ = (id) => document.getElementById(id);
 const errorBox = $("agents-error");
+let written = null; // the log position of this page's last write: reads wait for it
+const after = () => (written === null ? {} : { min_position: written });
 
 function edit(a) {
   $("agents-id").value = a.agent_id;
@@ -40,7 +42,7 @@ function render(agents) {
 
 async function reload() {
   try {
-    render((await api("query.agent-counts", {})).agents);
+    render((await api("query.agent-counts", after())).agents);
     showError(errorBox, null);
   } catch (e) {
     showError(errorBox, e);
@@ -58,6 +60,7 @@ async function save(event) {
   };
   try {
     const reply = await api("admin.agent-upsert", payload);
+    written = reply.log_position ?? written;
     const word = reply.created ? "agents.created" : reply.changed ? "agents.changed" : "agents.unchanged";
     $("agents-saved").textContent = t(word, { agent: reply.agent_id });
     $("agents-password-user").value = reply.agent_id;

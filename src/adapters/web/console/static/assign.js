@@ -8,6 +8,8 @@ const $ = (id) => document.getElementById(id);
 const errorBox = $("assign-error");
 const chosen = new Set();
 let agents = [];
+let written = null; // the log position of this page's last write: reads wait for it
+const after = () => (written === null ? {} : { min_position: written });
 
 function filters() {
   const f = {};
@@ -27,7 +29,7 @@ async function queuedIds() {
   const ids = [];
   let cursor = null;
   do {
-    const page = await api("query.list", { ...filters(), state: "QUEUED", page_size: PAGE, cursor });
+    const page = await api("query.list", { ...filters(), ...after(), state: "QUEUED", page_size: PAGE, cursor });
     ids.push(...page.items.filter((item) => !item.agent).map((item) => item.callback_id));
     cursor = page.next_cursor;
   } while (cursor && ids.length < MAX_IDS);
@@ -35,17 +37,28 @@ async function queuedIds() {
 }
 
 async function loadSummary() {
-  const s = await api("query.assignment-summary", filters());
+  const s = await api("query.assignment-summary", { ...filters(), ...after() });
   $("assign-total").textContent = s.total;
   $("assign-assigned").textContent = s.assigned;
   $("assign-unassigned").textContent = s.unassigned;
-  const queued = await api("query.list", { ...filters(), state: "QUEUED", page_size: 1 });
+  const queued = await api("query.list", { ...filters(), ...after(), state: "QUEUED", page_size: 1 });
   $("assign-queued").textContent = t("assign.queued", { count: Math.min(queued.total, MAX_IDS) });
 }
 
 function shown() {
   const ctiOnly = $("assign-cti").checked;
-  return agents.filter((a) => !ctiOnly || a.logged_in);
+  const team = $("assign-team").value;
+  return agents.filter((a) => (!ctiOnly || a.logged_in) && (!team || a.teams.includes(team)));
+}
+
+function renderTeams() {
+  const select = $("assign-team");
+  const current = select.value;
+  const teams = [...new Set(agents.flatMap((a) => a.teams))].sort();
+  select.replaceChildren(
+    el("option", { value: "" }, t("assign.all_teams")),
+    ...teams.map((team) => el("option", { value: team, selected: team === current }, team)),
+  );
 }
 
 function renderAgents() {
@@ -79,9 +92,8 @@ function renderAgents() {
 }
 
 async function loadAgents() {
-  const team = $("assign-team").value.trim();
-  const reply = await api("query.agent-counts", team ? { team } : {});
-  agents = reply.agents;
+  agents = (await api("query.agent-counts", after())).agents;
+  renderTeams();
   renderAgents();
 }
 
@@ -129,6 +141,7 @@ async function assign(event) {
       method: new FormData($("assign-form")).get("method"),
       only_logged_in: $("assign-cti").checked,
     });
+    written = reply.log_position ?? written;
     showError(errorBox, null);
     report(reply);
     await reload();
@@ -147,7 +160,7 @@ $("assign-search").addEventListener("submit", (e) => {
   reload();
 });
 $("assign-cti").addEventListener("change", renderAgents);
-$("assign-team").addEventListener("change", reload);
+$("assign-team").addEventListener("change", renderAgents);
 $("assign-all-agents").addEventListener("change", (e) => {
   for (const a of shown()) {
     if (e.target.checked) chosen.add(a.agent_id);

@@ -8,6 +8,8 @@ const $ = (id) => document.getElementById(id);
 const errorBox = $("unassign-error");
 const picked = new Set();
 let items = [];
+let written = null; // the log position of this page's last write: reads wait for it
+const after = () => (written === null ? {} : { min_position: written });
 
 function renderCounts(agents) {
   const rows = agents.map((a) =>
@@ -73,7 +75,7 @@ async function loadItems() {
   const found = [];
   let cursor = null;
   while (agent) {
-    const page = await api("query.list", { agent, state: "ROUTING", page_size: PAGE, cursor });
+    const page = await api("query.list", { ...after(), agent, state: "ROUTING", page_size: PAGE, cursor });
     found.push(...page.items);
     cursor = page.next_cursor;
     if (!cursor || found.length >= MAX_IDS) break;
@@ -86,7 +88,7 @@ async function loadItems() {
 
 async function reload() {
   try {
-    renderCounts((await api("query.agent-counts", {})).agents);
+    renderCounts((await api("query.agent-counts", after())).agents);
     await loadItems();
     showError(errorBox, null);
   } catch (e) {
@@ -105,6 +107,7 @@ async function unassign() {
   button.disabled = true;
   try {
     const reply = await api("admin.unassign", { callback_ids: ids });
+    written = reply.log_position ?? written;
     const skipped = reply.results.filter((r) => !r.ok);
     $("unassign-result").textContent = t("unassign.done", {
       unassigned: reply.results.length - skipped.length,
