@@ -150,6 +150,7 @@ async def agent_counts(call: Call[q.AgentCountsQuery]) -> r.AgentCountsReply:
                 teams=list(a.teams),
                 incomplete=a.incomplete,
                 logged_in=a.logged_in,
+                permissions=list(a.permissions),
             )
             for a in rows
         ]

@@ -132,6 +132,9 @@ class AgentCount(BaseModel):
     teams: list[str]
     incomplete: int = Field(description="callbacks the agent holds in ROUTING or PROCESSING")
     logged_in: bool
+    permissions: list[str] = Field(
+        default_factory=list, description="the agent's permissions: 'call' and/or 'assign'"
+    )
 
 
 class AgentCountsReply(BaseModel):

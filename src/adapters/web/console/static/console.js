@@ -181,3 +181,41 @@ function offerNotifications() {
 }
 
 offerNotifications();
+
+// --- assign, unassign, report (c3): days on the contact center's clock ---
+
+const twoDigits = (n) => String(n).padStart(2, "0");
+
+function dayParts(instant) {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    timeZoneName: "longOffset",
+  }).formatToParts(instant);
+  const part = (type) => parts.find((p) => p.type === type)?.value || "";
+  const offset = part("timeZoneName").match(/([+-])(\d{2}):?(\d{2})?/);
+  return {
+    day: `${part("year")}-${part("month")}-${part("day")}`,
+    minutes: offset ? (offset[1] === "-" ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3] || 0)) : 0,
+  };
+}
+
+/** A day (YYYY-MM-DD) on the contact center's clock: today, `days` later (or earlier). */
+export function dayText(days = 0) {
+  const [y, m, d] = dayParts(new Date()).day.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** The start of `day` (YYYY-MM-DD) plus `days`, on the contact center's clock, as the
+ * contract's time (ISO 8601 with its offset): `dayStart(to, 1)` ends a period with `to`. */
+export function dayStart(day, days = 0) {
+  const [y, m, d] = day.split("-").map(Number);
+  const wall = Date.UTC(y, m - 1, d + days);
+  let minutes = dayParts(new Date(wall)).minutes;
+  minutes = dayParts(new Date(wall - minutes * 60000)).minutes;
+  const abs = Math.abs(minutes);
+  const date = new Date(wall).toISOString().slice(0, 10);
+  return `${date}T00:00:00${minutes < 0 ? "-" : "+"}${twoDigits(Math.floor(abs / 60))}:${twoDigits(abs % 60)}`;
+}
