@@ -65,9 +65,12 @@ class Pages:
         home = home_of(me)
         return self._forbidden(request, me) if home is None else RedirectResponse(home, 303)
 
-    async def login_form(self, request: Request, problem: str | None = None) -> Response:
+    async def login_form(
+        self, request: Request, problem: str | None = None, user: str = ""
+    ) -> Response:
+        """The form; after a refusal, with the reason and the user name as typed."""
         status = 401 if problem else 200
-        return self.render(request, "login.html", None, status=status, problem=problem)
+        return self.render(request, "login.html", None, status=status, problem=problem, user=user)
 
     async def login(self, request: Request) -> Response:
         if not session.same_origin(request):
@@ -80,7 +83,7 @@ class Pages:
             problem = _LOGIN_REFUSALS.get(code, "login.failed")
             if "too many" in str(data.get("message", "")):
                 problem = "login.limited"
-            return await self.login_form(request, problem)
+            return await self.login_form(request, problem, form.get("user", ""))
         me = Me.of({"actor": data["actor"], "role": data["role"]})
         token = data["token"]
         code, whoami = await self.api.call("auth.whoami", {}, token)
