@@ -58,7 +58,11 @@ async def serve(settings: Settings) -> None:
         if settings.metrics_port
         else None
     )
-    http = HttpServer(settings.http_host, settings.http_port, settings.http_trusted_proxies) if settings.http_port else None
+    http = (
+        HttpServer(settings.http_host, settings.http_port, settings.http_trusted_proxies)
+        if settings.http_port
+        else None
+    )
     embedded = _embedded_nats(settings)
     servers = settings.nats_servers() or [embedded.url]  # type: ignore[union-attr]
     auth = settings.nats_credentials()
