@@ -26,6 +26,7 @@ from callback_domain.handlers import HANDLERS
 from callback_domain.handlers.assignment import MAX_BULK
 from callback_domain.phone_line import PhoneLine
 from callback_domain.results import CancelResult, Outcome
+from callback_domain.sms_catalog import SMS_CATALOG_ID, SmsCatalog
 from callback_domain.user import User
 from callback_domain.values import Policies
 from callback_domain.workspace import Workspace
@@ -85,6 +86,7 @@ class CallbackService(Application[UUID]):
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
         Agent: SNAPSHOT_INTERVAL,
         PhoneLine: SNAPSHOT_INTERVAL,
+        SmsCatalog: SNAPSHOT_INTERVAL,
     }
 
     def __init__(
@@ -257,6 +259,11 @@ class CallbackService(Application[UUID]):
     def get_user(self, user: str) -> User | None:
         found = self._load(User.create_id(user))
         return found if isinstance(found, User) else None
+
+    def get_sms_catalog(self) -> SmsCatalog | None:
+        """The SMS set-up as recorded; None before its first change."""
+        found = self._load(SMS_CATALOG_ID)
+        return found if isinstance(found, SmsCatalog) else None
 
     def history(self, callback_id: UUID) -> list[Any]:
         events = list(self.events.get(callback_id))

@@ -152,3 +152,43 @@ class RecordPolicies(Command):
     """At start: the policies the service runs on, recorded when they changed."""
 
     policies: Policies
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertSmsSender(Command):
+    """admin.sms.sender-upsert: a number that may send, with a label for people."""
+
+    number: str
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertSmsCategory(Command):
+    """admin.sms.category-upsert: `parent_id` None makes a first-level category."""
+
+    category_id: str
+    name: str
+    parent_id: str | None = None
+    in_use: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertSmsTemplate(Command):
+    """admin.sms.template-upsert; `images` as (name, base64 JPEG) pairs."""
+
+    template_id: str
+    category_id: str
+    message_type: str
+    name: str
+    sender: str
+    body: str
+    in_use: bool = True
+    editable: bool = True
+    description: str | None = None
+    subject: str | None = None
+    images: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteSmsTemplates(Command):
+    template_ids: tuple[str, ...]

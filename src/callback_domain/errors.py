@@ -12,9 +12,14 @@ class FieldError:
 
     field: str
     message: str
+    # A short code of what is wrong (e.g. `too_long`), for programs; None: the message only.
+    reason: str | None = None
 
     def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
+        found = {"field": self.field, "message": self.message}
+        if self.reason is not None:
+            found["reason"] = self.reason
+        return found
 
 
 class CallbackError(Exception):
@@ -43,8 +48,8 @@ class InvalidRequestError(CallbackError):
         super().__init__(message or f"invalid request: {summary}")
 
     @classmethod
-    def single(cls, field: str, message: str) -> InvalidRequestError:
-        return cls([FieldError(field, message)])
+    def single(cls, field: str, message: str, reason: str | None = None) -> InvalidRequestError:
+        return cls([FieldError(field, message, reason)])
 
     @property
     def details(self) -> list[dict[str, Any]]:

@@ -30,6 +30,8 @@ class Action(StrEnum):
     READ = "read callbacks"
     READ_OWN = "read their own callbacks"
     CALL_NOW = "call their own scheduled callbacks now"
+    MANAGE_SMS = "set up SMS (sender numbers, template categories, templates)"
+    READ_SMS_TEMPLATES = "read the SMS templates"
 
 
 _R = Role
@@ -63,6 +65,10 @@ MATRIX = MappingProxyType(
         Action.READ: frozenset({*_MANAGERS, _R.ASSIGNER, _R.MONITOR}),
         Action.READ_OWN: _AGENT_WORK,
         Action.CALL_NOW: _AGENT_WORK,
+        Action.MANAGE_SMS: frozenset({_R.ADMIN}),
+        # Whoever may send an SMS (DOMAIN.md: supervisors and above, agents for their own
+        # callbacks) chooses among the templates.
+        Action.READ_SMS_TEMPLATES: frozenset({*_MANAGERS, _R.ASSIGNER, _R.AGENT}),
     }
 )
 

@@ -92,6 +92,21 @@ class AgentSaved:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SmsSaved:
+    """A sender number, category or template: its key, and what the upsert did."""
+
+    key: str
+    created: bool
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsTemplatesDeleted:
+    deleted: tuple[str, ...]
+    not_found: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UserSaved:
     user: str
     created: bool

@@ -151,8 +151,8 @@ class Validator:
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
 
-    def refuse(self, name: str, message: str) -> None:
-        self.errors.append(FieldError(name, message))
+    def refuse(self, name: str, message: str, reason: str | None = None) -> None:
+        self.errors.append(FieldError(name, message, reason))
 
     def raise_if_any(self) -> None:
         if self.errors:

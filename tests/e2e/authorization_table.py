@@ -109,6 +109,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "query.agent-counts": _only(**_READ_ALL),
     "query.treatment-rate": _only(**_READ_ALL),
     "cti.presence": _only(CTI=OK),
+    # DOMAIN.md "SMS and MMS": ADMIN's "SMS set-up"; the templates are read by whoever may
+    # send (SUPERVISOR "send SMS", ASSIGNER what a supervisor may, an agent for their own
+    # callbacks; route-limited supervisors too: a template belongs to no route). MONITOR
+    # changes and sends nothing.
+    "admin.sms.sender-upsert": _only(ADMIN=OK),
+    "admin.sms.category-upsert": _only(ADMIN=OK),
+    "admin.sms.template-upsert": _only(ADMIN=OK),
+    "admin.sms.template-delete": _only(ADMIN=OK),
+    "query.sms.templates": _only(ADMIN=OK, SUPERVISOR=OK, SUPERVISOR_R=OK, ASSIGNER=OK, AGENT=OK),
 }
 # An agent without `call` still has a token and a password: whoami tells them so.
 EXPECTED["auth.whoami"]["AGENT_NOCALL"] = OK

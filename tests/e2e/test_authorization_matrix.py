@@ -260,6 +260,49 @@ async def _presence(s: Scene, actor: str, own: bool, route: str) -> tuple[str, d
     return "", {"logged_in": True}
 
 
+SMS_SENDER, SMS_CATEGORY = "15881234", "az-notice"
+
+
+async def _sms_set_up(s: Scene) -> None:
+    """A sender and a second-level category, once per service (upserts are idempotent)."""
+    await s.ok("admin.sms.sender-upsert", {"number": SMS_SENDER, "label": "main"})
+    await s.ok("admin.sms.category-upsert", {"category_id": "az-top", "name": "Top"})
+    body = {"category_id": SMS_CATEGORY, "name": "Notice", "parent_id": "az-top"}
+    await s.ok("admin.sms.category-upsert", body)
+
+
+def _sms_template(template_id: str) -> dict[str, Any]:
+    return {
+        "template_id": template_id,
+        "category_id": SMS_CATEGORY,
+        "type": "SMS",
+        "name": "Reminder",
+        "sender": SMS_SENDER,
+        "body": "곧 연락드리겠습니다.",
+    }
+
+
+async def _sms_sender(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
+    return "", {"number": f"0212{uuid.uuid4().int % 10**6:06d}", "label": "line"}
+
+
+async def _sms_category(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
+    return "", {"category_id": f"c-{uuid.uuid4().hex[:8]}", "name": "New"}
+
+
+async def _sms_template_new(
+    s: Scene, actor: str, own: bool, route: str
+) -> tuple[str, dict[str, Any]]:
+    await _sms_set_up(s)
+    return "", _sms_template(f"t-{uuid.uuid4().hex[:8]}")
+
+
+async def _sms_delete(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
+    _, body = await _sms_template_new(s, actor, own, route)
+    await s.ok("admin.sms.template-upsert", body)
+    return "", {"template_ids": [body["template_id"]]}
+
+
 PAYLOADS: dict[str, Build] = {
     "intake.request": _new,
     "intake.cancel": _ivr_queued,
@@ -294,6 +337,11 @@ PAYLOADS: dict[str, Build] = {
     "query.agent-counts": _nothing,
     "query.treatment-rate": _rate,
     "cti.presence": _presence,
+    "admin.sms.sender-upsert": _sms_sender,
+    "admin.sms.category-upsert": _sms_category,
+    "admin.sms.template-upsert": _sms_template_new,
+    "admin.sms.template-delete": _sms_delete,
+    "query.sms.templates": _nothing,
 }
 
 

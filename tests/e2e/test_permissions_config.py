@@ -38,6 +38,10 @@ MATRIX = [
     ("agent-kim", "callbacks.admin.assign", False),
     ("agent-kim", "callbacks.admin.cancel", False),
     ("agent-kim", "callbacks.query.list", False),
+    ("agent-kim", "callbacks.query.sms.templates", True),
+    ("agent-kim", "callbacks.admin.sms.sender-upsert", False),
+    ("monitor", "callbacks.query.sms.templates", False),
+    ("admin", "callbacks.admin.sms.template-upsert", True),
     ("agent-kim", "callbacks.intake.request", False),
     ("agent-boss", "callbacks.admin.create", True),
     ("agent-boss", "callbacks.admin.assign", True),
@@ -172,7 +176,7 @@ def _may_publish(user: str, subject: str) -> bool:
         return "IVR" in roles
     if subject == "callbacks.auth.login":
         return not roles & {"IVR", "CTI"}  # systems get issued tokens
-    name = "cti.presence" if parts[1] == "cti" else ".".join(parts[1:3])
+    name = "cti.presence" if parts[1] == "cti" else ".".join(parts[1:])
     return any(
         not {c for c in EXPECTED[name][role].replace("?", ":").split(":")} <= REFUSED
         for role in roles

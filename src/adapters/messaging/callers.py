@@ -34,6 +34,9 @@ _ROLES = {
 }
 # Where an agent with the `assign` permission acts as ASSIGNER (DOMAIN.md's role table).
 _ASSIGNER_FAMILIES = frozenset({"admin", "query"})
+# Subjects of those families an agent with only `call` may use too, as an AGENT: the
+# templates an agent chooses from when sending an SMS about their own callback.
+_AGENT_SUBJECTS = frozenset({"query.sms.templates"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,8 @@ async def token_caller(
 async def _agent_role(
     ctx: ServiceContext, actor: str, params: Mapping[str, str], family: str, name: str
 ) -> Role:
-    """AGENT, or ASSIGNER on admin.* and query.* for an agent with `assign`; an agent's
+    """AGENT, or ASSIGNER on admin.* and query.* for an agent with `assign` (without it,
+    AGENT on the few of them an agent may use, `_AGENT_SUBJECTS`); an agent's
     own subjects must be theirs, and an agent not in the directory, or without `call`
     on agent.*, may do nothing (`forbidden`)."""
     if "agent_id" in params and params["agent_id"] != actor:
@@ -90,9 +94,10 @@ async def _agent_role(
     if agent is None:
         raise ForbiddenError(f"agent '{actor}' is not in the agent directory")
     if family in _ASSIGNER_FAMILIES:
-        if not agent.may(Permission.ASSIGN):
+        if agent.may(Permission.ASSIGN):
+            return Role.ASSIGNER
+        if name not in _AGENT_SUBJECTS:
             raise ForbiddenError(f"agent '{actor}' lacks the 'assign' permission")
-        return Role.ASSIGNER
     if not agent.may(Permission.CALL):
         raise ForbiddenError(f"agent '{actor}' lacks the 'call' permission")
     return Role.AGENT

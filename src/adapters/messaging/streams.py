@@ -99,6 +99,8 @@ EVENT_ADDRESSES = {
     "PhoneLine": "events.line.{line_id}",
     "PolicyBook": "events.policies.{policy_book_id}",
     "User": "events.user.{user_id}",
+    "SmsCatalog": "events.sms-catalog.{sms_catalog_id}",
+    "SmsImage": "events.sms-image.{sms_image_id}",
 }
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from adapters.messaging import identity as who
-from adapters.messaging import people, reads, writes
+from adapters.messaging import people, reads, sms, writes
 from adapters.messaging.messages import admin, agent, auth, intake, queries, read_replies
 from adapters.messaging.messages import replies as rep
+from adapters.messaging.messages import sms as sms_wire
 from callback_domain.permissions import MATRIX, Action
 from callback_domain.values import Role
 
@@ -91,6 +92,8 @@ _ASSIGNERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ASSIGNER})
 _READERS = MATRIX[Action.READ]
 _PEOPLE = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.MONITOR, Role.AGENT, Role.ASSIGNER})
 _ANYONE_WITH_A_TOKEN = frozenset(Role) - {Role.SYSTEM}
+_ADMIN = frozenset({Role.ADMIN})
+_SMS_SENDERS = MATRIX[Action.READ_SMS_TEMPLATES]  # who may send chooses among the templates
 
 
 IVR, AGENT, ADMIN, READER = (
@@ -279,6 +282,46 @@ SUBJECTS: tuple[Subject, ...] = (
         reads.treatment_rate,
     ),
     Subject(
+        "admin.sms.sender-upsert",
+        _ADMIN,
+        sms_wire.SenderUpsertPayload,
+        sms_wire.SenderSavedReply,
+        ADMIN,
+        sms.sender_upsert,
+    ),
+    Subject(
+        "admin.sms.category-upsert",
+        _ADMIN,
+        sms_wire.CategoryUpsertPayload,
+        sms_wire.CategorySavedReply,
+        ADMIN,
+        sms.category_upsert,
+    ),
+    Subject(
+        "admin.sms.template-upsert",
+        _ADMIN,
+        sms_wire.TemplateUpsertPayload,
+        sms_wire.TemplateSavedReply,
+        ADMIN,
+        sms.template_upsert,
+    ),
+    Subject(
+        "admin.sms.template-delete",
+        _ADMIN,
+        sms_wire.TemplateDeletePayload,
+        sms_wire.TemplatesDeletedReply,
+        ADMIN,
+        sms.template_delete,
+    ),
+    Subject(
+        "query.sms.templates",
+        _SMS_SENDERS,
+        sms_wire.TemplatesQuery,
+        sms_wire.TemplatesReply,
+        who.identify_person,
+        sms.templates,
+    ),
+    Subject(
         "cti.presence.{agent_id}",
         frozenset({Role.CTI}),
         agent.PresencePayload,
@@ -294,20 +337,28 @@ ANSWERED = tuple(s for s in SUBJECTS if s.handler is not None)
 def subscriptions() -> dict[str, tuple[Subject, ...]]:
     """What to subscribe (after the prefix) → the subjects it carries.
 
-    A family whose subjects are all request/reply and differ in one token (the verb) is
-    one subscription with `*` there, so an unknown verb is answered (`invalid_request`,
-    naming the verbs) rather than met with silence. Otherwise each subject is its own
-    (`intake.*` would also catch `intake.submit`, which JetStream captures)."""
+    In a family whose subjects are all request/reply, the subjects that differ in one
+    token only (the verb) are one subscription with `*` there (`admin.*`, and
+    `admin.sms.*` beside it), so an unknown verb is answered (`invalid_request`, naming
+    the verbs) rather than met with silence; a subject alone in its shape is its own.
+    Otherwise each subject is its own (`intake.*` would also catch `intake.submit`, which
+    JetStream captures)."""
     found: dict[str, tuple[Subject, ...]] = {}
     families = dict.fromkeys(s.family for s in SUBJECTS)
     for family in families:
         members = [s for s in SUBJECTS if s.family == family]
         answered = [s for s in members if s.handler is not None]
-        shapes = {_with_any_verb(s) for s in answered}
-        if len(answered) > 1 and len(answered) == len(members) and len(shapes) == 1:
-            found[shapes.pop()] = tuple(answered)
-        else:
+        if len(answered) != len(members):
             found |= {s.wildcard(): (s,) for s in answered}
+            continue
+        shapes: dict[str, list[Subject]] = {}
+        for s in answered:
+            shapes.setdefault(_with_any_verb(s), []).append(s)
+        for shape, alike in shapes.items():
+            if len(alike) > 1:
+                found[shape] = tuple(alike)
+            else:
+                found[alike[0].wildcard()] = (alike[0],)
     return found
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from callback_domain import commands as c
-from callback_domain.handlers import assignment, directory, intake, people, work
+from callback_domain.handlers import assignment, directory, intake, people, sms, work
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,4 +38,8 @@ HANDLERS: dict[type[c.Command], Callable[[Any, Workspace, Policies], Any]] = {
     c.UpsertUser: people.upsert_user,
     c.SetPassword: people.set_password,
     c.RecordPolicies: directory.record_policies,
+    c.UpsertSmsSender: sms.upsert_sender,
+    c.UpsertSmsCategory: sms.upsert_category,
+    c.UpsertSmsTemplate: sms.upsert_template,
+    c.DeleteSmsTemplates: sms.delete_templates,
 }

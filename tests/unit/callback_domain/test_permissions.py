@@ -68,6 +68,7 @@ def command_for(action: Action, sut: CallbackService, by: Caller) -> c.Command |
         Action.RECORD_POLICIES: lambda: c.RecordPolicies(
             policies=Policies(default=Policy(max_attempts=5)), **one
         ),
+        Action.MANAGE_SMS: lambda: c.UpsertSmsSender(number="1588-1234", **one),
     }
     return made[action]() if action in made else None
 
@@ -78,7 +79,8 @@ def _completed(sut: CallbackService) -> Any:
     return callback_id
 
 
-WRITE_ACTIONS = [a for a in Action if a not in (Action.READ, Action.READ_OWN)]
+READ_ACTIONS = (Action.READ, Action.READ_OWN, Action.READ_SMS_TEMPLATES)
+WRITE_ACTIONS = [a for a in Action if a not in READ_ACTIONS]
 ROLES = [r for r in Role]
 
 

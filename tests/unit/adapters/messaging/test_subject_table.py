@@ -110,6 +110,24 @@ def test_an_unknown_verb_is_refused_naming_the_familys_verbs() -> None:
     assert label(agent, ["agent", "kim", "fly"]) == "agent.other"
 
 
+def test_a_deeper_group_of_a_family_is_a_subscription_of_its_own() -> None:
+    found = subscriptions()
+    sms = found["admin.sms.*"]
+
+    assert {s.name for s in sms} == {
+        "admin.sms.sender-upsert",
+        "admin.sms.category-upsert",
+        "admin.sms.template-upsert",
+        "admin.sms.template-delete",
+    }
+    assert "admin.sms.templates" not in {s.name for s in found["admin.*"]}
+    assert found["query.sms.templates"][0].name == "query.sms.templates"  # alone: exact
+    with pytest.raises(InvalidRequestError) as refused:
+        find(sms, ["admin", "sms", "send"])
+    assert "'send'" in str(refused.value) and "template-upsert" in str(refused.value)
+    assert label(sms, ["admin", "sms", "send"]) == "admin.other"
+
+
 @pytest.mark.parametrize("out", PUBLISHED, ids=lambda p: p.name)
 def test_each_published_subject_has_its_channel_and_schema(out: typing.Any) -> None:
     channel = ASYNCAPI["channels"].get(out.name)
