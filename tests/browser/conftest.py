@@ -179,6 +179,27 @@ def console(browser: Browser, nats_server: EmbeddedNatsServer, tmp_path: Path) -
         print(f"--- callbacks serve ---\n{process.output()}")
 
 
+# Before a page's own scripts (an init script is not subject to its Content-Security-Policy):
+# browser notifications recorded in `window.__notified` instead of shown, and
+# `window.__ready` set once the page's live stream is subscribed (its "ready" event).
+INSTRUMENT = """
+window.__ready = false;
+const OriginalEventSource = window.EventSource;
+window.EventSource = class extends OriginalEventSource {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("ready", () => { window.__ready = true; });
+  }
+};
+window.__notified = [];
+window.Notification = function (title, options) {
+  window.__notified.push({ title, body: options && options.body });
+};
+window.Notification.permission = "granted";
+window.Notification.requestPermission = async () => "granted";
+"""
+
+
 def screenshot(page: Page, name: str) -> Path:
     """The page as a PNG under CALLBACKS_SCREENSHOTS (default build/screenshots)."""
     folder = Path(os.environ.get("CALLBACKS_SCREENSHOTS") or ROOT / "build" / "screenshots")

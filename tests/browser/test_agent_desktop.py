@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.conftest import INSTRUMENT, assert_accessible, screenshot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -22,26 +22,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 SEOUL = ZoneInfo("Asia/Seoul")  # the console fixture's contact center zone
-
-# Records each browser notification the page makes, and notes when the live stream is
-# subscribed (its first event, "ready"); an init script runs before the page's own scripts
-# and is not subject to its Content-Security-Policy.
-INSTRUMENT = """
-window.__ready = false;
-const OriginalEventSource = window.EventSource;
-window.EventSource = class extends OriginalEventSource {
-  constructor(...args) {
-    super(...args);
-    this.addEventListener("ready", () => { window.__ready = true; });
-  }
-};
-window.__notified = [];
-window.Notification = function (title, options) {
-  window.__notified.push({ title, body: options && options.body });
-};
-window.Notification.permission = "granted";
-window.Notification.requestPermission = async () => "granted";
-"""
 
 
 def _row(page: Page, table: str, phone: str) -> Locator:

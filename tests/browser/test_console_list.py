@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.conftest import INSTRUMENT, assert_accessible, screenshot
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,16 +24,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 SEOUL = ZoneInfo("Asia/Seoul")
-
-# Browser notifications, recorded: the page's Notification replaced before its scripts run.
-RECORD_NOTIFICATIONS = """
-window.__notifications = [];
-window.Notification = class {
-  constructor(title, options) { window.__notifications.push({title, body: options?.body}); }
-  static get permission() { return "granted"; }
-  static requestPermission() { return Promise.resolve("granted"); }
-};
-"""
 
 
 def _local(moment: datetime) -> str:
@@ -62,7 +52,7 @@ def test_the_list_its_download_a_range_cancel_and_a_history(
     console.ok("agent.kim.dial", {"callback_id": busy["callback_id"]}, "kim", "AGENT")
 
     page = console.page("sup")
-    page.add_init_script(RECORD_NOTIFICATIONS)
+    page.add_init_script(INSTRUMENT)
     page.goto("/callbacks")
     _total(page, "Total 4")
     assert any("about the invoice" in r and "Queued" in r for r in _rows(page))
@@ -95,7 +85,7 @@ def test_the_list_its_download_a_range_cancel_and_a_history(
     arrived = console.callback("010-9999-2222", "sales")
     _total(page, "Total 2")
     assert "010-9999-2222" in _rows(page)[0]
-    notes = page.evaluate("window.__notifications")
+    notes = page.evaluate("window.__notified")
     assert any(n["title"] == "New callback" and "sales" in n["body"] for n in notes), notes
 
     # The history of one callback, its events in order.
