@@ -86,3 +86,34 @@ def test_a_post_from_another_origin_or_a_null_origin_is_refused() -> None:
     assert not session.same_origin(_request("null"))
     assert not session.same_origin(_request("http://console.example:8080", scheme="https"))
     assert session.secure(_request(None, scheme="https"))
+
+
+def test_the_session_cookie_is_secure_behind_tls() -> None:
+    from starlette.responses import Response
+
+    for scheme, secure in (("https", True), ("http", False)):
+        response = Response()
+        session.keep(response, _request(None, scheme=scheme), "token", expires_at=2**31)
+        cookie = response.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert ("Secure" in cookie) is secure
+
+
+def test_the_wheel_ships_every_asset_of_the_console() -> None:
+    """pyproject's package-data globs match every template, script, stylesheet and words
+    file (an image without them would serve the console's pages as 500s)."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[4]
+    data = tomllib.loads((root / "pyproject.toml").read_text())
+    globs = data["tool"]["setuptools"]["package-data"]["adapters.web.console"]
+    folder = root / "src" / "adapters" / "web" / "console"
+    assets = [
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts
+    ]
+    assert assets
+    assert all(any(fnmatch.fnmatch(a, g) for g in globs) for a in assets), assets
