@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
-    """One refused field: where it is and what to do about it."""
+    """One refused field: where it is and what to do about it; `more` says why in data
+    (`{"reason": "closed", "next_slots": [...]}`)."""
 
     field: str
     message: str
+    more: Mapping[str, Any] | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "message": self.message, **(self.more or {})}
 
 
 class CallbackError(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from callback_domain import commands as c
-from callback_domain.handlers import assignment, directory, intake, people, work
+from callback_domain.handlers import assignment, directory, intake, people, routes, work
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,4 +38,6 @@ HANDLERS: dict[type[c.Command], Callable[[Any, Workspace, Policies], Any]] = {
     c.UpsertUser: people.upsert_user,
     c.SetPassword: people.set_password,
     c.RecordPolicies: directory.record_policies,
+    c.UpsertRoute: routes.upsert_route,
+    c.SetHours: routes.set_hours,
 }
