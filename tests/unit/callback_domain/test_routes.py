@@ -173,3 +173,26 @@ class TestRequests:
         hours(sut)
 
         assert sut.execute(request(caller=IVR)).state is CallbackState.QUEUED
+
+
+def test_the_route_book_loads_from_its_snapshot(tmp_path: Any) -> None:
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "e.db")}
+    writer = CallbackService(env=env)
+    for n in range(60):  # past the snapshot interval
+        upsert(writer, route=f"r{n % 3}", slot_capacity=n + 1)
+    hours(writer, route="r0")
+    writer.close()
+
+    reader = CallbackService(env=env)
+    assert reader.snapshots is not None
+    assert list(reader.snapshots.get(ROUTE_BOOK_ID))  # one was taken
+    book = reader.route_book()
+
+    assert book is not None and sorted(book.routes) == ["r0", "r1", "r2"]
+    r0 = book.settings("r0")
+    assert r0 is not None and r0.slot_capacity == 58 and r0.calendar().hours_on(T0.date())
+    assert sut_requests_route(reader, "r2") is CallbackState.QUEUED
+
+
+def sut_requests_route(sut: CallbackService, route: str) -> CallbackState:
+    return sut.execute(request(route=route)).state  # type: ignore[no-any-return]
