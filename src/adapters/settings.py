@@ -13,27 +13,30 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from adapters.entrypoints.mistakes import OperatorError
 from callback_domain.phones import DEFAULT_REGION
-from callback_domain.values import Policies, Policy
+from callback_domain.values import POLICY_LIMITS, Policies, Policy
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
-_DEFAULT = Policy()  # the domain's defaults: stated there only
+_DEFAULT = Policy()  # the domain's defaults and limits: stated there only
+
+
+def _bounded(name: str) -> Any:
+    low, high = POLICY_LIMITS[name]
+    return Field(default=getattr(_DEFAULT, name), ge=low, le=high)
 
 
 class PolicySettings(BaseModel):
-    """One route's policy (DOMAIN.md "Policies"); unset fields take the domain's default.
+    """One route's policy (DOMAIN.md "Policies"); unset fields take the domain's default,
+    within the domain's limits (`values.POLICY_LIMITS`)."""
 
-    Only the bounds an operator may set are stated here.
-    """
-
-    window_seconds: int = Field(default=_DEFAULT.window_seconds, ge=0, le=86_400)
+    window_seconds: int = _bounded("window_seconds")
     duplicate_check: bool = _DEFAULT.duplicate_check
-    duplicate_limit: int = Field(default=_DEFAULT.duplicate_limit, ge=1, le=100)
-    max_attempts: int = Field(default=_DEFAULT.max_attempts, ge=1, le=100)
-    expiry_days: int = Field(default=_DEFAULT.expiry_days, ge=1, le=3_650)
-    horizon_days: int = Field(default=_DEFAULT.horizon_days, ge=1, le=3_650)
-    average_handle_seconds: int = Field(default=_DEFAULT.average_handle_seconds, ge=1, le=86_400)
+    duplicate_limit: int = _bounded("duplicate_limit")
+    max_attempts: int = _bounded("max_attempts")
+    expiry_days: int = _bounded("expiry_days")
+    horizon_days: int = _bounded("horizon_days")
+    average_handle_seconds: int = _bounded("average_handle_seconds")
 
     def to_policy(self) -> Policy:
         return Policy(**self.model_dump())
@@ -177,6 +180,7 @@ class Settings(BaseSettings):
             default=self.default_policy.to_policy(),
             by_route={r: p.to_policy() for r, p in self.route_policies.items()},
             phone_region=self.default_region,
+            timezone=self.timezone,
         )
 
     @classmethod

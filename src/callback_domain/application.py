@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from callback_domain.handlers import HANDLERS
 from callback_domain.handlers.assignment import MAX_BULK
 from callback_domain.phone_line import PhoneLine
 from callback_domain.results import CancelResult, Outcome
+from callback_domain.route_book import ROUTE_BOOK_ID, RouteBook, effective_policy
 from callback_domain.sms_catalog import SMS_CATALOG_ID, SmsCatalog
 from callback_domain.user import User
 from callback_domain.values import Policies
@@ -87,6 +88,7 @@ class CallbackService(Application[UUID]):
         Agent: SNAPSHOT_INTERVAL,
         PhoneLine: SNAPSHOT_INTERVAL,
         SmsCatalog: SNAPSHOT_INTERVAL,
+        RouteBook: SNAPSHOT_INTERVAL,  # read by every request
     }
 
     def __init__(
@@ -264,6 +266,18 @@ class CallbackService(Application[UUID]):
         """The SMS set-up as recorded; None before its first change."""
         found = self._load(SMS_CATALOG_ID)
         return found if isinstance(found, SmsCatalog) else None
+
+    def route_book(self) -> RouteBook | None:
+        found = self._load(ROUTE_BOOK_ID)
+        return found if isinstance(found, RouteBook) else None
+
+    def route_policies(self) -> Policies:
+        """The policies in force: the deployment's, with registered routes' fields."""
+        book = self.route_book()
+        if book is None or not book.routes:
+            return self.policies
+        registered = {s.route: effective_policy(self.policies, s.route, s) for s in book.all()}
+        return replace(self.policies, by_route={**self.policies.by_route, **registered})
 
     def history(self, callback_id: UUID) -> list[Any]:
         events = list(self.events.get(callback_id))

@@ -15,7 +15,9 @@ from callback_domain.values import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from datetime import datetime
+    from typing import Any
     from uuid import UUID
 
 
@@ -192,3 +194,29 @@ class UpsertSmsTemplate(Command):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeleteSmsTemplates(Command):
     template_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertRoute(Command):
+    """admin.route-upsert: registers a route, or replaces its settings (not its hours).
+    `timezone` None: the contact center's; `policy`: only the fields the route sets."""
+
+    route: str
+    name: str
+    timezone: str | None = None
+    distribution: str = "MANUAL"
+    offer_timeout_seconds: int = 30
+    ownership_minutes: int | None = None
+    policy: Mapping[str, Any] = field(default_factory=dict)
+    slot_minutes: int = 15
+    slot_capacity: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetHours(Command):
+    """admin.hours-set: a registered route's weekly hours, holidays and exceptions."""
+
+    route: str
+    weekly: Mapping[str, Sequence[Sequence[str]]]
+    holidays: Sequence[str] = ()
+    exceptions: Sequence[Mapping[str, Any]] = ()

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
-    """One refused field: where it is and what to do about it."""
+    """One refused field: where it is and what to do about it; `reason` a short code of
+    what is wrong, `more` what else helps in data (`{"next_slots": [...]}`)."""
 
     field: str
     message: str
     # A short code of what is wrong (e.g. `too_long`), for programs; None: the message only.
     reason: str | None = None
+    more: Mapping[str, Any] | None = None  # what else helps (e.g. `next_slots`)
 
-    def as_dict(self) -> dict[str, str]:
-        found = {"field": self.field, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"field": self.field, "message": self.message}
         if self.reason is not None:
             found["reason"] = self.reason
-        return found
+        return {**found, **(self.more or {})}
 
 
 class CallbackError(Exception):

@@ -27,6 +27,8 @@ class Action(StrEnum):
     SET_PASSWORD = "set another person's password"  # one's own: anyone (handlers/people.py)
     SET_PRESENCE = "report agent presence"
     RECORD_POLICIES = "record the policies in force"
+    MANAGE_ROUTES = "register routes and set their hours"
+    READ_SLOTS = "read a route's open slots"
     READ = "read callbacks"
     READ_OWN = "read their own callbacks"
     CALL_NOW = "call their own scheduled callbacks now"
@@ -62,7 +64,10 @@ MATRIX = MappingProxyType(
         Action.SET_PASSWORD: frozenset({_R.ADMIN, _R.SYSTEM}),
         Action.SET_PRESENCE: frozenset({_R.ADMIN, _R.CTI, _R.SYSTEM}),
         Action.RECORD_POLICIES: frozenset({_R.ADMIN, _R.SYSTEM}),
+        Action.MANAGE_ROUTES: frozenset({_R.ADMIN}),
         Action.READ: frozenset({*_MANAGERS, _R.ASSIGNER, _R.MONITOR}),
+        # The IVR asks "when can you call me?" (intake.slots); readers see the same.
+        Action.READ_SLOTS: frozenset({_R.IVR, *_MANAGERS, _R.ASSIGNER, _R.MONITOR}),
         Action.READ_OWN: _AGENT_WORK,
         Action.CALL_NOW: _AGENT_WORK,
         Action.MANAGE_SMS: frozenset({_R.ADMIN}),

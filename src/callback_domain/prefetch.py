@@ -9,6 +9,7 @@ from callback_domain.agent import Agent
 from callback_domain.callback import Callback
 from callback_domain.permissions import AGENT_ROLES
 from callback_domain.phone_line import PhoneLine
+from callback_domain.route_book import ROUTE_BOOK_ID
 from callback_domain.user import User
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ def first_round(commands: Sequence[c.Command], phones: PhoneNumbers) -> list[UUI
     for command in commands:
         if command.caller.role in AGENT_ROLES:
             ids.append(Agent.create_id(command.caller.actor))
+        if isinstance(command, (c.RequestCallback, c.RecreateCallback, c.UpsertRoute, c.SetHours)):
+            ids.append(ROUTE_BOOK_ID)
         if isinstance(command, c.RequestCallback):
             ids.append(Callback.create_id(command.request_id.strip()))
             if isinstance(command.phone, str) and isinstance(command.route, str):

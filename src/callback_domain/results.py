@@ -141,3 +141,12 @@ class PoliciesRecorded:
     """`changed`: the policies differed from the last recorded (or none were)."""
 
     changed: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouteSaved:
+    """admin.route-upsert and admin.hours-set: `created` for a route registered now."""
+
+    route: str
+    created: bool
+    changed: bool

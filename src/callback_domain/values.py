@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import timezone as dt_timezone
 from enum import StrEnum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -88,6 +89,20 @@ class Caller:
         }
 
 
+# The values an operator (settings) or an administrator (a route's policy) may give each
+# numeric policy field, both ends included.
+POLICY_LIMITS: Mapping[str, tuple[int, int]] = MappingProxyType(
+    {
+        "window_seconds": (0, 86_400),
+        "duplicate_limit": (1, 100),
+        "max_attempts": (1, 100),
+        "expiry_days": (1, 3_650),
+        "horizon_days": (1, 3_650),
+        "average_handle_seconds": (1, 86_400),
+    }
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Policy:
     """The rules of one route (queue); recorded in every callback it governs."""
@@ -122,6 +137,10 @@ class Policy:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def with_overrides(self, changes: Mapping[str, Any]) -> Policy:
+        """This policy with some fields set otherwise (a registered route's policy)."""
+        return type(self)(**{**self.as_dict(), **changes})
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
         return cls(**data)
@@ -136,6 +155,8 @@ class Policies:
     # Where a number without a country code is (CALLBACKS_DEFAULT_REGION): a setting of
     # the deployment, not a recorded policy (numbers are stored in E.164 whatever it is).
     phone_region: str = DEFAULT_REGION
+    # The contact center's zone (CALLBACKS_TIMEZONE): a route's, unless it names its own.
+    timezone: str = "UTC"
 
     @property
     def phones(self) -> PhoneNumbers:
@@ -151,8 +172,8 @@ class Validator:
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
 
-    def refuse(self, name: str, message: str, reason: str | None = None) -> None:
-        self.errors.append(FieldError(name, message, reason))
+    def refuse(self, name: str, message: str, reason: str | None = None, **more: Any) -> None:
+        self.errors.append(FieldError(name, message, reason, more or None))
 
     def raise_if_any(self) -> None:
         if self.errors:
@@ -215,6 +236,38 @@ class Validator:
                 "starts with + and a country code)",
             )
         return e164
+
+    def number(
+        self, name: str, value: Any, *, low: int, high: int, required: bool = True
+    ) -> int | None:
+        if value is None:
+            if required:
+                self.refuse(name, "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.refuse(name, "must be a whole number")
+            return None
+        if not low <= value <= high:
+            self.refuse(name, f"must be from {low} to {high}")
+            return None
+        return value
+
+    def policy(self, name: str, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Some fields of a policy, each known and within its limits."""
+        known = Policy().as_dict()
+        accepted: dict[str, Any] = {}
+        for key, value in given.items():
+            if key not in known:
+                self.refuse(f"{name}.{key}", f"is not a policy field; use {', '.join(known)}")
+            elif key in POLICY_LIMITS:
+                low, high = POLICY_LIMITS[key]
+                if (n := self.number(f"{name}.{key}", value, low=low, high=high)) is not None:
+                    accepted[key] = n
+            elif not isinstance(value, bool):
+                self.refuse(f"{name}.{key}", "must be true or false")
+            else:
+                accepted[key] = value
+        return accepted
 
     def timezone(self, name: str, value: str | None) -> str | None:
         if value is None:

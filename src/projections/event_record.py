@@ -31,8 +31,8 @@ def _plain(value: Any) -> Any:
 class EventRecord:
     """One event of the log, at its position.
 
-    `aggregate` is "Callback", "Agent", "PhoneLine" or "PolicyBook"; `type` the event's name
-    (e.g. "Assigned"); `data` its own fields, JSON-ready.
+    `aggregate` is "Callback", "Agent", "PhoneLine", "PolicyBook", "User" or "RouteBook";
+    `type` the event's name (e.g. "Assigned"); `data` its own fields, JSON-ready.
     """
 
     position: int

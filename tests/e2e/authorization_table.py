@@ -9,8 +9,12 @@ How DOMAIN.md is read:
   nothing", IVR "intake only", CTI "presence only", AGENT "their own callbacks only" on
   their own `agent.{id}.*` subjects. `intake.*` is the IVR's channel and `cti.*` the CTI
   system's: "everything" for ADMIN means the admin and query subjects, not speaking as
-  the IVR or the CTI system. Only the ADMIN changes the directory (agents and users);
-  anyone may set their own password.
+  the IVR or the CTI system. Only the ADMIN changes the directory (agents and users),
+  routes and hours; anyone may set their own password. The IVR's "slots" is
+  `intake.slots`; monitors and above read a route's slots on `query.slots`, a
+  route-limited one only on their routes (another route is refused as a bad `route`, as
+  a treatment rate of it is; a route carries no callback to hide). `query.routes` lists
+  only a route-limited caller's routes: filtered, never refused.
 - "_R" callers (SUPERVISOR_R, MONITOR_R) are granted the route `billing` only: on another
   route's callback they get `not_found`; creating on another route is `forbidden`.
 - An AGENT acting on a callback not assigned to them, an IVR on one another IVR
@@ -75,6 +79,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "intake.request": _only(IVR=OK),
     "intake.cancel": _only(IVR=OWN),
     "intake.abandon": _only(IVR=OWN),
+    "intake.slots": _only(IVR=OK),
     "agent.schedule": _only(AGENT=OK, ASSIGNER=OK),
     "agent.dial": _only(**_AGENT_WORK),
     "agent.dial-result": _only(**_AGENT_WORK),
@@ -96,6 +101,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin.recreate": _only(**_MANAGE),
     "admin.agent-upsert": _only(ADMIN=OK),
     "admin.user-upsert": _only(ADMIN=OK),
+    "admin.route-upsert": _only(ADMIN=OK),
+    "admin.hours-set": _only(ADMIN=OK),
     "admin.password-set": _only(
         ADMIN=OK, **{r: "own?ok:forbidden" for r in _PEOPLE if r != "ADMIN"}
     ),
@@ -108,6 +115,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "query.assignment-summary": _only(**_READ_ALL),
     "query.agent-counts": _only(**_READ_ALL),
     "query.treatment-rate": _only(**_READ_ALL),
+    "query.routes": _only(**_READ_ALL),
+    "query.slots": _only(
+        **{
+            **_READ,
+            "SUPERVISOR_R": "route?ok:invalid_request",
+            "MONITOR_R": "route?ok:invalid_request",
+        }
+    ),
     "cti.presence": _only(CTI=OK),
     # DOMAIN.md "SMS and MMS": ADMIN's "SMS set-up"; the templates are read by whoever may
     # send (SUPERVISOR "send SMS", ASSIGNER what a supervisor may, an agent for their own

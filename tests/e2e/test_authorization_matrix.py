@@ -61,6 +61,8 @@ def service(
                 await s.ok("admin.agent-upsert", body)
             for user, (role, routes) in USERS.items():
                 await s.ok("admin.user-upsert", {"user": user, "role": role, "routes": routes})
+            for route in (GRANTED, OTHER_ROUTE):  # registered: other routes are refused
+                await s.ok("admin.route-upsert", _route(route))
 
     asyncio.run(directory())
     yield process
@@ -256,6 +258,28 @@ async def _rate(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[
     return "", {"from": str(today - timedelta(days=1)), "to": str(today), "by": "day"}
 
 
+def _route(route: str) -> dict[str, Any]:
+    return {"route": route, "name": route.title(), "slot_capacity": 5}
+
+
+async def _route_upsert(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
+    return "", _route(route)
+
+
+async def _hours(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
+    always = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    return "", {"route": route, "weekly": always}
+
+
+async def _slots(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
+    now = datetime.now(UTC)
+    return "", {
+        "route": route,
+        "from": now.isoformat(),
+        "to": (now + timedelta(hours=2)).isoformat(),
+    }
+
+
 async def _presence(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
     return "", {"logged_in": True}
 
@@ -307,6 +331,7 @@ PAYLOADS: dict[str, Build] = {
     "intake.request": _new,
     "intake.cancel": _ivr_queued,
     "intake.abandon": _ivr_queued,
+    "intake.slots": _slots,
     "agent.schedule": _new,
     "agent.dial": _routing,
     "agent.dial-result": _dialled,
@@ -326,6 +351,8 @@ PAYLOADS: dict[str, Build] = {
     "admin.recreate": _to_recreate,
     "admin.agent-upsert": _agent_upsert,
     "admin.user-upsert": _user_upsert,
+    "admin.route-upsert": _route_upsert,
+    "admin.hours-set": _hours,
     "admin.password-set": _password,
     "auth.whoami": _nothing,
     "query.health": _nothing,
@@ -336,6 +363,8 @@ PAYLOADS: dict[str, Build] = {
     "query.assignment-summary": _nothing,
     "query.agent-counts": _nothing,
     "query.treatment-rate": _rate,
+    "query.routes": _nothing,
+    "query.slots": _slots,
     "cti.presence": _presence,
     "admin.sms.sender-upsert": _sms_sender,
     "admin.sms.category-upsert": _sms_category,

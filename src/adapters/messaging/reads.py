@@ -66,7 +66,7 @@ def _get(
     if row is None or not _seen(caller, scope, row):
         raise CallbackNotFoundError(callback_id=callback_id)
     now = ctx.clock()
-    place = place_of(ctx.queries, ctx.service.policies, row, now)
+    place = place_of(ctx.queries, ctx.service.route_policies(), row, now)
     return r.CallbackDetail.model_validate(
         {
             **list_item(row, now),

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.messaging import identity as who
 from adapters.messaging import people, reads, sms, writes
+from adapters.messaging import route_handlers as rh
 from adapters.messaging.messages import admin, agent, auth, intake, queries, read_replies
 from adapters.messaging.messages import replies as rep
+from adapters.messaging.messages import routes as rt
 from adapters.messaging.messages import sms as sms_wire
 from callback_domain.permissions import MATRIX, Action
 from callback_domain.values import Role
@@ -90,6 +92,7 @@ _IVR = frozenset({Role.IVR})
 _AGENT = frozenset({Role.AGENT, Role.ASSIGNER})  # an assigner is an agent with assign permission
 _ASSIGNERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ASSIGNER})
 _READERS = MATRIX[Action.READ]
+_ADMIN_ONLY = MATRIX[Action.MANAGE_ROUTES]
 _PEOPLE = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.MONITOR, Role.AGENT, Role.ASSIGNER})
 _ANYONE_WITH_A_TOKEN = frozenset(Role) - {Role.SYSTEM}
 _ADMIN = frozenset({Role.ADMIN})
@@ -112,6 +115,7 @@ SUBJECTS: tuple[Subject, ...] = (
     Subject(
         "intake.abandon", _IVR, intake.IntakeAbandon, R.CompletionReply, IVR, writes.intake_abandon
     ),
+    Subject("intake.slots", _IVR, rt.SlotsQuery, rt.SlotsReply, IVR, rh.slots),
     Subject(
         "agent.{agent_id}.schedule",
         _AGENT,
@@ -219,6 +223,17 @@ SUBJECTS: tuple[Subject, ...] = (
         writes.upsert_agent,
     ),
     Subject(
+        "admin.route-upsert",
+        _ADMIN_ONLY,
+        rt.RouteUpsertPayload,
+        rt.RouteSavedReply,
+        ADMIN,
+        rh.route_upsert,
+    ),
+    Subject(
+        "admin.hours-set", _ADMIN_ONLY, rt.HoursSetPayload, rt.RouteSavedReply, ADMIN, rh.hours_set
+    ),
+    Subject(
         "admin.user-upsert",
         frozenset({Role.ADMIN}),
         auth.UserUpsertPayload,
@@ -281,6 +296,8 @@ SUBJECTS: tuple[Subject, ...] = (
         READER,
         reads.treatment_rate,
     ),
+    Subject("query.routes", _READERS, rt.RoutesQuery, rt.RoutesReply, READER, rh.routes),
+    Subject("query.slots", _READERS, rt.SlotsQuery, rt.SlotsReply, READER, rh.slots),
     Subject(
         "admin.sms.sender-upsert",
         _ADMIN,

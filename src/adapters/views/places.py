@@ -17,7 +17,7 @@ import asyncio
 from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from datetime import datetime
     from uuid import UUID
 
@@ -55,7 +55,7 @@ def estimate(position: int, recent_wait: int | None, handle_seconds: int, logged
 
 def places_now(
     queries: ViewQueries,
-    policies: Policies,
+    policies: Policies | Callable[[], Policies],
     callbacks: Sequence[tuple[str, datetime, UUID]],
     now: datetime,
     *,
@@ -70,6 +70,7 @@ def places_now(
         queries.places_in_line(callbacks, now, from_the_back=from_the_back),
     )
     logged_in = queries.logged_in_agents()
+    policies = policies() if callable(policies) else policies  # read here, off the event loop
     return [
         estimate(position, wait, policies.for_route(route).average_handle_seconds, logged_in)
         for (route, _, _), (position, wait) in zip(callbacks, found, strict=True)
@@ -112,7 +113,7 @@ class PlaceLookups:
                     found = await self.ctx.read(
                         places_now,
                         self.ctx.queries,
-                        self.ctx.service.policies,
+                        self.ctx.service.route_policies,
                         [(r, q, c) for r, q, c, _ in batch],
                         self.ctx.clock(),
                         from_the_back=True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from callback_domain import commands as c
-from callback_domain.handlers import assignment, directory, intake, people, sms, work
+from callback_domain.handlers import assignment, directory, intake, people, routes, sms, work
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,4 +42,6 @@ HANDLERS: dict[type[c.Command], Callable[[Any, Workspace, Policies], Any]] = {
     c.UpsertSmsCategory: sms.upsert_category,
     c.UpsertSmsTemplate: sms.upsert_template,
     c.DeleteSmsTemplates: sms.delete_templates,
+    c.UpsertRoute: routes.upsert_route,
+    c.SetHours: routes.set_hours,
 }

@@ -8,10 +8,12 @@ from callback_domain.callback import Callback
 from callback_domain.errors import ForbiddenError
 from callback_domain.handlers.access import authorize_caller
 from callback_domain.handlers.assignment import give_directly
+from callback_domain.handlers.routes import refuse_if_closed, registered
 from callback_domain.lifecycle import OPEN, CallbackState, Trigger
 from callback_domain.permissions import Action
 from callback_domain.phone_line import PhoneLine
 from callback_domain.results import CallbackAccepted, CallbackRecreated
+from callback_domain.route_book import ROUTE_BOOK_ID, RouteBook, effective_policy
 from callback_domain.values import (
     MAX_ID_LENGTH,
     MAX_REMARK_LENGTH,
@@ -68,7 +70,8 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
         return accepted(existing, replayed=True)  # its own callback: not a phone duplicate
 
     route = v.text("route", cmd.route, max_length=MAX_ROUTE_LENGTH)
-    policy = policies.for_route(route or "")
+    route_settings = registered(ws, v, route)
+    policy = effective_policy(policies, route or "", route_settings)
     phone = v.phone("phone", cmd.phone, policies.phones)
     timezone = v.timezone("customer_timezone", cmd.customer_timezone)
     wanted, wanted_field = v.wanted_time(cmd.desired_time, cmd.desired_local, timezone)
@@ -77,6 +80,15 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
         CallbackType.SCHEDULED if given else CallbackType.IMMEDIATE
     )
     desired_time = v.desired_time(wanted_field, wanted, at=cmd.at, policy=policy)
+    refuse_if_closed(
+        v,
+        wanted_field,
+        desired_time,
+        window=policy.window,
+        settings=route_settings,
+        at=cmd.at,
+        horizon=policy.horizon,
+    )
     if callback_type is CallbackType.SCHEDULED and not given:
         v.refuse("desired_time", "is required for a SCHEDULED callback")
     if callback_type is CallbackType.IMMEDIATE and given:
@@ -145,7 +157,8 @@ def recreate(cmd: RecreateCallback, ws: Workspace, policies: Policies) -> Callba
     authorize_caller(ws, cmd.caller, Action.RECREATE)
     old = visible(ws, cmd.caller, cmd.callback_id)
     old.ensure(Trigger.RECREATE)
-    policy = policies.for_route(old.route)
+    book = ws.get(RouteBook, ROUTE_BOOK_ID)
+    policy = effective_policy(policies, old.route, book.settings(old.route) if book else None)
     phone = policies.phones.canonical(old.phone)  # E.164, if recorded by an older version
     duplicate = _open_duplicate(ws, phone, old.route, policy, policies.phones)
     if isinstance(duplicate, Callback):

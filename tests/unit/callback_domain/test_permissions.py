@@ -65,6 +65,7 @@ def command_for(action: Action, sut: CallbackService, by: Caller) -> c.Command |
         Action.SET_PASSWORD: lambda: c.SetPassword(
             user="lee-9", password_hash="$argon2id$x", **one
         ),
+        Action.MANAGE_ROUTES: lambda: c.UpsertRoute(route="billing", name="Billing", **one),
         Action.RECORD_POLICIES: lambda: c.RecordPolicies(
             policies=Policies(default=Policy(max_attempts=5)), **one
         ),
@@ -79,7 +80,7 @@ def _completed(sut: CallbackService) -> Any:
     return callback_id
 
 
-READ_ACTIONS = (Action.READ, Action.READ_OWN, Action.READ_SMS_TEMPLATES)
+READ_ACTIONS = (Action.READ, Action.READ_OWN, Action.READ_SMS_TEMPLATES, Action.READ_SLOTS)
 WRITE_ACTIONS = [a for a in Action if a not in READ_ACTIONS]
 ROLES = [r for r in Role]
 

@@ -63,13 +63,13 @@ class EventMessage(BaseModel):
 
     Its subject: `events.{callback_id}.{EventName}` for a callback's events, and for every
     other aggregate kind `events.{kind}.{key}.{EventName}`: `agent.{agent_id}`,
-    `line.{line_id}`, `policies.{policy_book_id}`.
+    `line.{line_id}`, `policies.{policy_book_id}`, `user.{user_id}`, `routes.{route_book_id}`.
     """
 
     model_config = ConfigDict(extra="allow")
 
     position: int = Field(description="the event's position in the log")
-    aggregate: str = Field(description="Callback, Agent, PhoneLine or PolicyBook")
+    aggregate: str = Field(description="Callback, Agent, PhoneLine, PolicyBook, User or RouteBook")
     aggregate_id: UUID
     version: int
     type: str = Field(description="the event's name, as in the subject")

@@ -26,6 +26,9 @@ class FakeContext:
         self.service = self
         self.policies = POLICIES
 
+    def route_policies(self) -> Policies:
+        return self.policies
+
     def clock(self) -> datetime:
         return NOW
 
