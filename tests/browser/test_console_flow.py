@@ -116,3 +116,5 @@ def test_a_supervisor_assigns_and_two_agents_work_live(console: Console, tmp_pat
     assert phones == set(PHONES)
     states = [r[header.index("State")] for r in data]
     assert states.count("COMPLETED") == 1 and states.count("ROUTING") == 5
+    done = next(i for i, title in enumerate(header) if str(title).startswith("Completed at"))
+    assert [r[done] is not None for r in data].count(True) == 1  # an Excel date-time

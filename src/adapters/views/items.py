@@ -16,7 +16,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def list_item(row: CallbackRow, now: datetime) -> dict[str, Any]:
     """A list item: CONTRACT.md's fields (with its additions `request_id`,
-    `phone_national` and `routing_team`)."""
+    `phone_national`, `routing_team` and `completed_at`)."""
     return {
         "callback_id": str(row.callback_id),
         "request_id": row.request_id,
@@ -26,6 +26,7 @@ def list_item(row: CallbackRow, now: datetime) -> dict[str, Any]:
         "state": row.state,
         "status": row.status,
         "reason": row.reason,
+        "completed_at": _iso(row.completed_at),
         "phone": row.phone,
         "phone_national": row.phone_national,
         "assigner": row.assigner,

@@ -42,6 +42,9 @@ class CallbackItem(BaseModel):
     state: CallbackState
     status: NhnStatus
     reason: CompletionReason | None
+    completed_at: Time | None = Field(
+        default=None, description="when it was completed (COMPLETED only)"
+    )
     phone: str = Field(description="E.164, e.g. +821012345678")
     phone_national: str | None = Field(
         default=None, description="the number as its country writes it, e.g. 010-1234-5678"
