@@ -200,6 +200,20 @@ window.Notification.requestPermission = async () => "granted";
 """
 
 
+def wait_for(page: Page, expression: str, timeout: float = 15.0) -> None:
+    """Until `expression` is true in the page. Not `page.wait_for_function`: it polls by
+    `eval` inside the page, which the console's Content-Security-Policy (rightly) refuses
+    whenever the first try is false; `page.evaluate` runs outside the page's policy."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            msg = f"still false after {timeout} s: {expression}"
+            raise AssertionError(msg)
+        time.sleep(0.05)
+
+
 def screenshot(page: Page, name: str) -> Path:
     """The page as a PNG under CALLBACKS_SCREENSHOTS (default build/screenshots)."""
     folder = Path(os.environ.get("CALLBACKS_SCREENSHOTS") or ROOT / "build" / "screenshots")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import INSTRUMENT, assert_accessible, screenshot
+from tests.browser.conftest import INSTRUMENT, assert_accessible, screenshot, wait_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -44,7 +44,7 @@ def test_the_agent_desktop_follows_assignments_live_and_handles_callbacks(
     page.goto("/agent")
     expect(page.locator("#agent-badge")).to_have_text("0 due · 0 upcoming")
     expect(page.locator("#live-status")).to_have_text("Live updates on")
-    page.wait_for_function("window.__ready")
+    wait_for(page, "window.__ready")
 
     # A supervisor assigns a callback: the badge, the title and the list follow, no reload.
     console.ok(
@@ -56,7 +56,7 @@ def test_the_agent_desktop_follows_assignments_live_and_handles_callbacks(
     pending = _row(page, "pending", "010-1234-5678")
     expect(pending).to_contain_text("sales")
     expect(pending).to_contain_text("asked about the bill")
-    page.wait_for_function("window.__notified.length > 0")
+    wait_for(page, "window.__notified.length > 0")
     assert page.evaluate("window.__notified") == [
         {"title": "Callback assigned", "body": "010-1234-5678 · sales"}
     ]

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import INSTRUMENT, screenshot
+from tests.browser.conftest import INSTRUMENT, screenshot, wait_for
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,7 +31,7 @@ def _watching(console: Console, user: str, path: str) -> Page:
     page = console.page(user)
     page.add_init_script(INSTRUMENT)
     page.goto(path)
-    page.wait_for_function("window.__ready")
+    wait_for(page, "window.__ready")
     return page
 
 
@@ -39,7 +39,7 @@ def _second_tab(page: Page, path: str) -> Page:
     tab = page.context.new_page()
     tab.add_init_script(INSTRUMENT)
     tab.goto(path)
-    tab.wait_for_function("window.__ready")
+    wait_for(tab, "window.__ready")
     return tab
 
 
@@ -70,7 +70,7 @@ def test_a_supervisor_assigns_and_two_agents_work_live(console: Console, tmp_pat
     # Both agents' badges follow, each with a notification per callback.
     for agent in (kim, lee):
         expect(agent.locator("#agent-badge")).to_have_text("3 due · 0 upcoming")
-        agent.wait_for_function("window.__notified.length === 3")
+        wait_for(agent, "window.__notified.length === 3")
         notes = agent.evaluate("window.__notified")
         assert {n["title"] for n in notes} == {"Callback assigned"}
         assert all(n["body"].endswith("· sales") for n in notes)
