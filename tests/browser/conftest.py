@@ -53,15 +53,17 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    """Per module, not per session: while Playwright's sync API runs, its event loop is the
+    thread's running loop, and every async test after it would fail to start its own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright, chromium_path: str) -> Iterator[Browser]:
     # --no-sandbox: the tests may run as root (containers, CI), where Chromium's sandbox
     # refuses to start.
