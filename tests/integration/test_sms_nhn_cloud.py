@@ -10,6 +10,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -56,17 +57,23 @@ def refused(code: int, message: str, status: int = 200) -> tuple[int, dict[str, 
 
 
 class StandIn(BaseHTTPRequestHandler):
-    """Keeps each request; answers with `answer(path, body)` (or hangs on "hang")."""
+    """Keeps each request; answers with `answer(path, body)` (or hangs on "hang");
+    a GET's body is {}."""
 
     requests: ClassVar[list[tuple[str, dict[str, str], dict[str, Any]]]] = []
     answer: ClassVar[Any] = None
 
+    def do_GET(self) -> None:
+        self.answer_with({})
+
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.answer_with(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+
+    def answer_with(self, body: dict[str, Any]) -> None:
         type(self).requests.append((self.path, dict(self.headers.items()), body))
         answer = type(self).answer(self.path, body)
         if answer == "hang":
-            time.sleep(2)
+            time.sleep(1.5)
             return
         status, payload = answer
         data = json.dumps(payload).encode()
@@ -246,3 +253,54 @@ async def test_nobody_listening_is_a_retryable_failure() -> None:
 
     assert (delivery.state, delivery.retryable) == ("FAILED", True)
     assert delivery.reason is not None and "could not be reached" in delivery.reason
+
+
+class TestAnAnswerLost:
+    """The send request went out and no answer came: NHN may hold the message."""
+
+    @staticmethod
+    def listed(found: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+        header = {"isSuccessful": True, "resultCode": 0, "resultMessage": "SUCCESS"}
+        return 200, {"header": header, "body": {"totalCount": len(found), "data": found}}
+
+    async def test_a_retry_finds_the_request_nhn_took_and_sends_nothing_again(
+        self, nhn: tuple[str, type[StandIn]]
+    ) -> None:
+        url, stand_in = nhn
+        answers = iter(["hang", self.listed([{"requestId": "2026113010R", "msgStatus": "3"}])])
+        stand_in.answer = staticmethod(lambda _path, _body: next(answers))
+        sut = provider(url, timeout=0.5)
+
+        lost = await sut.send(SMS)
+        retried = await sut.send(SMS)
+        await sut.close()
+
+        (first, _, _), (look_up, headers, _) = stand_in.requests
+        query = parse_qs(urlsplit(look_up).query)
+        assert (lost.state, lost.retryable) == ("FAILED", True)
+        assert first == f"/sms/v3.0/appKeys/{APP_KEY}/sender/sms"
+        assert urlsplit(look_up).path == first and headers["X-Secret-Key"] == SECRET
+        assert query["senderGroupingKey"] == [SMS.message_id]
+        assert {"startRequestDate", "endRequestDate"} <= set(query)
+        assert (retried.state, retried.provider_id) == ("SENT", "2026113010R")
+
+    async def test_a_retry_sends_again_when_nhn_holds_nothing(
+        self, nhn: tuple[str, type[StandIn]]
+    ) -> None:
+        url, stand_in = nhn
+        answers = iter(["hang", self.listed([])])
+
+        def answer(_path: str, body: dict[str, Any]) -> Any:
+            return next(answers, None) or sent(body)
+
+        stand_in.answer = staticmethod(answer)
+        sut = provider(url, timeout=0.5)
+
+        await sut.send(SMS)
+        retried = await sut.send(SMS)
+        again = await sut.send(SMS)  # answered: no look-up any more
+        await sut.close()
+
+        methods = [("GET" if "?" in p else "POST") for p, _, _ in stand_in.requests]
+        assert methods == ["POST", "GET", "POST", "POST"]
+        assert retried.state == again.state == "SENT"

@@ -20,17 +20,23 @@ NHN's resultMessage; a timeout, a 5xx, a 429, a connection error or a system err
 (-9999, -2021, -2009) → FAILED, retryable.
 
 Duplicates: this API has no idempotency key. The dispatcher records each hand-over's
-answer and retries only after a retryable FAILED; a refused connection or a failed
-upload sent nothing. A timeout after the request went out is the one ambiguous case (NHN
-may have taken it): its reason says so, and `senderGroupingKey` and
+answer and retries only after a retryable FAILED; a refused connection, a refusal, a 5xx
+or a failed upload sent nothing. A timeout after the send request went out is the one
+ambiguous case (NHN may have taken it): its reason says so, and `senderGroupingKey` and
 `recipientGroupingKey` carry the message id, which NHN echoes in its answer and stores
-with the message, so a duplicate can be found in the console or with the list API
-(`GET .../sender/sms?senderGroupingKey=…`).
+with the message. Before such a message is sent again, this provider asks NHN's list
+API (`GET .../sender/sms` or `.../sender/mms` with `senderGroupingKey` and a
+`startRequestDate`/`endRequestDate` window) whether it holds a request for it, and answers
+SENT with that requestId instead of sending twice. What it remembers lives in the
+process: after a restart, a retry of such a message is sent without the look-up (the
+grouping keys still let an operator find a duplicate).
 
 Assumptions (not confirmed from the v3.0 page itself; confirmed from the v2.x pages and
 v3.0 clients): the request and answer shapes above are v2.2's, unchanged in v3.0; the
 system-error codes are taken from the error-code page (-9999 "System error", -2021
-"System error", -2009 "attachment not uploaded due to a server error").
+"System error", -2009 "attachment not uploaded due to a server error"); the list API's
+dates (`yyyy-MM-dd HH:mm:ss`) are Korean time, and its answer is `body.data: [{"requestId",
+...}]` (v2.2's list answer).
 """
 
 from __future__ import annotations
@@ -38,7 +44,9 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -53,15 +61,24 @@ DEFAULT_URL = "https://api-sms.cloud.toast.com"
 TIMEOUT = 10.0
 RETRYABLE_CODES = frozenset({-9999, -2021, -2009})
 TITLE_BYTES = 40  # EUC-KR bytes of an MMS title
+SEOUL = ZoneInfo("Asia/Seoul")  # NHN's dates are Korean time (assumed; see above)
+NHN_TIME = "%Y-%m-%d %H:%M:%S"
+LOOK_BACK = timedelta(minutes=10)
 
 
 class _Answer(Exception):  # noqa: N818 - carries a Delivery out of the request helpers
-    def __init__(self, delivery: Delivery) -> None:
-        self.delivery = delivery
+    def __init__(self, delivery: Delivery, *, unsure: bool = False) -> None:
+        self.delivery, self.unsure = delivery, unsure
 
 
 class NhnCloudProvider:
-    """Sends each message with one request to NHN Cloud (MMS images uploaded first)."""
+    """Sends each message with one request to NHN Cloud (MMS images uploaded first).
+
+    A message whose send request got no answer is remembered (in this process): before it
+    is sent again, NHN's list API is asked for a request with its message id as
+    `senderGroupingKey` in the time since; if there is one, that is the answer (SENT), and
+    nothing is sent twice.
+    """
 
     name = "nhn"
 
@@ -82,25 +99,56 @@ class NhnCloudProvider:
             "X-Secret-Key": secret_key,
             "Content-Type": "application/json;charset=UTF-8",
         }
+        self.unsure: dict[str, datetime] = {}  # message id → when its answer was lost
 
     async def send(self, message: Outbound) -> Delivery:
+        sender = "sender/mms" if message.type == "MMS" else "sender/sms"
         try:
+            if message.message_id in self.unsure:
+                found = await self._find(sender, message.message_id)
+                if found is not None:
+                    del self.unsure[message.message_id]
+                    return found
             if message.type == "MMS":
                 files = [await self._upload(image) for image in message.images]
-                data = await self._post("sender/mms", _mms(message, files, self.user_id))
+                data = await self._request("POST", sender, _mms(message, files, self.user_id))
             else:
-                data = await self._post("sender/sms", _sms(message, self.user_id))
+                data = await self._request("POST", sender, _sms(message, self.user_id))
         except _Answer as answer:
+            if answer.unsure:
+                self.unsure.setdefault(message.message_id, datetime.now(SEOUL))
             if answer.delivery.retryable:
                 log.warning("sms %s: NHN: %s", message.message_id, answer.delivery.reason)
             return answer.delivery
-        return _recipient_outcome(data)
+        self.unsure.pop(message.message_id, None)
+        return _recipient_outcome(data if isinstance(data, dict) else {})
 
     async def close(self) -> None:
         await self.client.aclose()
 
+    async def _find(self, sender: str, message_id: str) -> Delivery | None:
+        """The outcome of an earlier request for `message_id` NHN holds, if it holds one
+        (a failed look-up is a retryable FAILED: better late than twice)."""
+        since = self.unsure[message_id] - LOOK_BACK
+        until = datetime.now(SEOUL) + LOOK_BACK
+        found = await self._request(
+            "GET",
+            sender,
+            params={
+                "senderGroupingKey": message_id,
+                "startRequestDate": since.strftime(NHN_TIME),
+                "endRequestDate": until.strftime(NHN_TIME),
+                "pageSize": 1,
+            },
+        )
+        if isinstance(found, list) and found and isinstance(found[0], dict):
+            request_id = found[0].get("requestId")
+            return Delivery("SENT", provider_id=str(request_id) if request_id else None)
+        return None
+
     async def _upload(self, image: Image) -> int:
-        data = await self._post(
+        data = await self._request(
+            "POST",
             "attachfile/binaryUpload",
             {
                 "fileName": _file_name(image.name),
@@ -108,16 +156,22 @@ class NhnCloudProvider:
                 "fileBody": base64.b64encode(image.jpeg).decode(),
             },
         )
-        file_id = data.get("fileId")
+        file_id = data.get("fileId") if isinstance(data, dict) else None
         if not isinstance(file_id, int):
             raise _Answer(Delivery("FAILED", reason="NHN's upload answer had no fileId"))
         return file_id
 
-    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
         """`body.data` of a successful answer; raises _Answer with the FAILED otherwise."""
         try:
-            response = await self.client.post(
-                f"{self.base}/{path}", json=body, headers=self.headers
+            response = await self.client.request(
+                method, f"{self.base}/{path}", json=body, params=params, headers=self.headers
             )
         except httpx.TimeoutException as e:
             sent = not isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout)
@@ -127,7 +181,9 @@ class NhnCloudProvider:
                 if sent
                 else "NHN could not be reached in time"
             )
-            raise _Answer(Delivery("FAILED", reason=reason, retryable=True)) from None
+            unsure = sent and method == "POST" and path.startswith("sender/")
+            failed = Delivery("FAILED", reason=reason, retryable=True)
+            raise _Answer(failed, unsure=unsure) from None
         except httpx.HTTPError as e:
             reason = f"NHN could not be reached: {type(e).__name__} {e}".strip()
             raise _Answer(Delivery("FAILED", reason=reason, retryable=True)) from None
@@ -170,7 +226,7 @@ def _file_name(name: str) -> str:
     return f"{stem[:41]}.jpg"
 
 
-def _data(response: httpx.Response) -> dict[str, Any]:
+def _data(response: httpx.Response) -> Any:
     status = response.status_code
     try:
         answer = response.json()
@@ -185,8 +241,7 @@ def _data(response: httpx.Response) -> dict[str, Any]:
         retryable = code in RETRYABLE_CODES
         raise _Answer(Delivery("FAILED", reason=said, retryable=retryable))
     body = answer.get("body") if isinstance(answer, dict) else None
-    data = body.get("data") if isinstance(body, dict) else None
-    return data if isinstance(data, dict) else {}
+    return body.get("data") if isinstance(body, dict) else None
 
 
 def _recipient_outcome(data: Mapping[str, Any]) -> Delivery:

@@ -245,6 +245,8 @@ class TestStatusReports:
             await until(lambda: sut.dead == 1)
 
         [dead] = await dead_letters(js, sms_prefix)
+        info = await js.stream_info(stream_name(STATUS, sms_prefix))
+        assert info.state.messages == 0  # a dead-lettered report leaves the work queue too
         assert (dead.headers or {})["Callbacks-Dead-Reason"] == "refused: no message m-404"
         assert (dead.headers or {})["Callbacks-Deliveries"] == "1"
 
