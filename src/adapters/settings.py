@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from adapters.entrypoints.mistakes import OperatorError
@@ -87,8 +87,16 @@ class Settings(BaseSettings):
     oidc_role_claim: str = "role"
     # The provider's own role values onto ours, e.g. {"cc-lead": "SUPERVISOR"}.
     oidc_roles: dict[str, str] = {}
+    # SMS and MMS (DOMAIN.md): who delivers them. "none": sending is off; "jetstream":
+    # the SMS_OUTBOUND stream for an external gateway; "nhn": NHN Cloud's SMS API.
+    sms_provider: Literal["none", "jetstream", "nhn"] = "none"
+    nhn_sms_url: str = "https://api-sms.cloud.toast.com"
+    nhn_sms_app_key: str | None = None
+    nhn_sms_secret_key: SecretStr | None = None
 
-    @field_validator("database_url", "nats_url", mode="before")
+    @field_validator(
+        "database_url", "nats_url", "nhn_sms_app_key", "nhn_sms_secret_key", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -103,6 +111,15 @@ class Settings(BaseSettings):
             raise ValueError(msg) from None
         return value
 
+    @field_validator("nhn_sms_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            msg = f"{value!r} is not an http(s) URL such as https://api-sms.cloud.toast.com"
+            raise ValueError(msg)
+        return value.strip().rstrip("/")
+
     @field_validator("default_region", mode="before")
     @classmethod
     def _region(cls, value: object) -> object:
@@ -114,7 +131,7 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return region
 
-    @field_validator("log_format", mode="before")
+    @field_validator("log_format", "sms_provider", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

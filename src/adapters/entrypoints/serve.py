@@ -28,6 +28,7 @@ from adapters.messaging.routes import make_broker, stop_answering
 from adapters.observability import logs
 from adapters.observability.exporter import MetricsExporter
 from adapters.observability.process_health import ProcessHealth
+from adapters.sms.factory import check_sms_settings
 from adapters.web.api import Api
 from adapters.web.app import build_app
 from adapters.web.server import HttpServer
@@ -225,6 +226,7 @@ def _open_store(settings: Settings) -> CallbackService:
 
 
 def main(settings: Settings) -> int:
+    check_sms_settings(settings)  # a provider's missing key: one line before anything starts
     logs.configure(settings.log_format, settings.log_level)
     for handler in logging.getLogger().handlers:  # one line per outage and retry, no tracebacks
         handler.addFilter(OutageLogFilter())
