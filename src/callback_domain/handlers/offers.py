@@ -19,8 +19,6 @@ from callback_domain.values import Permission, Validator
 from callback_domain.visibility import may_take, visible
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
     from datetime import datetime
 
     from callback_domain.agent import Agent
@@ -36,6 +34,7 @@ if TYPE_CHECKING:
     from callback_domain.route_book import RouteSettings
     from callback_domain.values import Policies
     from callback_domain.workspace import Workspace
+
 
 def eligible(callback: Callback, agents: list[Agent]) -> list[Agent]:
     """Who may be offered `callback`: the agents logged in to CTI with the `call`
@@ -146,5 +145,3 @@ def expire_ownership(cmd: ExpireOwnership, ws: Workspace, _p: Policies) -> Callb
     callback = ws.callback(cmd.callback_id)
     callback.expire_ownership(by=cmd.caller, at=cmd.at)
     return changed(callback)
-
-
