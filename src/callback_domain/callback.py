@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate
 
 from callback_domain.audit import AuditedEvent
 from callback_domain.callback_fields import CallbackFields
+from callback_domain.callback_offers import CallbackOffers
 from callback_domain.lifecycle import CallbackState, CompletionReason, Trigger, next_state
 from callback_domain.values import AssignMethod, CallbackType, Caller, DialOutcome, Policy, Role
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 CALLBACK_NAMESPACE = uuid5(NAMESPACE_URL, "urn:callbacks:callback")
 
 
-class Callback(CallbackFields, Aggregate):
+class Callback(CallbackOffers, CallbackFields, Aggregate):
     """A callback and its lifecycle.
 
     - Its id derives from the request id: the same request id is the same callback.
@@ -104,6 +105,7 @@ class Callback(CallbackFields, Aggregate):
             agg.agent_id = None
             agg.agent_teams = ()
             agg.assignment_cancelled = True
+            agg.end_offer()
 
     class DialAttempted(Event):
         TOPIC = "callbacks:Callback.DialAttempted"
@@ -113,6 +115,7 @@ class Callback(CallbackFields, Aggregate):
         def apply(self, agg: Callback) -> None:
             agg.state = CallbackState.PROCESSING
             agg.attempts = self.attempt
+            agg.end_offer()  # dialling takes an offer, and keeps ownership
 
     class DialFailed(Event):
         TOPIC = "callbacks:Callback.DialFailed"
@@ -137,6 +140,7 @@ class Callback(CallbackFields, Aggregate):
             agg.state = CallbackState.COMPLETED
             agg.reason = CompletionReason(self.reason)
             agg.completed_at = self.timestamp
+            agg.end_offer()
 
     class Recreated(Event):
         TOPIC = "callbacks:Callback.Recreated"
@@ -144,6 +148,65 @@ class Callback(CallbackFields, Aggregate):
 
         def apply(self, agg: Callback) -> None:
             agg.recreated_as = (*agg.recreated_as, self.new_callback_id)
+
+    # AUTO distribution (DOMAIN.md "Teams and distribution"); commands in CallbackOffers.
+
+    class Offered(Event):
+        """Offered to an agent by the service: an assignment (ROUTING), marked offered."""
+
+        TOPIC = "callbacks:Callback.Offered"
+        agent_id: str
+        agent_teams: list[str]
+        expires_at: datetime
+
+        def apply(self, agg: Callback) -> None:
+            agg.state = CallbackState.ROUTING
+            agg.agent_id = self.agent_id
+            agg.agent_teams = tuple(self.agent_teams)
+            agg.assigner = self.actor
+            agg.assigner_teams = ()
+            agg.assign_method = AssignMethod.OFFERED
+            agg.assigned_at = self.timestamp
+            if agg.first_assigned_at is None:
+                agg.first_assigned_at = self.timestamp
+            agg.offered = True
+            agg.offer_expires_at = self.expires_at
+
+    class OfferAccepted(Event):
+        TOPIC = "callbacks:Callback.OfferAccepted"
+        agent_id: str
+        owned_until: datetime | None
+
+        def apply(self, agg: Callback) -> None:
+            agg.end_offer()
+            agg.owned_until = self.owned_until
+
+    class OfferRejected(Event):
+        """The agent rejected the offer: QUEUED again; never an attempt."""
+
+        TOPIC = "callbacks:Callback.OfferRejected"
+        agent_id: str
+
+        def apply(self, agg: Callback) -> None:
+            agg.back_in_queue(self.agent_id)
+
+    class OfferWithdrawn(Event):
+        """Not accepted within the route's offer timeout: QUEUED again."""
+
+        TOPIC = "callbacks:Callback.OfferWithdrawn"
+        agent_id: str
+
+        def apply(self, agg: Callback) -> None:
+            agg.back_in_queue(self.agent_id)
+
+    class OwnershipExpired(Event):
+        """Accepted, not dialled within the route's ownership minutes: QUEUED again."""
+
+        TOPIC = "callbacks:Callback.OwnershipExpired"
+        agent_id: str
+
+        def apply(self, agg: Callback) -> None:
+            agg.back_in_queue(self.agent_id)
 
     @staticmethod
     def create_id(request_id: str) -> UUID:

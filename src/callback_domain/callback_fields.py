@@ -66,6 +66,10 @@ class CallbackFields:
         last_outcome: DialOutcome | None
         assignment_cancelled: bool
         completed_at: datetime | None
+        offered: bool  # ROUTING by an offer not yet accepted (AUTO distribution)
+        offer_expires_at: datetime | None
+        owned_until: datetime | None  # an accepted offer goes back unless dialled by then
+        declined_by: tuple[str, ...]  # agents who rejected it or let an offer lapse
 
     def set_requested(self, e: Callback.Requested) -> None:
         """The fields as the request sets them: nothing assigned, dialled or ended yet."""
@@ -100,6 +104,24 @@ class CallbackFields:
         self.last_outcome = None
         self.assignment_cancelled = False
         self.completed_at = None
+        self.end_offer()
+        self.declined_by = ()
+
+    def end_offer(self) -> None:
+        """No offer open, no ownership running (after a dial, an unassignment, the end)."""
+        self.offered = False
+        self.offer_expires_at = None
+        self.owned_until = None
+
+    def back_in_queue(self, agent_id: str) -> None:
+        """An offer rejected or lapsed, or ownership expired: QUEUED, nobody holds it,
+        and `agent_id` is passed over when it is offered again."""
+        self.state = CallbackState.QUEUED
+        self.agent_id = None
+        self.agent_teams = ()
+        self.end_offer()
+        if agent_id not in self.declined_by:
+            self.declined_by = (*self.declined_by, agent_id)
 
     @property
     def status(self) -> NhnStatus:

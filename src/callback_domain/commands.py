@@ -66,6 +66,42 @@ class AssignCallbacks(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OfferCallbacks(Command):
+    """The distributor: offers each callback (in this order) to one of `agent_ids`."""
+
+    callback_ids: tuple[UUID, ...]
+    agent_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AcceptOffer(Command):
+    """agent.{id}.accept."""
+
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RejectOffer(Command):
+    """agent.{id}.reject: back to the queue, for someone else; never an attempt."""
+
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WithdrawOffer(Command):
+    """The distributor: an offer not accepted within the route's offer timeout."""
+
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExpireOwnership(Command):
+    """The distributor: an accepted offer not dialled within the route's ownership."""
+
+    callback_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnassignCallbacks(Command):
     callback_ids: tuple[UUID, ...]
 

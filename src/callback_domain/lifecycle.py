@@ -73,6 +73,12 @@ class Trigger(StrEnum):
     ABANDON = "abandon"
     EXPIRE = "expire"
     RECREATE = "recreate"
+    # AUTO distribution (DOMAIN.md "Teams and distribution")
+    OFFER = "offer"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"  # an offer not accepted in time
+    RELEASE = "release"  # ownership expiry: accepted, not dialled in time
 
 
 NEW = "NEW"  # pseudo-state: the callback does not exist yet
@@ -96,6 +102,11 @@ TRANSITIONS: tuple[dict[str, object], ...] = (
     {"trigger": Trigger.ABANDON, "source": _S.QUEUED, "dest": _S.COMPLETED},
     {"trigger": Trigger.EXPIRE, "source": sorted(EXPIRABLE), "dest": _S.COMPLETED},
     {"trigger": Trigger.RECREATE, "source": _S.COMPLETED, "dest": _S.COMPLETED},
+    {"trigger": Trigger.OFFER, "source": _S.QUEUED, "dest": _S.ROUTING},
+    {"trigger": Trigger.ACCEPT, "source": _S.ROUTING, "dest": _S.ROUTING},
+    {"trigger": Trigger.REJECT, "source": _S.ROUTING, "dest": _S.QUEUED},
+    {"trigger": Trigger.WITHDRAW, "source": _S.ROUTING, "dest": _S.QUEUED},
+    {"trigger": Trigger.RELEASE, "source": _S.ROUTING, "dest": _S.QUEUED},
 )
 
 

@@ -34,6 +34,8 @@ class Action(StrEnum):
     CALL_NOW = "call their own scheduled callbacks now"
     MANAGE_SMS = "set up SMS (sender numbers, template categories, templates)"
     READ_SMS_TEMPLATES = "read the SMS templates"
+    OFFER = "offer callbacks to agents"  # AUTO distribution: the service itself
+    ANSWER_OFFER = "accept or reject offered callbacks"
 
 
 _R = Role
@@ -74,6 +76,10 @@ MATRIX = MappingProxyType(
         # Whoever may send an SMS (DOMAIN.md: supervisors and above, agents for their own
         # callbacks) chooses among the templates.
         Action.READ_SMS_TEMPLATES: frozenset({*_MANAGERS, _R.ASSIGNER, _R.AGENT}),
+        # Offers, their withdrawal and ownership expiry are the distributor's; the
+        # agent offered one accepts or rejects it.
+        Action.OFFER: frozenset({_R.SYSTEM}),
+        Action.ANSWER_OFFER: _AGENT_WORK,
     }
 )
 

@@ -39,6 +39,7 @@ class AssignMethod(StrEnum):
     EQUAL = "EQUAL"
     ROUTED = "ROUTED"  # automatic, to the agent named in the request's routing
     CALL_NOW = "CALL_NOW"  # the agent took their own scheduled callback before its time
+    OFFERED = "OFFERED"  # AUTO distribution: offered by the service, for the agent to accept
 
 
 class DialOutcome(StrEnum):

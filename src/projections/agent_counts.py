@@ -30,8 +30,11 @@ class CountChange(NamedTuple):
     """How one callback event changes an agent's incomplete count."""
 
     agent_id: str
-    kind: str  # assigned, unassigned or completed (the agent's notification says which)
+    kind: str  # assigned, unassigned, offered, withdrawn or completed (the notification's type)
     delta: int
+
+
+_GONE_BACK = frozenset({"OfferRejected", "OfferWithdrawn", "OwnershipExpired"})
 
 
 def count_change(event_type: str, data: Mapping[str, Any]) -> CountChange | None:
@@ -47,6 +50,12 @@ def count_change(event_type: str, data: Mapping[str, Any]) -> CountChange | None
         return CountChange(agent_id, "assigned", +1)
     if event_type == "Unassigned":
         return CountChange(agent_id, "unassigned", -1)
+    # AUTO distribution: an offer is an assignment; it ends if rejected, lapsed or its
+    # ownership expired (the agent's desktop is told it was withdrawn).
+    if event_type == "Offered":
+        return CountChange(agent_id, "offered", +1)
+    if event_type in _GONE_BACK:
+        return CountChange(agent_id, "withdrawn", -1)
     if event_type == "Completed" or (
         event_type == "DialFailed" and data.get("state") == CallbackState.COMPLETED
     ):

@@ -56,9 +56,25 @@ class CallbackRow:
     recreated_from: UUID | None
     history_length: int
     position: int
+    offered: bool = False  # ROUTING by an offer not yet accepted (AUTO distribution)
+    offer_expires_at: datetime | None = None
+    owned_until: datetime | None = None  # an accepted offer goes back unless dialled
 
     def is_overdue(self, now: datetime) -> bool:
         return self.state == CallbackState.SCHEDULED and now > self.overdue_at
+
+
+_NO_OFFER: dict[str, Any] = {"offered": False, "offer_expires_at": None, "owned_until": None}
+# Unassigned, or an offer rejected or lapsed, or ownership expired: nobody holds it. The
+# list's assigner goes with the assignment (the history keeps it).
+_BACK_IN_QUEUE: dict[str, Any] = {
+    **_NO_OFFER,
+    "state": CallbackState.QUEUED,
+    "agent": None,
+    "team": None,
+    "assigner": None,
+    "assigner_team": None,
+}
 
 
 class CallbackListProjection:
@@ -76,16 +92,12 @@ class CallbackListProjection:
             Callback.Rescheduled: self._rescheduled,
             Callback.Queued: lambda row, e: {"state": CallbackState.QUEUED},
             Callback.Assigned: self._assigned,
-            # The list's assigner goes with the assignment (the history keeps it).
             Callback.Unassigned: lambda row, e: {
-                "state": CallbackState.QUEUED,
-                "agent": None,
-                "team": None,
-                "assigner": None,
-                "assigner_team": None,
+                **_BACK_IN_QUEUE,
                 "assignment_cancelled": True,
             },
             Callback.DialAttempted: lambda row, e: {
+                **_NO_OFFER,
                 "state": CallbackState.PROCESSING,
                 "attempts": e.attempt,
             },
@@ -95,11 +107,23 @@ class CallbackListProjection:
                 "completed_at": e.timestamp if e.reason else row.completed_at,
             },
             Callback.Completed: lambda row, e: {
+                **_NO_OFFER,
                 "state": CallbackState.COMPLETED,
                 "reason": e.reason,
                 "completed_at": e.timestamp,
             },
             Callback.Recreated: lambda row, e: {},
+            # AUTO distribution: an offer is an assignment, marked offered.
+            Callback.Offered: lambda row, e: {
+                **self._assigned(row, e),
+                "assigner_team": None,
+                "offered": True,
+                "offer_expires_at": e.expires_at,
+            },
+            Callback.OfferAccepted: lambda row, e: {**_NO_OFFER, "owned_until": e.owned_until},
+            Callback.OfferRejected: lambda row, e: _BACK_IN_QUEUE,
+            Callback.OfferWithdrawn: lambda row, e: _BACK_IN_QUEUE,
+            Callback.OwnershipExpired: lambda row, e: _BACK_IN_QUEUE,
         }
 
     def keys(self, events: Iterable[Positioned]) -> set[Hashable]:
@@ -188,7 +212,7 @@ class CallbackListProjection:
             "expires_at": e.desired_time + expiry,
         }
 
-    def _assigned(self, row: CallbackRow, e: Callback.Assigned) -> dict[str, Any]:
+    def _assigned(self, row: CallbackRow, e: Any) -> dict[str, Any]:
         first = row.first_assigned_at is None
         local = e.timestamp.astimezone(self.timezone)
         return {
@@ -196,7 +220,7 @@ class CallbackListProjection:
             "agent": e.agent_id,
             "team": team_of(e.agent_teams, row.routing_team),
             "assigner": e.actor,
-            "assigner_team": team_of(e.assigner_teams),
+            "assigner_team": team_of(getattr(e, "assigner_teams", ())),
             "assigned_at": e.timestamp,
             "first_assigned_at": e.timestamp if first else row.first_assigned_at,
             "first_assigned_day": local.strftime("%Y-%m-%d") if first else row.first_assigned_day,

@@ -343,6 +343,8 @@ PAYLOADS: dict[str, Build] = {
     "agent.reschedule": _own_reschedule,
     "agent.cancel": _own_cancel,
     "agent.call-now": _own_call_now,
+    "agent.accept": _routing,
+    "agent.reject": _routing,
     "admin.create": _new,
     "admin.assign": _to_assign,
     "admin.unassign": _to_unassign,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
+from adapters.background.distributor import Distributor
 from adapters.background.leases import FileLease, PostgresLease
 from adapters.background.scheduler import Scheduler
 from adapters.background.singletons import Singletons
@@ -115,7 +116,9 @@ async def assemble(
         if db.kind == SQLITE
         else PostgresLease(db, "callbacks-singletons")
     )
-    singletons = Singletons(lease, side.runner, [relay.run, Scheduler(ctx).run])
+    singletons = Singletons(
+        lease, side.runner, [relay.run, Scheduler(ctx).run, Distributor(ctx).run]
+    )
     waker = None
     if db.kind != SQLITE:  # other processes' writes wake our followers at once
         waker = PostgresWaker(db, events_channel(service), lambda: _soon(loop, written))

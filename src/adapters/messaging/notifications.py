@@ -93,6 +93,8 @@ class Notifier:
                     "upcoming_count": upcoming_counts.get(agent_id),
                     "log_position": r.position,
                 }
+                if kind == "offered":
+                    message["offer_expires_at"] = r.data.get("expires_at")
                 out.append((ctx.subjects.agent_notify(agent_id), _json(message)))
         return out
 

@@ -176,6 +176,22 @@ SUBJECTS: tuple[Subject, ...] = (
         writes.call_now,
     ),
     Subject(
+        "agent.{agent_id}.accept",
+        _AGENT,
+        agent.AcceptPayload,
+        R.OfferAnswerReply,
+        AGENT,
+        writes.answer_offer,
+    ),
+    Subject(
+        "agent.{agent_id}.reject",
+        _AGENT,
+        agent.RejectPayload,
+        R.OfferAnswerReply,
+        AGENT,
+        writes.answer_offer,
+    ),
+    Subject(
         "agent.{agent_id}.list",
         _AGENT,
         queries.AgentListQuery,

@@ -145,6 +145,14 @@ async def call_now(call: Call[g.CallNowPayload]) -> replies.AttemptsReply:
     return replies.attempts_reply(outcome.unwrap(), log_position=outcome.log_position)
 
 
+async def answer_offer(
+    call: Call[g.AcceptPayload] | Call[g.RejectPayload],
+) -> replies.OfferAnswerReply:
+    """`agent.{id}.accept` and `agent.{id}.reject`: the agent answers an offer."""
+    outcome = await _decided(call)
+    return replies.offer_answer_reply(outcome.unwrap(), log_position=outcome.log_position)
+
+
 async def agent_cancel(call: Call[g.AgentCancelPayload]) -> replies.CancelReply:
     """`agent.{id}.cancel`: the agent's own scheduled callbacks."""
     outcome = await _decided(call)

@@ -16,7 +16,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def list_item(row: CallbackRow, now: datetime) -> dict[str, Any]:
     """A list item: CONTRACT.md's fields (with its additions `request_id`,
-    `phone_national`, `routing_team` and `completed_at`)."""
+    `phone_national`, `routing_team`, `completed_at`, `offered` and `offer_expires_at`)."""
     return {
         "callback_id": str(row.callback_id),
         "request_id": row.request_id,
@@ -38,6 +38,8 @@ def list_item(row: CallbackRow, now: datetime) -> dict[str, Any]:
         "remark": row.remark,
         "overdue": row.is_overdue(now),
         "routing_team": row.routing_team,
+        "offered": row.offered,
+        "offer_expires_at": _iso(row.offer_expires_at),
     }
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from adapters.views.agent_queries import AgentQueries
+from adapters.views.distributor_queries import DistributorQueries
 from adapters.views.line_queries import LineQueries
 from adapters.views.list_filters import ListFilters
 from adapters.views.list_filters import where as list_where
@@ -53,7 +54,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         ) from None
 
 
-class ViewQueries(LineQueries, ReportQueries, SchedulerQueries, AgentQueries):
+class ViewQueries(LineQueries, ReportQueries, SchedulerQueries, AgentQueries, DistributorQueries):
     """Every question the views answer, over the active generations, a named snapshot's,
     or the generations given (see `ViewReader`)."""
 

@@ -143,6 +143,9 @@ CALLBACK_TABLE = Table(
             "assigned_at": _TS,
             "first_assigned_at": _TS,
             "completed_at": _TS,
+            "offer_expires_at": _TS,
+            "owned_until": _TS,
+            "offered": "bool",
             "attempts": "int",
             "history_length": "int",
             "position": "bigint",
@@ -170,6 +173,8 @@ CALLBACK_TABLE = Table(
         ("first_assigned_day", "route", "agent"),  # treatment rate
         ("first_assigned_month", "route", "agent"),
         ("routing_agent", "state", "due_at"),  # an agent's upcoming callbacks
+        ("state", "offer_expires_at"),  # the distributor: lapsed offers
+        ("state", "owned_until"),  # the distributor: expired ownership
     ),
     counted=("route", "state", "status", "team", "assigner_team", "assigner"),
 )

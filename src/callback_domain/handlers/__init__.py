@@ -9,7 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from callback_domain import commands as c
-from callback_domain.handlers import assignment, directory, intake, people, routes, sms, work
+from callback_domain.handlers import (
+    assignment,
+    directory,
+    intake,
+    offers,
+    people,
+    routes,
+    sms,
+    work,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -44,4 +53,9 @@ HANDLERS: dict[type[c.Command], Callable[[Any, Workspace, Policies], Any]] = {
     c.DeleteSmsTemplates: sms.delete_templates,
     c.UpsertRoute: routes.upsert_route,
     c.SetHours: routes.set_hours,
+    c.OfferCallbacks: offers.offer,
+    c.AcceptOffer: offers.accept,
+    c.RejectOffer: offers.reject,
+    c.WithdrawOffer: offers.withdraw,
+    c.ExpireOwnership: offers.expire_ownership,
 }

@@ -42,6 +42,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("QUEUED", "expire"): "COMPLETED(EXPIRED)",
     ("ROUTING", "expire"): "COMPLETED(EXPIRED)",
     ("COMPLETED", "recreate"): "COMPLETED(AGENT)",  # the old one stays as it is
+    # AUTO distribution: every state of these is tested in test_offers.py (an offer
+    # needs an AUTO route, and accept / reject an offered ROUTING callback).
+    ("QUEUED", "offer"): "ROUTING",
+    ("ROUTING", "accept"): "ROUTING",
+    ("ROUTING", "reject"): "QUEUED",
+    ("ROUTING", "withdraw"): "QUEUED",
+    ("ROUTING", "release"): "QUEUED",
 }
 STATES = ["SCHEDULED", "QUEUED", "ROUTING", "PROCESSING", "PROCESSING_LAST_ATTEMPT", "COMPLETED"]
 COMMANDS = [

@@ -70,6 +70,9 @@ def command_for(action: Action, sut: CallbackService, by: Caller) -> c.Command |
             policies=Policies(default=Policy(max_attempts=5)), **one
         ),
         Action.MANAGE_SMS: lambda: c.UpsertSmsSender(number="1588-1234", **one),
+        # The role is checked before the callback: any callback will do.
+        Action.OFFER: lambda: c.OfferCallbacks(callback_ids=(held,), agent_ids=("kim",), **one),
+        Action.ANSWER_OFFER: lambda: c.AcceptOffer(callback_id=held, **one),
     }
     return made[action]() if action in made else None
 

@@ -10,12 +10,14 @@ from adapters.messaging.messages.admin import ReschedulePayload
 from adapters.messaging.messages.base import CallbackId, CallbackIds, Payload
 from adapters.messaging.messages.intake import IntakeRequest
 from callback_domain.commands import (
+    AcceptOffer,
     CallNow,
     CancelCallbacks,
     CompleteCallback,
     DialCallback,
     FinishCallback,
     RecordDialResult,
+    RejectOffer,
     SetPresence,
 )
 from callback_domain.values import DialOutcome
@@ -54,6 +56,25 @@ class CallNowPayload(Payload):
 
     def to_command(self, caller: Caller, at: datetime) -> CallNow:
         return CallNow(caller=caller, at=at, callback_id=self.callback_id)
+
+
+class AcceptPayload(Payload):
+    """`agent.{id}.accept`: the agent takes the callback offered to them (AUTO routes)."""
+
+    callback_id: CallbackId
+
+    def to_command(self, caller: Caller, at: datetime) -> AcceptOffer:
+        return AcceptOffer(caller=caller, at=at, callback_id=self.callback_id)
+
+
+class RejectPayload(Payload):
+    """`agent.{id}.reject`: the agent declines the offer; it goes back to the queue for
+    another agent, and never counts as an attempt."""
+
+    callback_id: CallbackId
+
+    def to_command(self, caller: Caller, at: datetime) -> RejectOffer:
+        return RejectOffer(caller=caller, at=at, callback_id=self.callback_id)
 
 
 class DialPayload(Payload):

@@ -19,10 +19,14 @@ from callback_domain.values import CallbackType
 class AgentNotification(BaseModel):
     """`notify.agent.{agent_id}`: a callback was assigned to, taken from or completed by the agent."""  # noqa: E501 - the schema's description
 
-    type: Literal["assigned", "unassigned", "completed", "scheduled", "rescheduled"] = Field(
+    type: Literal[
+        "assigned", "unassigned", "completed", "scheduled", "rescheduled", "offered", "withdrawn"
+    ] = Field(
         description="assigned / unassigned / completed: a callback the agent holds (or an "
         "upcoming one of theirs ended); scheduled / rescheduled: an upcoming callback of theirs "
-        "(SCHEDULED, routed to them)"
+        "(SCHEDULED, routed to them); offered: a callback offered to them (AUTO routes), to "
+        "accept by offer_expires_at; withdrawn: an offer rejected or lapsed, or an accepted "
+        "one not dialled in time, gone back to the queue"
     )
     callback: CallbackItem = Field(description="the callback as the list shows it after the change")
     pending_count: int | None = Field(
@@ -30,6 +34,9 @@ class AgentNotification(BaseModel):
     )
     upcoming_count: int | None = Field(
         default=None, description="the agent's SCHEDULED callbacks routed to them"
+    )
+    offer_expires_at: str | None = Field(
+        default=None, description="offered: when the offer is withdrawn unless accepted"
     )
     log_position: int
 

@@ -58,6 +58,12 @@ class CallbackItem(BaseModel):
     remark: str | None
     overdue: bool = Field(description="SCHEDULED and past its desired time plus the window")
     routing_team: str | None = Field(default=None, description="the team it is routed to")
+    offered: bool = Field(
+        default=False, description="ROUTING by an offer (AUTO routes) the agent has not accepted"
+    )
+    offer_expires_at: Time | None = Field(
+        default=None, description="when an open offer is withdrawn unless accepted"
+    )
 
 
 ReadPosition = Annotated[

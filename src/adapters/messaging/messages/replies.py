@@ -59,6 +59,14 @@ class AttemptsReply(BaseModel):
     log_position: LogPosition
 
 
+class OfferAnswerReply(BaseModel):
+    """`agent.{id}.accept` (ROUTING, the agent's) and `agent.{id}.reject` (QUEUED)."""
+
+    callback_id: UUID
+    state: CallbackState
+    log_position: LogPosition
+
+
 class CompletionReply(BaseModel):
     """`agent.{id}.complete` and `agent.{id}.finish`."""
 
@@ -150,6 +158,12 @@ def attempts_reply(changed: CallbackChanged, *, log_position: int | None) -> Att
         state=changed.state,
         attempts=changed.attempts,
         log_position=log_position,
+    )
+
+
+def offer_answer_reply(changed: CallbackChanged, *, log_position: int | None) -> OfferAnswerReply:
+    return OfferAnswerReply(
+        callback_id=changed.callback_id, state=changed.state, log_position=log_position
     )
 
 
