@@ -240,12 +240,12 @@ export function showFieldErrors(form, where, error) {
   for (const detail of error.details) {
     const field = String(detail.field || "");
     const text = `${field}: ${detail.message || detail.reason || ""}`;
-    items.push(el("li", {}, text));
+    if (!String(error.message).includes(text)) items.push(el("li", {}, text));
     const input = inputs
       .filter((i) => field === i.dataset.field || field.startsWith(`${i.dataset.field}.`))
       .sort((a, b) => b.dataset.field.length - a.dataset.field.length)[0];
     if (!input) continue;
-    const id = `${input.id}-error-${items.length}`;
+    const id = `${input.id}-error-${form.querySelectorAll(".field-error").length}`;
     const note = el("p", { class: "error field-error", id }, text);
     (input.closest("p, div, fieldset") || input).after(note);
     if (!input.hasAttribute("aria-invalid")) {
@@ -255,5 +255,5 @@ export function showFieldErrors(form, where, error) {
     const described = input.getAttribute("aria-describedby");
     input.setAttribute("aria-describedby", described ? `${described} ${id}` : id);
   }
-  where.append(el("ul", {}, items));
+  if (items.length) where.append(el("ul", {}, items));
 }
