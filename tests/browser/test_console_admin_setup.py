@@ -13,7 +13,7 @@ import pytest
 from tests.browser.conftest import assert_accessible, screenshot
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import FilePayload, Page
 
     from tests.browser.conftest import Console
 
@@ -120,6 +120,22 @@ def test_routes_hours_slots_and_the_sms_set_up(console: Console) -> None:
     page.get_by_label("SMS", exact=True).check()
     assert_accessible(page)
     screenshot(page, "sms")
+
+    page.get_by_role("button", name="Add a template to Callback replies").click()
+    page.get_by_label("Template ID").fill("photo")
+    page.get_by_label("MMS").check()
+    page.get_by_label("Template name").fill("With a map")
+    page.get_by_label("Sender number", exact=True).select_option("15881234")
+    page.get_by_label("Subject").fill("Visit us")
+    page.get_by_label("Message", exact=True).fill("See the map.")
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(64) + b"\xff\xd9"
+    image: FilePayload = {"name": "map.jpg", "mimeType": "image/jpeg", "buffer": jpeg}
+    page.get_by_label("Image 1").set_input_files(files=[image])
+    page.get_by_role("button", name="Save template").click()
+    expect(page.locator("#sms-template-saved")).to_have_text("photo added.")
+    saved = console.ok("query.sms.templates", {})["categories"][0]["children"][0]["templates"]
+    assert saved[1]["images"][0]["name"] == "map.jpg"
+    assert saved[1]["images"][0]["size"] == len(jpeg)
 
     korean = _admin(console, lang="ko")
     korean.goto("/admin/routes")

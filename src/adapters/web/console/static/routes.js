@@ -77,11 +77,11 @@ function edit(r) {
   $("routes-name").focus();
 }
 
-function chooseHours(r) {
+async function chooseHours(r) {
   $("routes-hours-route").value = r.route;
   fillHours();
-  slots();
   $("routes-hours-mon").focus();
+  await slots();
 }
 
 function render() {
@@ -142,7 +142,10 @@ async function reload({ refill = false } = {}) {
   await slots();
 }
 
+let asked = 0; // the latest slots read: an earlier answer arriving late is not shown
+
 async function slots() {
+  const mine = ++asked;
   const route = $("routes-hours-route").value;
   const summary = $("routes-slots-summary");
   if (!route) {
@@ -154,6 +157,7 @@ async function slots() {
   const to = new Date(from.getTime() + 7 * 24 * 3600 * 1000);
   try {
     const reply = await api("query.slots", { route, from: from.toISOString(), to: to.toISOString(), ...after() });
+    if (mine !== asked) return;
     const capacity = orNone(reply.slot_capacity, "routes.no_limit");
     summary.textContent = t("routes.slots_summary", {
       route: reply.route,
@@ -176,7 +180,7 @@ async function slots() {
     $("routes-slots-rows").replaceChildren(...rows);
     showError($("routes-slots-error"), null);
   } catch (e) {
-    showError($("routes-slots-error"), e);
+    if (mine === asked) showError($("routes-slots-error"), e);
   }
 }
 
@@ -208,10 +212,10 @@ async function save(event) {
     const reply = await api("admin.route-upsert", payload);
     written = reply.log_position ?? written;
     const word = reply.created ? "routes.created" : reply.changed ? "routes.changed" : "routes.unchanged";
-    $("routes-saved").textContent = t(word, { route: reply.route });
     showFieldErrors(form, $("routes-form-error"), null);
     await reload();
-    if (reply.created) chooseHours({ route: reply.route });
+    if (reply.created) await chooseHours({ route: reply.route });
+    $("routes-saved").textContent = t(word, { route: reply.route }); // once all is shown
   } catch (e) {
     $("routes-saved").textContent = "";
     showFieldErrors(form, $("routes-form-error"), e);
@@ -236,7 +240,6 @@ async function saveHours(event) {
     const reply = await api("admin.hours-set", payload);
     written = reply.log_position ?? written;
     const word = reply.changed ? "routes.hours_saved" : "routes.unchanged";
-    $("routes-hours-saved").textContent = t(word, { route: reply.route });
     showFieldErrors(form, $("routes-hours-error"), null);
     await reload({ refill: true });
     $("routes-hours-saved").textContent = t(word, { route: reply.route });

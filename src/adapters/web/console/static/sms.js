@@ -187,9 +187,9 @@ function writer(formId, subject, payload, saved, said) {
     try {
       const reply = await api(subject, await payload());
       written = reply.log_position ?? written;
-      $(saved).textContent = said(reply);
       showFieldErrors(form, box, null);
       await reload();
+      $(saved).textContent = said(reply); // once all is shown
     } catch (e) {
       $(saved).textContent = "";
       showFieldErrors(form, box, e);
@@ -238,9 +238,9 @@ async function deleteSelected() {
   try {
     const reply = await api("admin.sms.template-delete", { template_ids: ids });
     written = reply.log_position ?? written;
-    $("sms-deleted").textContent = t("sms.deleted", { n: reply.deleted.length, missing: reply.not_found.length });
     showError(box, null);
     await reload();
+    $("sms-deleted").textContent = t("sms.deleted", { n: reply.deleted.length, missing: reply.not_found.length });
   } catch (e) {
     $("sms-deleted").textContent = "";
     showError(box, e);
