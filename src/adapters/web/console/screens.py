@@ -64,6 +64,8 @@ SCREENS: tuple[Screen, ...] = (
     Screen("report", "/report", Me.reads),
     Screen("cancel", "/cancel", Me.supervises),
     Screen("agents", "/admin/agents", lambda me: me.role == "ADMIN"),
+    Screen("routes", "/admin/routes", lambda me: me.role == "ADMIN"),
+    Screen("sms", "/admin/sms", lambda me: me.role == "ADMIN"),
     Screen("history", "/callbacks/{callback_id}", lambda me: True, in_menu=False),
 )
 

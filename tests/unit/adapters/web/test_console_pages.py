@@ -44,7 +44,10 @@ def test_every_screen_has_its_template() -> None:
         ),
         (Me("sup", "SUPERVISOR"), ["list", "assign", "unassign", "report", "cancel"]),
         (Me("mon", "MONITOR"), ["list", "report"]),
-        (Me("admin", "ADMIN"), ["list", "assign", "unassign", "report", "cancel", "agents"]),
+        (
+            Me("admin", "ADMIN"),
+            ["list", "assign", "unassign", "report", "cancel", "agents", "routes", "sms"],
+        ),
         (Me("ivr", "IVR"), []),
     ],
 )

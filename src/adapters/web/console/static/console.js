@@ -219,3 +219,41 @@ export function dayStart(day, days = 0) {
   const date = new Date(wall).toISOString().slice(0, 10);
   return `${date}T00:00:00${minutes < 0 ? "-" : "+"}${twoDigits(Math.floor(abs / 60))}:${twoDigits(abs % 60)}`;
 }
+
+// --- routes, sms (c4): a refusal's fields shown next to their inputs ---
+
+/** Shows `error` in `where` as showError does, with each of its `details` listed there
+ * and next to the input of `form` whose `data-field` is the detail's field or its longest
+ * prefix (`weekly.mon` for `weekly.mon.0.1`); null clears them all. */
+export function showFieldErrors(form, where, error) {
+  for (const old of form.querySelectorAll(".field-error")) old.remove();
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    const base = input.dataset.describedBase;
+    if (base) input.setAttribute("aria-describedby", base);
+    else input.removeAttribute("aria-describedby");
+  }
+  showError(where, error);
+  if (!error || !error.details?.length) return;
+  const inputs = [...form.querySelectorAll("[data-field]")];
+  const items = [];
+  for (const detail of error.details) {
+    const field = String(detail.field || "");
+    const text = `${field}: ${detail.message || detail.reason || ""}`;
+    if (!String(error.message).includes(text)) items.push(el("li", {}, text));
+    const input = inputs
+      .filter((i) => field === i.dataset.field || field.startsWith(`${i.dataset.field}.`))
+      .sort((a, b) => b.dataset.field.length - a.dataset.field.length)[0];
+    if (!input) continue;
+    const id = `${input.id}-error-${form.querySelectorAll(".field-error").length}`;
+    const note = el("p", { class: "error field-error", id }, text);
+    (input.closest("p, div, fieldset") || input).after(note);
+    if (!input.hasAttribute("aria-invalid")) {
+      input.dataset.describedBase = input.getAttribute("aria-describedby") || "";
+    }
+    input.setAttribute("aria-invalid", "true");
+    const described = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", described ? `${described} ${id}` : id);
+  }
+  if (items.length) where.append(el("ul", {}, items));
+}
