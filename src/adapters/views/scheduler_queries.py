@@ -41,19 +41,3 @@ class SchedulerQueries(ViewReader):
             params,
         )
         return [self.store.dialect.from_db(r["callback_id"], "uuid") for r in rows]
-
-    def scheduled_times(self, route: str, start: datetime, end: datetime) -> list[datetime]:
-        """The desired times of a route's SCHEDULED callbacks in [start, end): the seats
-        taken in its slots."""
-        rows = self._q(
-            CALLBACK_LIST,
-            "SELECT desired_time FROM {t} WHERE state = :s AND route = :r "
-            "AND desired_time >= :a AND desired_time < :b",
-            {
-                "s": CallbackState.SCHEDULED.value,
-                "r": route,
-                "a": self._ts(start),
-                "b": self._ts(end),
-            },
-        )
-        return [self.store.dialect.from_db(r["desired_time"], "ts") for r in rows]

@@ -10,9 +10,12 @@ from callback_domain.handlers.access import authorize_caller
 from callback_domain.handlers.assignment import bulk_ids
 from callback_domain.handlers.intake import route_to_agent
 from callback_domain.handlers.own import is_own_scheduled, own_scheduled, take_now
+from callback_domain.handlers.routes import refuse_if_closed
+from callback_domain.handlers.seats import ensure_seat
 from callback_domain.lifecycle import Trigger
 from callback_domain.permissions import Action
 from callback_domain.results import CallbackChanged, CancelResult, Skipped
+from callback_domain.route_book import ROUTE_BOOK_ID, RouteBook
 from callback_domain.values import Role, Validator
 from callback_domain.visibility import find_visible, visible
 
@@ -69,6 +72,29 @@ def reschedule(cmd: RescheduleCallback, ws: Workspace, _p: Policies) -> Callback
     )
     v.raise_if_any()
     assert desired_time is not None
+    book = ws.get(RouteBook, ROUTE_BOOK_ID)
+    settings = None if book is None else book.settings(callback.route)
+    window, horizon = callback.policy.window, callback.policy.horizon
+    refuse_if_closed(
+        v,
+        "desired_time",
+        desired_time,
+        window=window,
+        settings=settings,
+        at=cmd.at,
+        horizon=horizon,
+    )
+    v.raise_if_any()
+    ensure_seat(
+        ws,
+        "desired_time",
+        desired_time,
+        settings=settings,
+        window=window,
+        at=cmd.at,
+        horizon=horizon,
+        callback_id=callback.id,
+    )
     callback.reschedule(desired_time, by=cmd.caller, at=cmd.at)
     return changed(callback)
 
