@@ -24,9 +24,11 @@ from callback_domain.errors import (
 )
 from callback_domain.handlers import HANDLERS
 from callback_domain.handlers.assignment import MAX_BULK
+from callback_domain.handlers.seats import keep_seats
 from callback_domain.phone_line import PhoneLine
 from callback_domain.results import CancelResult, Outcome
 from callback_domain.route_book import ROUTE_BOOK_ID, RouteBook, effective_policy
+from callback_domain.slot_seats import SlotSeats
 from callback_domain.sms_catalog import SMS_CATALOG_ID, SmsCatalog
 from callback_domain.user import User
 from callback_domain.values import Policies
@@ -89,6 +91,7 @@ class CallbackService(Application[UUID]):
         PhoneLine: SNAPSHOT_INTERVAL,
         SmsCatalog: SNAPSHOT_INTERVAL,
         RouteBook: SNAPSHOT_INTERVAL,  # read by every request
+        SlotSeats: SNAPSHOT_INTERVAL,  # an event per scheduled callback's change
     }
 
     def __init__(
@@ -153,6 +156,7 @@ class CallbackService(Application[UUID]):
         ws.begin()
         try:
             value = HANDLERS[type(command)](command, ws, self.policies)
+            keep_seats(ws, ws.new_events(), at=command.at)
         except CallbackError as e:
             value = e
         except PersistenceError:
@@ -270,6 +274,11 @@ class CallbackService(Application[UUID]):
     def route_book(self) -> RouteBook | None:
         found = self._load(ROUTE_BOOK_ID)
         return found if isinstance(found, RouteBook) else None
+
+    def slot_seats(self, route: str) -> SlotSeats | None:
+        """The seats the route's scheduled callbacks hold (None before the first)."""
+        found = self._load(SlotSeats.create_id(route))
+        return found if isinstance(found, SlotSeats) else None
 
     def route_policies(self) -> Policies:
         """The policies in force: the deployment's, with registered routes' fields."""

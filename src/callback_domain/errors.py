@@ -95,6 +95,11 @@ class ConflictError(CallbackError):
     default_message = "a concurrent change won; nothing was recorded; safe to retry"
 
 
+class OutsideHoursError(CallbackError):
+    code = "outside_hours"
+    default_message = "route '{route}' is closed now; it opens at {opens}"
+
+
 class StorageUnavailableError(CallbackError):
     code = "unavailable"
     default_message = "storage is unavailable; nothing was recorded; retry later"

@@ -10,6 +10,7 @@ from callback_domain.callback import Callback
 from callback_domain.permissions import AGENT_ROLES
 from callback_domain.phone_line import PhoneLine
 from callback_domain.route_book import ROUTE_BOOK_ID
+from callback_domain.slot_seats import SlotSeats
 from callback_domain.user import User
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ def first_round(commands: Sequence[c.Command], phones: PhoneNumbers) -> list[UUI
             ids.append(ROUTE_BOOK_ID)
         if isinstance(command, c.RequestCallback):
             ids.append(Callback.create_id(command.request_id.strip()))
+            if isinstance(command.route, str):
+                ids.append(SlotSeats.create_id(command.route.strip()))
             if isinstance(command.phone, str) and isinstance(command.route, str):
                 e164 = phones.e164(command.phone)
                 if e164 is not None:
@@ -41,6 +44,8 @@ def first_round(commands: Sequence[c.Command], phones: PhoneNumbers) -> list[UUI
             if value is not None:
                 ids.append(value)
         ids.extend(getattr(command, "callback_ids", ()))
+        if getattr(command, "callback_id", None) or getattr(command, "callback_ids", None):
+            ids.append(ROUTE_BOOK_ID)  # its hours and seats (handlers/seats.py)
         ids.extend(
             Agent.create_id(a) for a in getattr(command, "agent_ids", ()) if isinstance(a, str)
         )
@@ -66,4 +71,5 @@ def second_round(found: Iterable[Any], phones: PhoneNumbers) -> list[UUID]:
             ids.extend(
                 PhoneLine.ids_for(phones.canonical(aggregate.phone), aggregate.route, phones)
             )
+            ids.append(SlotSeats.create_id(aggregate.route))  # its seat, if it moves
     return ids

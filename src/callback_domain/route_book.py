@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -15,10 +14,9 @@ from callback_domain.audit import AuditedEvent
 from callback_domain.calendar import Calendar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Mapping
     from datetime import datetime
 
-    from callback_domain.calendar import Slot
     from callback_domain.values import Caller, Policies, Policy
 
 ROUTE_BOOK_ID: UUID = uuid5(NAMESPACE_URL, "urn:callbacks:routes")
@@ -71,19 +69,6 @@ class RouteSettings:
 
     def policy_over(self, deployment: Policy) -> Policy:
         return deployment.with_overrides(self.policy)
-
-    def remaining(self, slots: Sequence[Slot], taken: Iterable[datetime]) -> list[int | None]:
-        """Each slot's free seats: its capacity less the scheduled callbacks wanted in
-        it (`taken`: their desired times); None where the route sets no capacity."""
-        if self.slot_capacity is None:
-            return [None] * len(slots)
-        starts = [s.start for s in slots]
-        held = [0] * len(slots)
-        for wanted in taken:
-            n = bisect_right(starts, wanted) - 1
-            if n >= 0 and wanted < slots[n].end:
-                held[n] += 1
-        return [max(0, self.slot_capacity - n) for n in held]
 
 
 class RouteBookSnapshot(Snapshot):

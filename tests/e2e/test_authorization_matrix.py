@@ -259,7 +259,8 @@ async def _rate(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[
 
 
 def _route(route: str) -> dict[str, Any]:
-    return {"route": route, "name": route.title(), "slot_capacity": 5}
+    # Seats enough for every scheduled callback the matrix makes (they share a slot).
+    return {"route": route, "name": route.title(), "slot_capacity": 100_000}
 
 
 async def _route_upsert(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:

@@ -11,20 +11,30 @@ from callback_domain.values import Caller, Role
 
 if TYPE_CHECKING:
     import asyncio
+    from datetime import datetime
 
     from adapters.messaging.context import ServiceContext
 
 log = logging.getLogger(__name__)
 SCHEDULER = Caller(actor="scheduler", role=Role.SYSTEM, channel="scheduler")
-_QUIET = {"invalid_transition", "not_found"}  # the views trailed a change already made
+# The views trailed a change already made, or the route closed since the round began.
+_QUIET = {"invalid_transition", "not_found", "outside_hours"}
+
+
+def closed_routes(ctx: ServiceContext, now: datetime) -> list[str]:
+    """The routes closed now: their due callbacks wait (the domain refuses them too)."""
+    book = ctx.service.route_book()
+    found = [] if book is None else book.all()
+    return [s.route for s in found if s.hours is not None and not s.calendar().is_open(now)]
 
 
 class Scheduler:
     """Polls the views for due and expired callbacks and sends the commands.
 
     Everything overdue at start is queued in the first round, so downtime only
-    delays. After each round it waits for the views to show its own changes, so a
-    callback is never sent twice because the views had not caught up.
+    delays; a due callback whose route is closed waits until it opens. After each
+    round it waits for the views to show its own changes, so a callback is never sent
+    twice because the views had not caught up.
     """
 
     def __init__(self, ctx: ServiceContext, *, interval: float = 0.5, batch: int = 500) -> None:
@@ -44,7 +54,8 @@ class Scheduler:
     async def round(self) -> bool:
         """One pass; True if there may be more to do at once."""
         ctx, now = self.ctx, self.ctx.clock()
-        due = await ctx.read(ctx.queries.due_scheduled, now, self.batch)
+        closed = await ctx.read(closed_routes, ctx, now)
+        due = await ctx.read(ctx.queries.due_scheduled, now, self.batch, closed)
         expired = await ctx.read(ctx.queries.expired, now, self.batch)
         commands: list[c.Command] = [
             c.QueueDueCallback(caller=SCHEDULER, at=now, callback_id=i) for i in due

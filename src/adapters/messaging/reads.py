@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.messaging.grants import granted, within_grants
 from adapters.messaging.messages import read_replies as r
 from adapters.views.items import list_item
-from adapters.views.places import place_of
+from adapters.views.places import open_hours, place_of
 from adapters.views.queries import ListFilters
 from callback_domain.errors import CallbackNotFoundError, InvalidRequestError
 from callback_domain.lifecycle import HOLDING
@@ -66,7 +66,8 @@ def _get(
     if row is None or not _seen(caller, scope, row):
         raise CallbackNotFoundError(callback_id=callback_id)
     now = ctx.clock()
-    place = place_of(ctx.queries, ctx.service.route_policies(), row, now)
+    hours = open_hours(ctx.service.route_book())
+    place = place_of(ctx.queries, ctx.service.route_policies(), row, now, hours)
     return r.CallbackDetail.model_validate(
         {
             **list_item(row, now),

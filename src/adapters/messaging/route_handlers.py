@@ -1,8 +1,8 @@
 """The route subjects of the subject table: `admin.route-upsert`, `admin.hours-set`,
 `query.routes`, and the open slots (`intake.slots`, `query.slots`).
 
-Routes are read from the write model (the route book), so an answer follows the last
-recorded change at once; taken seats come from the callback list."""
+Routes and the seats taken in their slots are read from the write model (the route book
+and the route's seat ledger), so an answer follows the last recorded change at once."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from adapters.messaging.messages import routes as m
 from callback_domain.errors import InvalidRequestError
 from callback_domain.permissions import Action, authorize
 from callback_domain.route_book import RouteSettings, effective_policy
+from callback_domain.slot_seats import remaining
 from callback_domain.visibility import may_see_route
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from adapters.messaging.context import Call, ServiceContext
     from callback_domain.commands import Command
     from callback_domain.values import Caller
@@ -71,7 +70,7 @@ async def slots(call: Call[m.SlotsQuery]) -> m.SlotsReply:
     ctx, p = call.ctx, call.payload
     authorize(call.caller, Action.READ_SLOTS)
     _within_grants(call.caller, p.route)
-    await ctx.caught_up(p.min_position)  # the seats taken come from the callback list
+    await ctx.caught_up(p.min_position)  # (the answer is the write model's: nothing to wait for)
     book = await ctx.read(ctx.service.route_book)
     settings = None if book is None else book.settings(p.route)
     if settings is None and book is not None and book.routes:
@@ -88,10 +87,12 @@ async def slots(call: Call[m.SlotsQuery]) -> m.SlotsReply:
         raise InvalidRequestError.single(
             "to", f"the period holds more than {MAX_SLOTS} slots; ask for a shorter one"
         )
-    taken: list[datetime] = []
+    seats: list[int | None] = [None] * len(found)
     if settings.slot_capacity is not None and found:
-        taken = await ctx.read(ctx.queries.scheduled_times, p.route, found[0].start, found[-1].end)
-    seats = settings.remaining(found, taken)
+        ledger = await ctx.read(ctx.service.slot_seats, p.route)
+        held = [] if ledger is None else ledger.times()
+        window = effective_policy(ctx.service.policies, p.route, settings).window
+        seats = remaining(settings, found, held, window)
     zone = calendar.zone
     return m.SlotsReply(
         route=settings.route,

@@ -99,6 +99,7 @@ EVENT_ADDRESSES = {
     "PhoneLine": "events.line.{line_id}",
     "PolicyBook": "events.policies.{policy_book_id}",
     "RouteBook": "events.routes.{route_book_id}",
+    "SlotSeats": "events.seats.{slot_seats_id}",
     "User": "events.user.{user_id}",
     "SmsCatalog": "events.sms-catalog.{sms_catalog_id}",
     "SmsImage": "events.sms-image.{sms_image_id}",

@@ -3,7 +3,9 @@
 The estimated wait comes from the route's recent handling rate (callbacks assigned in
 the last hour, `ViewQueries.places_in_line`) when there is one; until then (a cold
 start, a quiet route) from the route's policy: its average handle time per callback
-ahead, shared by the agents logged in (at least one). `wait_basis` says which.
+ahead, shared by the agents logged in (at least one). `wait_basis` says which. Either
+counts only open time: on a route with hours, closed time is added to it
+(`callback_domain.open_wait`).
 
 Each accepted `intake.request` answers with its place in line: a read of the views.
 Under load, hundreds of requests ask at once; one read per request would make the
@@ -16,13 +18,17 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
+from callback_domain.open_wait import real_seconds
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from datetime import datetime
     from uuid import UUID
 
     from adapters.messaging.context import ServiceContext
     from adapters.views.queries import ViewQueries
+    from callback_domain.calendar import Calendar
+    from callback_domain.route_book import RouteBook
     from callback_domain.values import Policies
     from projections.callback_list import CallbackRow
 
@@ -53,6 +59,20 @@ def estimate(position: int, recent_wait: int | None, handle_seconds: int, logged
     return Place(position, round(position * handle_seconds / max(1, logged_in)), "policy")
 
 
+def open_hours(book: RouteBook | None) -> dict[str, Calendar]:
+    """The calendars of the routes with hours (the others are always open)."""
+    found = [] if book is None else book.all()
+    return {s.route: s.calendar() for s in found if s.hours is not None}
+
+
+def in_open_time(place: Place, calendar: Calendar | None, now: datetime) -> Place:
+    """The place with its wait counted in open time only (closed time added to it)."""
+    if calendar is None or place.estimated_wait_seconds is None:
+        return place
+    wait = real_seconds(calendar, now, place.estimated_wait_seconds)
+    return place._replace(estimated_wait_seconds=None if wait is None else round(wait))
+
+
 def places_now(
     queries: ViewQueries,
     policies: Policies | Callable[[], Policies],
@@ -60,6 +80,7 @@ def places_now(
     now: datetime,
     *,
     from_the_back: bool = False,
+    route_book: Callable[[], RouteBook | None] | None = None,
 ) -> list[Place]:
     """The places of QUEUED callbacks (route, queue_since, id), in one read of each view."""
     if not callbacks:
@@ -71,19 +92,31 @@ def places_now(
     )
     logged_in = queries.logged_in_agents()
     policies = policies() if callable(policies) else policies  # read here, off the event loop
+    hours = {} if route_book is None else open_hours(route_book())
     return [
-        estimate(position, wait, policies.for_route(route).average_handle_seconds, logged_in)
+        in_open_time(
+            estimate(position, wait, policies.for_route(route).average_handle_seconds, logged_in),
+            hours.get(route),
+            now,
+        )
         for (route, _, _), (position, wait) in zip(callbacks, found, strict=True)
     ]
 
 
-def place_of(queries: ViewQueries, policies: Policies, row: CallbackRow, now: datetime) -> Place:
+def place_of(
+    queries: ViewQueries,
+    policies: Policies,
+    row: CallbackRow,
+    now: datetime,
+    hours: Mapping[str, Calendar] | None = None,
+) -> Place:
     """`query.get`'s place in line: none unless QUEUED."""
     position, recent_wait = queries.queue_position(row, now)
     if position is None:
         return NOT_QUEUED
     handle_seconds = policies.for_route(row.route).average_handle_seconds
-    return estimate(position, recent_wait, handle_seconds, queries.logged_in_agents())
+    place = estimate(position, recent_wait, handle_seconds, queries.logged_in_agents())
+    return in_open_time(place, (hours or {}).get(row.route), now)
 
 
 class PlaceLookups:
@@ -117,6 +150,7 @@ class PlaceLookups:
                         [(r, q, c) for r, q, c, _ in batch],
                         self.ctx.clock(),
                         from_the_back=True,
+                        route_book=self.ctx.service.route_book,
                     )
                 except Exception as e:
                     for *_, future in batch:

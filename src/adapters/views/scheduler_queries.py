@@ -9,17 +9,27 @@ from adapters.views.schema import CALLBACK_LIST
 from callback_domain.lifecycle import EXPIRABLE, CallbackState
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
     from uuid import UUID
 
 
 class SchedulerQueries(ViewReader):
-    def due_scheduled(self, now: datetime, limit: int = 500) -> list[UUID]:
+    def due_scheduled(
+        self, now: datetime, limit: int = 500, closed: Sequence[str] = ()
+    ) -> list[UUID]:
+        """The due SCHEDULED callbacks, but those of `closed` routes (they wait)."""
+        params: dict[str, Any] = {
+            "s": CallbackState.SCHEDULED.value,
+            "now": self._ts(now),
+            "limit": limit,
+        }
+        waiting = self.store.dialect.any_of("route", "closed", closed, params)
         rows = self._q(
             CALLBACK_LIST,
-            "SELECT callback_id FROM {t} WHERE state = :s AND due_at <= :now "
-            "ORDER BY due_at LIMIT :limit",
-            {"s": CallbackState.SCHEDULED.value, "now": self._ts(now), "limit": limit},
+            f"SELECT callback_id FROM {{t}} WHERE state = :s AND due_at <= :now "
+            f"AND NOT ({waiting}) ORDER BY due_at LIMIT :limit",
+            params,
         )
         return [self.store.dialect.from_db(r["callback_id"], "uuid") for r in rows]
 
@@ -41,19 +51,3 @@ class SchedulerQueries(ViewReader):
             params,
         )
         return [self.store.dialect.from_db(r["callback_id"], "uuid") for r in rows]
-
-    def scheduled_times(self, route: str, start: datetime, end: datetime) -> list[datetime]:
-        """The desired times of a route's SCHEDULED callbacks in [start, end): the seats
-        taken in its slots."""
-        rows = self._q(
-            CALLBACK_LIST,
-            "SELECT desired_time FROM {t} WHERE state = :s AND route = :r "
-            "AND desired_time >= :a AND desired_time < :b",
-            {
-                "s": CallbackState.SCHEDULED.value,
-                "r": route,
-                "a": self._ts(start),
-                "b": self._ts(end),
-            },
-        )
-        return [self.store.dialect.from_db(r["desired_time"], "ts") for r in rows]

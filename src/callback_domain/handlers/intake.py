@@ -9,6 +9,7 @@ from callback_domain.errors import ForbiddenError
 from callback_domain.handlers.access import authorize_caller
 from callback_domain.handlers.assignment import give_directly
 from callback_domain.handlers.routes import refuse_if_closed, registered
+from callback_domain.handlers.seats import ensure_seat
 from callback_domain.lifecycle import OPEN, CallbackState, Trigger
 from callback_domain.permissions import Action
 from callback_domain.phone_line import PhoneLine
@@ -129,6 +130,15 @@ def request(cmd: RequestCallback, ws: Workspace, policies: Policies) -> Callback
     )
     if isinstance(duplicate, Callback):
         return accepted(duplicate, duplicate=True)
+    ensure_seat(  # after the duplicate check: a duplicate takes no seat
+        ws,
+        wanted_field,
+        desired_time,
+        settings=route_settings,
+        window=policy.window,
+        at=cmd.at,
+        horizon=policy.horizon,
+    )
     callback = Callback.request(
         request_id=request_id,
         phone=phone,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from callback_domain.calendar import Calendar
+from callback_domain.errors import OutsideHoursError
 from callback_domain.handlers.access import authorize_caller
 from callback_domain.permissions import Action
 from callback_domain.results import RouteSaved
@@ -143,3 +144,18 @@ def refuse_if_closed(
             for s in slots
         ],
     )
+
+
+def ensure_open(ws: Workspace, route: str, at: datetime) -> None:
+    """What needs the route open now (a dial, a due callback's queueing): refused with
+    `outside_hours` while it is closed. A route without hours is always open."""
+    book = ws.get(RouteBook, ROUTE_BOOK_ID)
+    settings = None if book is None else book.settings(route)
+    if settings is None or settings.hours is None:
+        return
+    calendar = settings.calendar()
+    if calendar.is_open(at):
+        return
+    following = calendar.next_slots(at, slot_minutes=1, count=1)
+    opens = following[0].start.astimezone(calendar.zone).isoformat() if following else "no time set"
+    raise OutsideHoursError(route=route, opens=opens)

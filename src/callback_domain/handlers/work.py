@@ -10,9 +10,12 @@ from callback_domain.handlers.access import authorize_caller
 from callback_domain.handlers.assignment import bulk_ids
 from callback_domain.handlers.intake import route_to_agent
 from callback_domain.handlers.own import is_own_scheduled, own_scheduled, take_now
+from callback_domain.handlers.routes import ensure_open, refuse_if_closed
+from callback_domain.handlers.seats import ensure_seat
 from callback_domain.lifecycle import Trigger
 from callback_domain.permissions import Action
 from callback_domain.results import CallbackChanged, CancelResult, Skipped
+from callback_domain.route_book import ROUTE_BOOK_ID, RouteBook
 from callback_domain.values import Role, Validator
 from callback_domain.visibility import find_visible, visible
 
@@ -69,13 +72,39 @@ def reschedule(cmd: RescheduleCallback, ws: Workspace, _p: Policies) -> Callback
     )
     v.raise_if_any()
     assert desired_time is not None
+    book = ws.get(RouteBook, ROUTE_BOOK_ID)
+    settings = None if book is None else book.settings(callback.route)
+    window, horizon = callback.policy.window, callback.policy.horizon
+    refuse_if_closed(
+        v,
+        "desired_time",
+        desired_time,
+        window=window,
+        settings=settings,
+        at=cmd.at,
+        horizon=horizon,
+    )
+    v.raise_if_any()
+    ensure_seat(
+        ws,
+        "desired_time",
+        desired_time,
+        settings=settings,
+        window=window,
+        at=cmd.at,
+        horizon=horizon,
+        callback_id=callback.id,
+    )
     callback.reschedule(desired_time, by=cmd.caller, at=cmd.at)
     return changed(callback)
 
 
 def queue_due(cmd: QueueDueCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
+    """A due callback is queued while its route is open; it waits while it is closed."""
     authorize_caller(ws, cmd.caller, Action.QUEUE)
     callback = ws.callback(cmd.callback_id)
+    callback.ensure(Trigger.QUEUE)
+    ensure_open(ws, callback.route, cmd.at)
     callback.queue(by=cmd.caller, at=cmd.at)
     route_to_agent(ws, callback, by=cmd.caller, at=cmd.at)
     return changed(callback)
@@ -98,10 +127,14 @@ def call_now(cmd: CallNow, ws: Workspace, _p: Policies) -> CallbackChanged:
 
 
 def dial(cmd: DialCallback, ws: Workspace, _p: Policies) -> CallbackChanged:
-    """A dial; on the agent's own scheduled callback it calls it now first."""
-    if is_own_scheduled(cmd.caller, ws.find_callback(cmd.callback_id)):
+    """A dial, while the callback's route is open; on the agent's own scheduled
+    callback it calls it now first."""
+    found = ws.find_callback(cmd.callback_id)
+    if found is not None and is_own_scheduled(cmd.caller, found):
+        ensure_open(ws, found.route, cmd.at)
         call_now(c.CallNow(caller=cmd.caller, at=cmd.at, callback_id=cmd.callback_id), ws, _p)
     callback = _own(ws, cmd.caller, cmd.callback_id, Trigger.DIAL)
+    ensure_open(ws, callback.route, cmd.at)
     callback.dial(by=cmd.caller, at=cmd.at)
     return changed(callback)
 

@@ -25,7 +25,7 @@ _TOO_DEEP = f"must not nest objects and arrays more than {MAX_DEPTH} levels deep
 class ErrorBody(BaseModel):
     code: str = Field(
         description="invalid_request, not_found, invalid_transition, forbidden, conflict, "
-        "unavailable or internal; more may be added"
+        "outside_hours, unavailable or internal; more may be added"
     )
     message: str = Field(description="a sentence a person can act on")
     details: list[dict[str, Any]] = Field(

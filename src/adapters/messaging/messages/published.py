@@ -76,7 +76,9 @@ class EventMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     position: int = Field(description="the event's position in the log")
-    aggregate: str = Field(description="Callback, Agent, PhoneLine, PolicyBook, User or RouteBook")
+    aggregate: str = Field(
+        description="Callback, Agent, PhoneLine, PolicyBook, User, RouteBook or SlotSeats"
+    )
     aggregate_id: UUID
     version: int
     type: str = Field(description="the event's name, as in the subject")

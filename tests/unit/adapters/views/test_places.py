@@ -9,7 +9,15 @@ from uuid import uuid4
 
 import pytest
 
-from adapters.views.places import Place, PlaceLookups, estimate, places_now
+from adapters.views.places import (
+    NOT_QUEUED,
+    Place,
+    PlaceLookups,
+    estimate,
+    in_open_time,
+    places_now,
+)
+from callback_domain.calendar import Calendar
 from callback_domain.values import Policies, Policy
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -28,6 +36,9 @@ class FakeContext:
 
     def route_policies(self) -> Policies:
         return self.policies
+
+    def route_book(self) -> None:  # no route registered: every route always open
+        return None
 
     def clock(self) -> datetime:
         return NOW
@@ -90,6 +101,15 @@ def test_without_a_recent_rate_the_wait_comes_from_the_routes_policy() -> None:
         Place(1, 60, "policy"),  # the route's own handle time: 2 minutes
         Place(2, 300, "policy"),
     ]
+
+
+def test_a_wait_on_a_route_with_hours_counts_only_open_time() -> None:
+    nine_to_six = Calendar.parse(timezone="UTC", weekly={"mon": [["09:00", "18:00"]]})
+    monday_8 = datetime(2026, 1, 5, 8, tzinfo=UTC)
+    place = Place(2, 600, "policy")
+    assert in_open_time(place, nine_to_six, monday_8) == Place(2, 4200, "policy")
+    assert in_open_time(place, None, monday_8) == place  # always open
+    assert in_open_time(NOT_QUEUED, nine_to_six, monday_8) == NOT_QUEUED
 
 
 def test_a_recent_rate_wins_over_the_policy() -> None:
