@@ -11,7 +11,7 @@ const errorBox = $("agent-error");
 const message = $("agent-message");
 const baseTitle = document.title;
 
-const shown = { pending: [], upcoming: [] };
+const shown = { offers: [], pending: [], upcoming: [] };
 let selected = null; // { id, list: "pending" | "upcoming" }
 let known = 0; // the newest log position seen: reads wait for it
 let generation = 0;
@@ -58,9 +58,11 @@ async function reload() {
     return;
   }
   if (mine !== generation) return; // a newer read is on its way
-  shown.pending = pending.items;
+  shown.offers = pending.items.filter((item) => item.offered);
+  shown.pending = pending.items.filter((item) => !item.offered);
   shown.upcoming = upcoming.items;
   badge(pending.count, upcoming.count);
+  renderOffers();
   renderList("pending");
   renderList("upcoming");
   renderRoutes();
@@ -68,6 +70,57 @@ async function reload() {
 }
 
 const reloadSoon = debounce(reload, 250);
+
+// --- offers (AUTO routes): accept or reject before the offer ends ----------------------
+
+function secondsLeft(item) {
+  const ends = Date.parse(item.offer_expires_at || "");
+  return Number.isNaN(ends) ? null : Math.max(0, Math.ceil((ends - Date.now()) / 1000));
+}
+
+function countdownText(item) {
+  const left = secondsLeft(item);
+  if (left === null) return "—";
+  return left > 0 ? t("agent.offer.seconds", { seconds: left }) : t("agent.offer.ended");
+}
+
+function renderOffers() {
+  $("agent-offers-panel").hidden = !shown.offers.length;
+  const body = $("agent-offers").tBodies[0];
+  body.replaceChildren(
+    ...shown.offers.map((item) => {
+      const phone = phoneOf(item);
+      const answer = (verb, done) => () =>
+        act(verb, { callback_id: item.callback_id }, () => t(done, { phone }));
+      return el(
+        "tr",
+        { dataset: { callbackId: item.callback_id } },
+        el("td", {}, phone),
+        el("td", {}, item.route),
+        el("td", { class: "remark" }, item.remark || ""),
+        el("td", { class: "countdown", dataset: { expires: item.offer_expires_at || "" } }, countdownText(item)),
+        el(
+          "td",
+          {},
+          el("button", { type: "button", "aria-label": t("agent.offer.accept_label", { phone }), onclick: answer("accept", "agent.done.accept") }, t("agent.offer.accept")),
+          " ",
+          el("button", { type: "button", class: "quiet", "aria-label": t("agent.offer.reject_label", { phone }), onclick: answer("reject", "agent.done.reject") }, t("agent.offer.reject")),
+        ),
+      );
+    }),
+  );
+}
+
+// The countdowns tick each second; an offer that ended is read again (withdrawn, or taken).
+setInterval(() => {
+  let ended = false;
+  for (const cell of document.querySelectorAll("#agent-offers td.countdown")) {
+    const item = { offer_expires_at: cell.dataset.expires };
+    cell.textContent = countdownText(item);
+    if (secondsLeft(item) === 0) ended = true;
+  }
+  if (ended) reloadSoon();
+}, 1000);
 
 function badge(due, upcoming) {
   const node = $("agent-badge");
@@ -279,6 +332,9 @@ live((type, data) => {
     }
     if (data.type === "assigned" && data.callback) {
       notify(t("agent.notify.assigned"), t("agent.notify.body", { phone: phoneOf(data.callback), route: data.callback.route }));
+    }
+    if (data.type === "offered" && data.callback) {
+      notify(t("agent.notify.offered"), t("agent.notify.body", { phone: phoneOf(data.callback), route: data.callback.route }));
     }
   }
   if (type === "notify" || type === "changed") reloadSoon();
