@@ -34,6 +34,10 @@ class Action(StrEnum):
     CALL_NOW = "call their own scheduled callbacks now"
     MANAGE_SMS = "set up SMS (sender numbers, template categories, templates)"
     READ_SMS_TEMPLATES = "read the SMS templates"
+    SEND_SMS = "send SMS"
+    CANCEL_SMS = "cancel reserved SMS"
+    READ_SMS = "read the SMS messages"
+    DISPATCH_SMS = "hand SMS to the provider and record their outcome"
 
 
 _R = Role
@@ -74,6 +78,13 @@ MATRIX = MappingProxyType(
         # Whoever may send an SMS (DOMAIN.md: supervisors and above, agents for their own
         # callbacks) chooses among the templates.
         Action.READ_SMS_TEMPLATES: frozenset({*_MANAGERS, _R.ASSIGNER, _R.AGENT}),
+        # An agent only for their own callback (handlers/sms_send.py); an assigner as a
+        # supervisor.
+        Action.SEND_SMS: frozenset({*_MANAGERS, _R.ASSIGNER, _R.AGENT}),
+        # Who sent it (any of the senders), or a supervisor and above (handlers/sms_send.py).
+        Action.CANCEL_SMS: frozenset({*_MANAGERS, _R.ASSIGNER, _R.AGENT}),
+        Action.READ_SMS: frozenset({*_MANAGERS, _R.ASSIGNER, _R.MONITOR}),
+        Action.DISPATCH_SMS: frozenset({_R.SYSTEM}),
     }
 )
 

@@ -150,3 +150,34 @@ class RouteSaved:
     route: str
     created: bool
     changed: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsQueued:
+    """One recipient's message of a send: its id, number and state."""
+
+    message_id: UUID
+    recipient: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsSkipped:
+    message_id: UUID
+    state: str | None
+    reason: str  # not_found / invalid_transition
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsCancelResult:
+    cancelled: tuple[UUID, ...]
+    skipped: tuple[SmsSkipped, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsHandOver:
+    """What the dispatcher hands over: the attempt and the message as recorded."""
+
+    attempt: int
+    message: Any

@@ -3,6 +3,7 @@ followers of the log, durable intake and the subscriptions of the subject table.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from adapters.background.leases import FileLease, PostgresLease
 from adapters.background.scheduler import Scheduler
 from adapters.background.singletons import Singletons
+from adapters.background.sms_dispatcher import SmsDispatcher
 from adapters.commands.batcher import CommandBatcher
 from adapters.database import SQLITE
 from adapters.entrypoints.outages import StoreWatch
@@ -41,7 +43,12 @@ if TYPE_CHECKING:
     from adapters.database import Database
     from adapters.messaging.callers import Identity
     from adapters.settings import Settings
+    from adapters.sms.port import SmsProvider
     from callback_domain.application import CallbackService
+
+    # The SMS provider of a deployment, from its settings (NATS for the JetStream gateway);
+    # None: none configured, and messages wait RESERVED.
+    SmsProviderFactory = Callable[[Settings, Client], SmsProvider | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,18 @@ class Parts:
     intake: IntakeConsumer
     services_api: TableService
     waker: PostgresWaker | None
+    sms: SmsDispatcher
+
+
+def configured_sms_provider(settings: Settings, nc: Client) -> SmsProvider | None:
+    """The deployment's SMS provider: `CALLBACKS_SMS_PROVIDER_FACTORY`'s, if named; else
+    none (health and logs say so, and messages wait RESERVED). The built-in providers
+    plug in here."""
+    if settings.sms_provider_factory is None:
+        return None
+    module, _, name = settings.sms_provider_factory.partition(":")
+    factory: SmsProviderFactory = getattr(importlib.import_module(module), name)
+    return factory(settings, nc)
 
 
 async def assemble(
@@ -68,6 +87,7 @@ async def assemble(
     broker: NatsBroker,
     nc: Client,
     identity: Identity,
+    sms_provider: SmsProviderFactory = configured_sms_provider,
 ) -> Parts:
     """The streams, the command path, the followers of the log and the subscriptions."""
     js = nc.jetstream()
@@ -102,6 +122,9 @@ async def assemble(
         read_timeout=settings.storage_timeout,
         identity=identity,
     )
+    provider = sms_provider(settings, nc)
+    ctx.sms_provider = None if provider is None else provider.name
+    sms = SmsDispatcher(ctx, provider)
     relay = EventRelay(
         service=service,
         tracking=relay_tracking,
@@ -115,7 +138,7 @@ async def assemble(
         if db.kind == SQLITE
         else PostgresLease(db, "callbacks-singletons")
     )
-    singletons = Singletons(lease, side.runner, [relay.run, Scheduler(ctx).run])
+    singletons = Singletons(lease, side.runner, [relay.run, Scheduler(ctx).run, sms.run])
     waker = None
     if db.kind != SQLITE:  # other processes' writes wake our followers at once
         waker = PostgresWaker(db, events_channel(service), lambda: _soon(loop, written))
@@ -136,7 +159,7 @@ async def assemble(
         singletons=singletons,
         intake=intake,
     )
-    return Parts(metrics, ctx, batcher, singletons, intake, services_api, waker)
+    return Parts(metrics, ctx, batcher, singletons, intake, services_api, waker, sms)
 
 
 def _each(*observers: Callable[..., None]) -> Callable[..., None]:

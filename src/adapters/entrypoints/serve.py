@@ -156,6 +156,7 @@ async def serve(settings: Settings) -> None:
                 asyncio.gather(*background, return_exceptions=True),
             ),
             ("command batcher drained", parts.batcher.stop()),  # submitted ones are answered
+            ("SMS provider closed", parts.sms.close()),
             ("NATS connection drained and closed", broker.stop()),
             ("stores closed", in_thread(closed)),
         ]

@@ -9,7 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from callback_domain import commands as c
-from callback_domain.handlers import assignment, directory, intake, people, routes, sms, work
+from callback_domain.handlers import (
+    assignment,
+    directory,
+    intake,
+    people,
+    routes,
+    sms,
+    sms_dispatch,
+    sms_send,
+    work,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,6 +52,11 @@ HANDLERS: dict[type[c.Command], Callable[[Any, Workspace, Policies], Any]] = {
     c.UpsertSmsCategory: sms.upsert_category,
     c.UpsertSmsTemplate: sms.upsert_template,
     c.DeleteSmsTemplates: sms.delete_templates,
+    c.SendSms: sms_send.send,
+    c.CancelSms: sms_send.cancel,
+    c.StartSmsHandOver: sms_dispatch.start_hand_over,
+    c.RecordSmsDelivery: sms_dispatch.record_delivery,
+    c.RecordSmsStatus: sms_dispatch.record_status,
     c.UpsertRoute: routes.upsert_route,
     c.SetHours: routes.set_hours,
 }
