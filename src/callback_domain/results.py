@@ -177,7 +177,13 @@ class SmsCancelResult:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SmsHandOver:
-    """What the dispatcher hands over: the attempt and the message as recorded."""
+    """What the dispatcher hands over: the attempt, and the message as recorded (its
+    images as (name, SHA-256) pairs: the bytes are each image's own aggregate)."""
 
     attempt: int
-    message: Any
+    type: str
+    sender: str
+    recipient: str
+    subject: str
+    body: str
+    images: tuple[tuple[str, str], ...]

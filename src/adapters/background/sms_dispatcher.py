@@ -102,7 +102,7 @@ class SmsDispatcher:
                 log.debug("sms: no hand-over of %s: %s", message_id, started.error.message)
                 return started.log_position
             hand: SmsHandOver = started.value
-            outbound = await ctx.read(self._outbound, message_id, hand.message)
+            outbound = await ctx.read(self._outbound, message_id, hand)
             delivery = await self._send(outbound)
             self.handed += 1
             answer = c.RecordSmsDelivery(
@@ -130,15 +130,15 @@ class SmsDispatcher:
             log.exception("sms: provider %s raised", self.provider.name)
             return Delivery("FAILED", reason=f"provider error: {type(e).__name__}", retryable=True)
 
-    def _outbound(self, message_id: UUID, message: Any) -> Outbound:
+    def _outbound(self, message_id: UUID, message: SmsHandOver) -> Outbound:
         """The message as the provider sends it, its images read from the store."""
         images = []
-        for image in message.images:
-            stored: Any = self.ctx.service.repository.get(SmsImage.create_id(image["sha256"]))
-            images.append(Image(image["name"], base64.b64decode(stored.jpeg_base64)))
+        for name, sha256 in message.images:
+            stored: Any = self.ctx.service.repository.get(SmsImage.create_id(sha256))
+            images.append(Image(name, base64.b64decode(stored.jpeg_base64)))
         return Outbound(
             message_id=str(message_id),
-            type=message.type,
+            type=message.type,  # type: ignore[arg-type]
             sender=message.sender,
             recipient=message.recipient,
             subject=message.subject or None,

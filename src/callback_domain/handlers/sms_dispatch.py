@@ -32,7 +32,15 @@ def start_hand_over(cmd: StartSmsHandOver, ws: Workspace, _p: Policies) -> SmsHa
     authorize(cmd.caller, Action.DISPATCH_SMS)
     message = _message(ws, cmd.message_id)
     attempt = message.start_hand_over(by=cmd.caller, at=cmd.at)
-    return SmsHandOver(attempt=attempt, message=message)
+    return SmsHandOver(
+        attempt=attempt,
+        type=message.type,
+        sender=message.sender,
+        recipient=message.recipient,
+        subject=message.subject,
+        body=message.body,
+        images=tuple((i["name"], i["sha256"]) for i in message.images),
+    )
 
 
 def record_delivery(cmd: RecordSmsDelivery, ws: Workspace, _p: Policies) -> str:

@@ -15,7 +15,7 @@ from callback_domain.sms_message import SmsMessage, SmsState
 from tests.factories import SUPERVISOR, T0
 from tests.sms_recorder import RecordingProvider
 from tests.unit.adapters.background.test_scheduler_spec import World
-from tests.unit.callback_domain.test_sms_setup import set_up, template
+from tests.unit.callback_domain.test_sms_setup import JPEG, set_up, template
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -115,3 +115,29 @@ async def test_without_a_provider_nothing_is_handed_over(world: World) -> None:
 
     assert sut.status == "no SMS provider configured"
     assert state(world, message_id) is SmsState.RESERVED
+
+
+async def test_an_mms_is_handed_over_with_its_images(world: World, tmp_path: Path) -> None:
+    p = provider(tmp_path)
+    sut = SmsDispatcher(world.ctx, p)
+    picture = (("map.jpg", JPEG),)
+    world.service.execute(template("m1", message_type="MMS", subject="안내", images=picture))
+    world.service.execute(
+        c.SendSms(
+            caller=SUPERVISOR,
+            at=world.now,
+            send_id="mms",
+            template_id="m1",
+            message_type="MMS",
+            sender="15881234",
+            recipients="01012345678",
+            subject="안내",
+            body=template().body,
+        )
+    )
+    world.follow()
+
+    await sut.round()
+
+    (line,) = [x for x in p.lines() if x["kind"] == "call"]
+    assert (line["type"], line["images"]) == ("MMS", 1)
