@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     # The TLS proxies whose X-Forwarded-Proto/For HTTP believes (the console's session
     # cookie is Secure behind TLS): comma-separated addresses or networks, "*" for any.
     http_trusted_proxies: str = "127.0.0.1"
+    # A provider of one's own (and the tests'): "package.module:factory", where
+    # `factory(settings, nc)` returns an SmsProvider (adapters/sms/port.py) or None.
+    sms_provider_factory: str | None = Field(
+        default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"
+    )
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Identity (CONTRACT.md "Identity"): the deployment's signing keys and its tokens.

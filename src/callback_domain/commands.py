@@ -256,3 +256,55 @@ class SetHours(Command):
     weekly: Mapping[str, Sequence[Sequence[str]]]
     holidays: Sequence[str] = ()
     exceptions: Sequence[Mapping[str, Any]] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendSms(Command):
+    """admin.sms.send: one message per recipient. `send_id` names the send (the adapter
+    makes one per request): the same send id records its messages once."""
+
+    send_id: str
+    template_id: str
+    message_type: str
+    sender: str
+    recipients: str
+    body: str
+    subject: str | None = None
+    reserve_at: datetime | None = None
+    callback_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelSms(Command):
+    """admin.sms.cancel: RESERVED messages, by who sent them or a supervisor and above."""
+
+    message_ids: tuple[UUID, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartSmsHandOver(Command):
+    """The dispatcher, before it calls the provider: records the hand-over."""
+
+    message_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordSmsDelivery(Command):
+    """The dispatcher, after the provider answered hand-over `attempt`."""
+
+    message_id: UUID
+    attempt: int
+    delivery: str  # ACCEPTED / SENT / FAILED
+    reason: str | None = None
+    retryable: bool = False
+    provider: str = ""
+    provider_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordSmsStatus(Command):
+    """`callbacks.sms.status`: a gateway's outcome of a message it accepted."""
+
+    message_id: UUID
+    state: str  # SENT / FAILED
+    reason: str | None = None

@@ -107,3 +107,8 @@ class StorageUnavailableError(CallbackError):
 
 class InternalError(CallbackError):
     """An unexpected failure (a defect): reported, never silently dropped."""
+
+
+class SmsMessageNotFoundError(CallbackError):
+    code = "not_found"
+    default_message = "no SMS message {message_id}"

@@ -36,6 +36,10 @@ class Action(StrEnum):
     READ_SMS_TEMPLATES = "read the SMS templates"
     OFFER = "offer callbacks to agents"  # AUTO distribution: the service itself
     ANSWER_OFFER = "accept or reject offered callbacks"
+    SEND_SMS = "send SMS"
+    CANCEL_SMS = "cancel reserved SMS"
+    READ_SMS = "read the SMS messages"
+    DISPATCH_SMS = "hand SMS to the provider and record their outcome"
 
 
 _R = Role
@@ -80,6 +84,13 @@ MATRIX = MappingProxyType(
         # agent offered one accepts or rejects it.
         Action.OFFER: frozenset({_R.SYSTEM}),
         Action.ANSWER_OFFER: _AGENT_WORK,
+        # An agent only for their own callback (handlers/sms_send.py); an assigner as a
+        # supervisor.
+        Action.SEND_SMS: frozenset({*_MANAGERS, _R.ASSIGNER, _R.AGENT}),
+        # Who sent it (any of the senders), or a supervisor and above (handlers/sms_send.py).
+        Action.CANCEL_SMS: frozenset({*_MANAGERS, _R.ASSIGNER, _R.AGENT}),
+        Action.READ_SMS: frozenset({*_MANAGERS, _R.ASSIGNER, _R.MONITOR}),
+        Action.DISPATCH_SMS: frozenset({_R.SYSTEM}),
     }
 )
 

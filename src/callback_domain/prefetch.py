@@ -11,6 +11,7 @@ from callback_domain.permissions import AGENT_ROLES
 from callback_domain.phone_line import PhoneLine
 from callback_domain.route_book import ROUTE_BOOK_ID
 from callback_domain.slot_seats import SlotSeats
+from callback_domain.sms_catalog import SMS_CATALOG_ID
 from callback_domain.user import User
 
 if TYPE_CHECKING:
@@ -39,13 +40,16 @@ def first_round(commands: Sequence[c.Command], phones: PhoneNumbers) -> list[UUI
                     ids.extend(PhoneLine.ids_for(e164, command.route.strip(), phones))
             if command.routing_agent:
                 ids.append(Agent.create_id(command.routing_agent))
-        for name in ("callback_id",):
+        if isinstance(command, c.SendSms):
+            ids.append(SMS_CATALOG_ID)
+        for name in ("callback_id", "message_id"):
             value = getattr(command, name, None)
             if value is not None:
                 ids.append(value)
         ids.extend(getattr(command, "callback_ids", ()))
         if getattr(command, "callback_id", None) or getattr(command, "callback_ids", None):
             ids.append(ROUTE_BOOK_ID)  # its hours and seats (handlers/seats.py)
+        ids.extend(getattr(command, "message_ids", ()))
         ids.extend(
             Agent.create_id(a) for a in getattr(command, "agent_ids", ()) if isinstance(a, str)
         )

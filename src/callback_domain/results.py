@@ -150,3 +150,40 @@ class RouteSaved:
     route: str
     created: bool
     changed: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsQueued:
+    """One recipient's message of a send: its id, number and state."""
+
+    message_id: UUID
+    recipient: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsSkipped:
+    message_id: UUID
+    state: str | None
+    reason: str  # not_found / invalid_transition
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsCancelResult:
+    cancelled: tuple[UUID, ...]
+    skipped: tuple[SmsSkipped, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsHandOver:
+    """What the dispatcher hands over: the attempt, and the message as recorded (its
+    images as (name, SHA-256) pairs: the bytes are each image's own aggregate)."""
+
+    attempt: int
+    type: str
+    sender: str
+    recipient: str
+    subject: str
+    body: str
+    images: tuple[tuple[str, str], ...]

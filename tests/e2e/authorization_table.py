@@ -138,6 +138,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin.sms.template-upsert": _only(ADMIN=OK),
     "admin.sms.template-delete": _only(ADMIN=OK),
     "query.sms.templates": _only(ADMIN=OK, SUPERVISOR=OK, SUPERVISOR_R=OK, ASSIGNER=OK, AGENT=OK),
+    # SUPERVISOR "send SMS" (for a callback: one they may see, so a route-limited one only
+    # on their route), ASSIGNER as a supervisor, an agent "for their own callback".
+    "admin.sms.send": _only(**_MANAGE, AGENT=OWN),
+    # "who sent it, SUPERVISOR and above": anyone who may send may ask; another's message
+    # is skipped (`not_found` in `skipped`), never refused, so no one learns it exists.
+    "admin.sms.cancel": _only(ADMIN=OK, SUPERVISOR=OK, SUPERVISOR_R=OK, ASSIGNER=OK, AGENT=OK),
+    # "monitors and above" read the messages; a message belongs to no route.
+    "query.sms.messages": _only(**_READ_ALL),
 }
 # An agent without `call` still has a token and a password: whoami tells them so.
 EXPECTED["auth.whoami"]["AGENT_NOCALL"] = OK

@@ -328,6 +328,31 @@ async def _sms_delete(s: Scene, actor: str, own: bool, route: str) -> tuple[str,
     return "", {"template_ids": [body["template_id"]]}
 
 
+async def _sms_send(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
+    """A send for a callback of the caller's (own) or lee's, on `route`."""
+    await _sms_set_up(s)
+    await s.ok("admin.sms.template-upsert", _sms_template("az-send"))
+    return "", {
+        "template_id": "az-send",
+        "type": "SMS",
+        "sender": SMS_SENDER,
+        "recipients": "01012345678",
+        "body": _sms_template("az-send")["body"],
+        "callback_id": await s.routing(route, _agent_of(actor, own)),
+    }
+
+
+async def _sms_cancel(s: Scene, actor: str, own: bool, route: str) -> tuple[str, dict[str, Any]]:
+    """A reserved message the calling agent sent about their own callback (own), else
+    one a supervisor sent (an agent's or assigner's cancel skips it as `not_found`)."""
+    _, body = await _sms_send(s, actor, own, route)
+    later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    body["reserve_at"] = later
+    sender = (actor, "AGENT") if own and AGENTS.get(actor) else ("sv-all", "SUPERVISOR")
+    sent = await s.ok("admin.sms.send", body, sender)
+    return "", {"message_ids": [sent["messages"][0]["message_id"]]}
+
+
 PAYLOADS: dict[str, Build] = {
     "intake.request": _new,
     "intake.cancel": _ivr_queued,
@@ -374,6 +399,9 @@ PAYLOADS: dict[str, Build] = {
     "admin.sms.template-upsert": _sms_template_new,
     "admin.sms.template-delete": _sms_delete,
     "query.sms.templates": _nothing,
+    "admin.sms.send": _sms_send,
+    "admin.sms.cancel": _sms_cancel,
+    "query.sms.messages": _nothing,
 }
 
 

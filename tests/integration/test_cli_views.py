@@ -18,7 +18,7 @@ from adapters.entrypoints.cli import main
 from adapters.entrypoints.mistakes import OperatorError
 from adapters.settings import Settings
 from adapters.views.runner import ViewFollower
-from adapters.views.schema import CALLBACK_LIST
+from adapters.views.schema import CALLBACK_LIST, VIEWS
 from tests.factories import T0, assigned
 from tests.integration.views_support import ZONE, open_world, play
 
@@ -275,7 +275,7 @@ def test_ctrl_c_during_a_rebuild_is_one_line_and_the_next_one_resumes(
     assert err.strip().splitlines()[-1].startswith("callbacks: projections rebuild interrupted")
     code, out, _ = run(capsys, "projections", "status", "--database-url", store, "--json")
     building = [g for g in json.loads(out)["generations"] if g["status"] == "building"]
-    assert len(building) == 4 and all(g["position"] == 20 for g in building)
+    assert len(building) == len(VIEWS) and all(g["position"] == 20 for g in building)
 
     monkeypatch.setattr(ViewFollower, "run_batch", real)
     code, out, err = run(capsys, "projections", "rebuild", "--database-url", store)

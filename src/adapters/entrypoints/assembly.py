@@ -3,6 +3,7 @@ followers of the log, durable intake and the subscriptions of the subject table.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from adapters.background.distributor import Distributor
 from adapters.background.leases import FileLease, PostgresLease
 from adapters.background.scheduler import Scheduler
 from adapters.background.singletons import Singletons
+from adapters.background.sms_dispatcher import SmsDispatcher
 from adapters.commands.batcher import CommandBatcher
 from adapters.database import SQLITE
 from adapters.entrypoints.outages import StoreWatch
@@ -27,6 +29,9 @@ from adapters.messaging.streams import ensure_streams
 from adapters.messaging.subjects import Subjects
 from adapters.observability.service_metrics import ServiceMetrics
 from adapters.read_store import open_read_factory, tracking_recorder
+from adapters.sms.factory import provider_from
+from adapters.sms.gateway_reports import recorder
+from adapters.sms.status import StatusConsumer
 from adapters.views.backends import PostgresWaker, events_channel
 from adapters.views.position_watch import PositionWatch
 
@@ -42,7 +47,12 @@ if TYPE_CHECKING:
     from adapters.database import Database
     from adapters.messaging.callers import Identity
     from adapters.settings import Settings
+    from adapters.sms.port import SmsProvider
     from callback_domain.application import CallbackService
+
+    # The SMS provider of a deployment, from its settings (NATS for the JetStream gateway);
+    # None: none configured, and messages wait RESERVED.
+    SmsProviderFactory = Callable[[Settings, Client], SmsProvider | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +66,19 @@ class Parts:
     intake: IntakeConsumer
     services_api: TableService
     waker: PostgresWaker | None
+    sms: SmsDispatcher
+    sms_reports: StatusConsumer | None  # a gateway's reports, with the JetStream provider
+
+
+def configured_sms_provider(settings: Settings, nc: Client) -> SmsProvider | None:
+    """The deployment's SMS provider: `CALLBACKS_SMS_PROVIDER_FACTORY`'s, if named; else
+    the built-in one `CALLBACKS_SMS_PROVIDER` names (`none`: health and logs say so, and
+    messages wait RESERVED)."""
+    if settings.sms_provider_factory is None:
+        return provider_from(settings, nc)
+    module, _, name = settings.sms_provider_factory.partition(":")
+    factory: SmsProviderFactory = getattr(importlib.import_module(module), name)
+    return factory(settings, nc)
 
 
 async def assemble(
@@ -69,6 +92,7 @@ async def assemble(
     broker: NatsBroker,
     nc: Client,
     identity: Identity,
+    sms_provider: SmsProviderFactory = configured_sms_provider,
 ) -> Parts:
     """The streams, the command path, the followers of the log and the subscriptions."""
     js = nc.jetstream()
@@ -103,6 +127,9 @@ async def assemble(
         read_timeout=settings.storage_timeout,
         identity=identity,
     )
+    provider = sms_provider(settings, nc)
+    ctx.sms_provider = None if provider is None else provider.name
+    sms = SmsDispatcher(ctx, provider)
     relay = EventRelay(
         service=service,
         tracking=relay_tracking,
@@ -117,7 +144,7 @@ async def assemble(
         else PostgresLease(db, "callbacks-singletons")
     )
     singletons = Singletons(
-        lease, side.runner, [relay.run, Scheduler(ctx).run, Distributor(ctx).run]
+        lease, side.runner, [relay.run, Scheduler(ctx).run, Distributor(ctx).run, sms.run]
     )
     waker = None
     if db.kind != SQLITE:  # other processes' writes wake our followers at once
@@ -139,7 +166,12 @@ async def assemble(
         singletons=singletons,
         intake=intake,
     )
-    return Parts(metrics, ctx, batcher, singletons, intake, services_api, waker)
+    reports = (
+        StatusConsumer(js, settings.prefix, recorder(ctx), replicas=settings.stream_replicas)
+        if settings.sms_provider == "jetstream"
+        else None
+    )
+    return Parts(metrics, ctx, batcher, singletons, intake, services_api, waker, sms, reports)
 
 
 def _each(*observers: Callable[..., None]) -> Callable[..., None]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from adapters.bootstrap import ReadSide, build_read_side, build_service, record_policies
 from adapters.database import Database
 from adapters.entrypoints import stopping
-from adapters.entrypoints.assembly import assemble
+from adapters.entrypoints.assembly import Parts, assemble
 from adapters.entrypoints.outage_log import OutageLogFilter
 from adapters.entrypoints.outages import (
     STORAGE_DOWN,
@@ -45,6 +45,18 @@ log = logging.getLogger("callbacks.serve")
 
 def _say(text: str) -> None:
     logs.say(f"callbacks serve: {text}")
+
+
+def _background(parts: Parts, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    """The durable intake, the leased singletons, and (with the JetStream provider) the
+    gateway's SMS reports, which every process reads."""
+    tasks = [
+        asyncio.create_task(parts.intake.run(stop), name="intake"),
+        asyncio.create_task(parts.singletons.run(stop), name="singletons"),
+    ]
+    if parts.sms_reports is not None:
+        tasks.append(asyncio.create_task(parts.sms_reports.run(stop), name="sms-reports"))
+    return tasks
 
 
 async def serve(settings: Settings) -> None:
@@ -112,10 +124,7 @@ async def serve(settings: Settings) -> None:
         )
     await answering(nc, f"{settings.prefix}.query.health")
     await parts.services_api.start()  # `$SRV.PING/INFO/STATS`: `nats micro ls` finds it
-    background = [
-        asyncio.create_task(parts.intake.run(stop), name="intake"),
-        asyncio.create_task(parts.singletons.run(stop), name="singletons"),
-    ]
+    background = _background(parts, stop)
     where = (
         f"{servers[0]} (embedded, JetStream in {settings.data_dir / 'nats'})"
         if embedded
@@ -157,6 +166,7 @@ async def serve(settings: Settings) -> None:
                 asyncio.gather(*background, return_exceptions=True),
             ),
             ("command batcher drained", parts.batcher.stop()),  # submitted ones are answered
+            ("SMS provider closed", parts.sms.close()),
             ("NATS connection drained and closed", broker.stop()),
             ("stores closed", in_thread(closed)),
         ]

@@ -200,7 +200,7 @@ def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
         "name",
         nargs="?",
         metavar="VIEW",
-        help="callback-list, agent-counts, history or log-times (default: all)",
+        help="callback-list, agent-counts, history, log-times or sms-messages (default: all)",
     )
     at = rb.add_mutually_exclusive_group()
     at.add_argument(

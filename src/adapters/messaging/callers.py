@@ -34,9 +34,9 @@ _ROLES = {
 }
 # Where an agent with the `assign` permission acts as ASSIGNER (DOMAIN.md's role table).
 _ASSIGNER_FAMILIES = frozenset({"admin", "query"})
-# Subjects of those families an agent with only `call` may use too, as an AGENT: the
-# templates an agent chooses from when sending an SMS about their own callback.
-_AGENT_SUBJECTS = frozenset({"query.sms.templates"})
+# Subjects of those families an agent with only `call` may use too, as an AGENT: an SMS
+# about their own callback (the templates to choose from, the send, its cancel).
+_AGENT_SUBJECTS = frozenset({"query.sms.templates", "admin.sms.send", "admin.sms.cancel"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 P = TypeVar("P")
+NO_SMS_PROVIDER = "no SMS provider configured"
 MAX_WAIT = 2.0  # min_position waits at most this long (CONTRACT.md)
 
 
@@ -50,6 +51,7 @@ class ServiceContext:
     read_timeout: float | None = None  # a read not answered by then is `unavailable`
     places: PlaceLookups | None = None  # made on first use (see views/places.py)
     identity: Identity = field(default_factory=Identity)  # how callers are known
+    sms_provider: str | None = None  # the configured SMS provider's name; None: none
 
     async def command(self, command: Command) -> Outcome:
         return await self.batcher.submit(command)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from adapters.messaging.context import NO_SMS_PROVIDER
 from adapters.messaging.grants import granted, within_grants
 from adapters.messaging.messages import read_replies as r
 from adapters.views.items import list_item
@@ -88,6 +89,7 @@ def _health(ctx: ServiceContext) -> r.HealthReply:
         log_position=head,
         views_position=views,
         views_lag=max(0, head - views),
+        sms=f"provider {ctx.sms_provider}" if ctx.sms_provider else NO_SMS_PROVIDER,
     )
 
 

@@ -103,6 +103,7 @@ EVENT_ADDRESSES = {
     "User": "events.user.{user_id}",
     "SmsCatalog": "events.sms-catalog.{sms_catalog_id}",
     "SmsImage": "events.sms-image.{sms_image_id}",
+    "SmsMessage": "events.sms-message.{sms_message_id}",
 }
 
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from adapters.messaging import identity as who
-from adapters.messaging import people, reads, sms, writes
+from adapters.messaging import people, reads, sms, sms_send, writes
 from adapters.messaging import route_handlers as rh
 from adapters.messaging.messages import admin, agent, auth, intake, queries, read_replies
 from adapters.messaging.messages import replies as rep
 from adapters.messaging.messages import routes as rt
 from adapters.messaging.messages import sms as sms_wire
+from adapters.messaging.messages import sms_send as send_wire
 from callback_domain.permissions import MATRIX, Action
 from callback_domain.values import Role
 
@@ -97,6 +98,9 @@ _PEOPLE = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.MONITOR, Role.AGENT, Role
 _ANYONE_WITH_A_TOKEN = frozenset(Role) - {Role.SYSTEM}
 _ADMIN = frozenset({Role.ADMIN})
 _SMS_SENDERS = MATRIX[Action.READ_SMS_TEMPLATES]  # who may send chooses among the templates
+_SMS_SEND = MATRIX[Action.SEND_SMS]
+_SMS_CANCEL = MATRIX[Action.CANCEL_SMS]
+_SMS_READERS = MATRIX[Action.READ_SMS]
 
 
 IVR, AGENT, ADMIN, READER = (
@@ -353,6 +357,30 @@ SUBJECTS: tuple[Subject, ...] = (
         sms_wire.TemplatesReply,
         who.identify_person,
         sms.templates,
+    ),
+    Subject(
+        "admin.sms.send",
+        _SMS_SEND,
+        send_wire.SendPayload,
+        send_wire.SendReply,
+        who.identify_person,
+        sms_send.send,
+    ),
+    Subject(
+        "admin.sms.cancel",
+        _SMS_CANCEL,
+        send_wire.CancelPayload,
+        send_wire.CancelReply,
+        who.identify_person,
+        sms_send.cancel,
+    ),
+    Subject(
+        "query.sms.messages",
+        _SMS_READERS,
+        send_wire.MessagesQuery,
+        send_wire.MessagesReply,
+        READER,
+        sms_send.messages,
     ),
     Subject(
         "cti.presence.{agent_id}",

@@ -3,15 +3,11 @@ scheduler's questions in their own modules, all answered by `ViewQueries`."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from adapters.views.agent_queries import AgentQueries
+from adapters.views.cursors import decode_key, encode_key
 from adapters.views.distributor_queries import DistributorQueries
 from adapters.views.line_queries import LineQueries
 from adapters.views.list_filters import ListFilters
@@ -19,10 +15,12 @@ from adapters.views.list_filters import where as list_where
 from adapters.views.report_queries import ReportQueries
 from adapters.views.scheduler_queries import SchedulerQueries
 from adapters.views.schema import CALLBACK_LIST, TABLES
-from callback_domain.errors import InvalidRequestError
+from adapters.views.sms_queries import SmsQueries
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from datetime import datetime
+    from uuid import UUID
 
     from projections.callback_list import CallbackRow
 
@@ -39,22 +37,16 @@ class ListPage:
 
 
 def encode_cursor(row: CallbackRow) -> str:
-    raw = json.dumps([row.requested_at.isoformat(), str(row.callback_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_key(row.requested_at, row.callback_id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, callback_id = json.loads(raw)
-        return datetime.fromisoformat(at), UUID(callback_id)
-    except (ValueError, TypeError, binascii.Error):
-        raise InvalidRequestError.single(
-            "cursor", "is not a cursor this service gave out"
-        ) from None
+    return decode_key(cursor)
 
 
-class ViewQueries(LineQueries, ReportQueries, SchedulerQueries, AgentQueries, DistributorQueries):
+class ViewQueries(
+    LineQueries, ReportQueries, SchedulerQueries, AgentQueries, DistributorQueries, SmsQueries
+):
     """Every question the views answer, over the active generations, a named snapshot's,
     or the generations given (see `ViewReader`)."""
 

@@ -18,6 +18,7 @@ from projections.batch import Positioned, ViewBatch
 from projections.callback_list import CallbackListProjection
 from projections.history import HistoryProjection
 from projections.log_times import LogTimesProjection
+from projections.sms_messages import SmsMessagesProjection
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -37,6 +38,7 @@ def projections_for(
         AgentCountsProjection(),
         HistoryProjection(),
         LogTimesProjection(),
+        SmsMessagesProjection(),
     ]
     return {p.name: p for p in found}
 

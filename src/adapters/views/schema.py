@@ -10,15 +10,17 @@ from projections.agent_counts import AgentRow
 from projections.callback_list import CallbackRow
 from projections.history import HistoryRow
 from projections.log_times import LogTime
+from projections.sms_messages import SmsMessageRow
 
 if TYPE_CHECKING:
     from adapters.views.dialect import Dialect
 
-CALLBACK_LIST, AGENT_COUNTS, HISTORY, LOG_TIMES = (
+CALLBACK_LIST, AGENT_COUNTS, HISTORY, LOG_TIMES, SMS_MESSAGES = (
     "callback_list",
     "agent_counts",
     "history",
     "log_times",
+    "sms_messages",
 )
 TABLE_PREFIX = "callbacks_views"
 
@@ -211,5 +213,33 @@ LOG_TIMES_TABLE = Table(
     indexes=(("at", "position"),),
     appended=True,
 )
-TABLES = {t.view: t for t in (CALLBACK_TABLE, AGENT_TABLE, HISTORY_TABLE, LOG_TIMES_TABLE)}
+SMS_MESSAGES_TABLE = Table(
+    SMS_MESSAGES,
+    SmsMessageRow,
+    _columns(
+        SmsMessageRow,
+        {
+            "message_id": "uuid",
+            "callback_id": "uuid",
+            "requested_at": _TS,
+            "reserve_at": _TS,
+            "due_at": _TS,
+            "updated_at": _TS,
+            "attempts": "int",
+            "position": "bigint",
+        },
+    ),
+    key=("message_id",),
+    indexes=(
+        ("requested_at", "message_id"),
+        ("recipient", "requested_at"),
+        ("state", "requested_at", "message_id"),
+        ("template_id", "requested_at", "message_id"),
+        ("state", "due_at"),  # the dispatcher: what is due
+    ),
+)
+TABLES = {
+    t.view: t
+    for t in (CALLBACK_TABLE, AGENT_TABLE, HISTORY_TABLE, LOG_TIMES_TABLE, SMS_MESSAGES_TABLE)
+}
 VIEWS = tuple(TABLES)

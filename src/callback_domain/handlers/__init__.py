@@ -17,6 +17,8 @@ from callback_domain.handlers import (
     people,
     routes,
     sms,
+    sms_dispatch,
+    sms_send,
     work,
 )
 
@@ -51,6 +53,11 @@ HANDLERS: dict[type[c.Command], Callable[[Any, Workspace, Policies], Any]] = {
     c.UpsertSmsCategory: sms.upsert_category,
     c.UpsertSmsTemplate: sms.upsert_template,
     c.DeleteSmsTemplates: sms.delete_templates,
+    c.SendSms: sms_send.send,
+    c.CancelSms: sms_send.cancel,
+    c.StartSmsHandOver: sms_dispatch.start_hand_over,
+    c.RecordSmsDelivery: sms_dispatch.record_delivery,
+    c.RecordSmsStatus: sms_dispatch.record_status,
     c.UpsertRoute: routes.upsert_route,
     c.SetHours: routes.set_hours,
     c.OfferCallbacks: offers.offer,

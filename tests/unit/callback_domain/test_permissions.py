@@ -12,6 +12,7 @@ from callback_domain.errors import CallbackError, CallbackNotFoundError, Forbidd
 from callback_domain.permissions import MATRIX, Action
 from callback_domain.values import Caller, DialOutcome, Permission, Policies, Policy, Role
 from tests.factories import ADMIN, SUPERVISOR, T0, add_agents, assigned, queued, request
+from tests.unit.callback_domain.test_sms_setup import set_up, template
 from tests.unit.conftest import popo_service
 
 if TYPE_CHECKING:
@@ -73,8 +74,34 @@ def command_for(action: Action, sut: CallbackService, by: Caller) -> c.Command |
         # The role is checked before the callback: any callback will do.
         Action.OFFER: lambda: c.OfferCallbacks(callback_ids=(held,), agent_ids=("kim",), **one),
         Action.ANSWER_OFFER: lambda: c.AcceptOffer(callback_id=held, **one),
+        Action.SEND_SMS: lambda: _sms_send(sut, by, held),
+        Action.CANCEL_SMS: lambda: c.CancelSms(message_ids=(_sms_message(sut),), **one),
+        Action.DISPATCH_SMS: lambda: c.StartSmsHandOver(message_id=_sms_message(sut), **one),
     }
     return made[action]() if action in made else None
+
+
+def _sms_send(sut: CallbackService, by: Caller, callback_id: Any) -> c.SendSms:
+    """A send for kim's own callback (agents send only for their own)."""
+    set_up(sut)
+    sut.execute(template())
+    return c.SendSms(
+        caller=by,
+        at=SOON,
+        send_id="s-perm",
+        template_id="t1",
+        message_type="SMS",
+        sender="15881234",
+        recipients="01012345678",
+        body=template().body,
+        callback_id=callback_id,
+    )
+
+
+def _sms_message(sut: CallbackService) -> Any:
+    """A RESERVED message sent by a supervisor."""
+    command = _sms_send(sut, SUPERVISOR, None)
+    return sut.execute(command)[0].message_id
 
 
 def _completed(sut: CallbackService) -> Any:
@@ -83,7 +110,13 @@ def _completed(sut: CallbackService) -> Any:
     return callback_id
 
 
-READ_ACTIONS = (Action.READ, Action.READ_OWN, Action.READ_SMS_TEMPLATES, Action.READ_SLOTS)
+READ_ACTIONS = (
+    Action.READ,
+    Action.READ_OWN,
+    Action.READ_SMS_TEMPLATES,
+    Action.READ_SLOTS,
+    Action.READ_SMS,
+)
 WRITE_ACTIONS = [a for a in Action if a not in READ_ACTIONS]
 ROLES = [r for r in Role]
 

@@ -29,6 +29,11 @@ class HealthReply(BaseModel):
     log_position: int | None = Field(description="the newest position in the event log")
     views_position: int = Field(description="the position the read models have reached")
     views_lag: int = Field(description="events written but not yet in the read models")
+    sms: str = Field(
+        default="no SMS provider configured",
+        description="the SMS provider messages are handed to, or that none is configured "
+        "(messages then wait RESERVED)",
+    )
 
 
 class CallbackItem(BaseModel):
