@@ -63,6 +63,8 @@ SCREENS: tuple[Screen, ...] = (
     Screen("unassign", "/unassign", Me.supervises),
     Screen("report", "/report", Me.reads),
     Screen("cancel", "/cancel", Me.supervises),
+    Screen("sms_send", "/sms/send", Me.supervises),
+    Screen("sms_messages", "/sms/messages", Me.reads),
     Screen("agents", "/admin/agents", lambda me: me.role == "ADMIN"),
     Screen("routes", "/admin/routes", lambda me: me.role == "ADMIN"),
     Screen("sms", "/admin/sms", lambda me: me.role == "ADMIN"),
