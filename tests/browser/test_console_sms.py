@@ -3,7 +3,8 @@ RESERVED): an administrator sets up a sender, a category tree and two templates 
 `/api`; a supervisor refused for an empty recipient list, an over-long body and a too-early
 reservation (each refusal next to its field), sends two reserved messages, a third from a
 template that is not editable, and cancels that one on the message list, which shows both
-states; both screens pass axe-core in English and Korean."""
+states (a monitor reads it, without cancelling); both screens pass axe-core in English and
+Korean."""
 
 from __future__ import annotations
 
@@ -152,6 +153,19 @@ def test_send_reserve_refuse_and_cancel(console: Console) -> None:
     expect(page.locator("#sms-messages-rows tr[data-message]")).to_have_count(3)
     assert_accessible(page)
     screenshot(page, "sms-messages")
+
+    console.user("mon", "MONITOR")
+    monitor = console.page("mon")
+    monitor.goto("/sms/messages")
+    expect(monitor.locator("#sms-messages-rows tr[data-message]")).to_have_count(3)
+    expect(monitor.locator("#sms-messages-rows tr", has_text="01055556666")).to_contain_text(
+        "fixed"
+    )
+    expect(monitor.get_by_role("checkbox")).to_have_count(0)
+    expect(monitor.get_by_role("button", name="Cancel selected reservations")).to_have_count(0)
+    refused = monitor.goto("/sms/send")
+    assert refused is not None
+    assert refused.status == 403
 
     korean = console.page("sup", lang="ko")
     korean.goto("/sms/send")
