@@ -60,8 +60,10 @@ def send_automatic(ws: Workspace, events: Iterable[object], p: Policies, *, at: 
     if not wanted:
         return
     book = ws.get(RouteBook, ROUTE_BOOK_ID)
+    if book is None or not any(settings.sms for settings in book.all()):
+        return
     catalog = ws.get(SmsCatalog, SMS_CATALOG_ID)
-    if book is None or catalog is None:
+    if catalog is None:
         return
     for event, kind in wanted:
         callback = ws.find_callback(getattr(event, "originator_id"))  # noqa: B009
