@@ -8,13 +8,16 @@ file and answers as the test asks. `callbacks serve` loads it with
 - `accepted`: as `sent`, but answers ACCEPTED (a gateway that reports later);
 - `flaky`: the first hand-over of each message fails (retryable), later ones send;
 - `refused`: FAILED, not retryable;
-- `hang`: sends, then never answers (the test kills the process meanwhile)."""
+- `hang`: sends, then never answers (the test kills the process meanwhile).
+
+Each line carries `at`, the host's time (Unix seconds) it was written."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +41,7 @@ class RecordingProvider:
     def _write(self, kind: str, message: Outbound) -> None:
         line = {"kind": kind, "message_id": message.message_id, "recipient": message.recipient}
         line |= {"body": message.body, "type": message.type, "images": len(message.images)}
+        line |= {"sender": message.sender, "at": time.time(), "pid": os.getpid()}
         with self.path.open("a") as f:
             f.write(json.dumps(line) + "\n")
             f.flush()

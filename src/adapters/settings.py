@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     sms_provider_factory: str | None = Field(
         default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"
     )
+    # For tests and drills only: the service's clock (every command's time, what is due)
+    # runs this many seconds ahead of the host's (negative: behind); 0 in production. A
+    # started service says so when it is not 0. It lets a test see a reservation (30
+    # minutes ahead at least) come due without waiting 30 minutes: sent by a service at
+    # 0, handed over by services restarted 30 minutes "later".
+    clock_offset_seconds: float = Field(default=0.0, ge=-2 * 86400, le=2 * 86400)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Identity (CONTRACT.md "Identity"): the deployment's signing keys and its tokens.

@@ -25,6 +25,7 @@ from callback_domain.errors import (
 from callback_domain.handlers import HANDLERS
 from callback_domain.handlers.assignment import MAX_BULK
 from callback_domain.handlers.seats import keep_seats
+from callback_domain.handlers.sms_auto import send_automatic
 from callback_domain.phone_line import PhoneLine
 from callback_domain.results import CancelResult, Outcome
 from callback_domain.route_book import ROUTE_BOOK_ID, RouteBook, effective_policy
@@ -157,6 +158,7 @@ class CallbackService(Application[UUID]):
         try:
             value = HANDLERS[type(command)](command, ws, self.policies)
             keep_seats(ws, ws.new_events(), at=command.at)
+            send_automatic(ws, ws.new_events(), self.policies, at=command.at)
         except CallbackError as e:
             value = e
         except PersistenceError:

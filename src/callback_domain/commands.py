@@ -246,6 +246,7 @@ class UpsertRoute(Command):
     policy: Mapping[str, Any] = field(default_factory=dict)
     slot_minutes: int = 15
     slot_capacity: int | None = None
+    sms: Mapping[str, str | None] = field(default_factory=dict)  # automatic messages
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -42,10 +42,14 @@ class RouteSettings:
     slot_minutes: int = 15
     slot_capacity: int | None = None  # None: no limit per slot
     hours: Mapping[str, Any] | None = None  # Calendar.as_data()
+    # Automatic messages (handlers/sms_auto.py): confirm_template_id, missed_template_id,
+    # sender; empty: none (the default).
+    sms: Mapping[str, str] = field(default_factory=dict)
 
     def as_data(self) -> dict[str, Any]:
-        """What events record (everything but the hours, which HoursSet records)."""
-        return {
+        """What events record (everything but the hours, which HoursSet records); `sms`
+        only when set, so a route recorded before it existed compares equal."""
+        data = {
             "name": self.name,
             "timezone": self.timezone,
             "distribution": self.distribution.value,
@@ -55,6 +59,7 @@ class RouteSettings:
             "slot_minutes": self.slot_minutes,
             "slot_capacity": self.slot_capacity,
         }
+        return data | ({"sms": dict(self.sms)} if self.sms else {})
 
     def calendar(self) -> Calendar:
         """When the route is open (always, until hours are set)."""
@@ -160,6 +165,7 @@ class RouteBook(Aggregate):
             slot_minutes=data["slot_minutes"],
             slot_capacity=data["slot_capacity"],
             hours=data["hours"],
+            sms=data.get("sms", {}),
         )
 
     def all(self) -> list[RouteSettings]:

@@ -19,7 +19,7 @@ from adapters.background.sms_dispatcher import SmsDispatcher
 from adapters.commands.batcher import CommandBatcher
 from adapters.database import SQLITE
 from adapters.entrypoints.outages import StoreWatch
-from adapters.messaging.context import ServiceContext
+from adapters.messaging.context import ServiceContext, shifted_clock
 from adapters.messaging.event_relay import EventRelay
 from adapters.messaging.intake_consumer import IntakeConsumer
 from adapters.messaging.notifications import Notifier
@@ -117,12 +117,18 @@ async def assemble(
     )
     watch = PositionWatch(side.queries.position)
     side.runner.on_progress = lambda position: _soon(loop, watch.advance, position)
+    if settings.clock_offset_seconds:
+        say(
+            f"WARNING: the clock runs {settings.clock_offset_seconds:+g} s off the host's "
+            "(CALLBACKS_CLOCK_OFFSET_SECONDS: for tests only)"
+        )
     ctx = ServiceContext(
         service=service,
         batcher=batcher,
         queries=side.queries,
         subjects=Subjects(settings.prefix),
         version=version("callbacks"),
+        clock=shifted_clock(settings.clock_offset_seconds),
         watch=watch,
         read_timeout=settings.storage_timeout,
         identity=identity,

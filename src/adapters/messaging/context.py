@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -34,6 +34,14 @@ MAX_WAIT = 2.0  # min_position waits at most this long (CONTRACT.md)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def shifted_clock(offset_seconds: float) -> Callable[[], datetime]:
+    """The host's clock, `offset_seconds` ahead (CALLBACKS_CLOCK_OFFSET_SECONDS: tests only)."""
+    if not offset_seconds:
+        return utc_now
+    offset = timedelta(seconds=offset_seconds)
+    return lambda: datetime.now(UTC) + offset
 
 
 @dataclass

@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING
 from callback_domain.calendar import Calendar
 from callback_domain.errors import OutsideHoursError
 from callback_domain.handlers.access import authorize_caller
+from callback_domain.handlers.sms_auto import SMS_FIELDS, TEMPLATE_OF
 from callback_domain.permissions import Action
 from callback_domain.results import RouteSaved
 from callback_domain.route_book import ROUTE_BOOK_ID, Distribution, RouteBook, RouteSettings
+from callback_domain.sms_rules import sender_number
 from callback_domain.values import MAX_NAME_LENGTH, MAX_ROUTE_LENGTH, Validator
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime, timedelta
 
     from callback_domain.commands import SetHours, UpsertRoute
@@ -49,6 +52,7 @@ def upsert_route(cmd: UpsertRoute, ws: Workspace, policies: Policies) -> RouteSa
     slot_minutes = v.number("slot_minutes", cmd.slot_minutes, low=low, high=high)
     low, high = SLOT_CAPACITY
     capacity = v.number("slot_capacity", cmd.slot_capacity, low=low, high=high, required=False)
+    sms = _automatic_messages(v, cmd.sms)
     v.raise_if_any()
     assert route is not None and name is not None and timezone is not None
     assert offer is not None and slot_minutes is not None
@@ -62,6 +66,7 @@ def upsert_route(cmd: UpsertRoute, ws: Workspace, policies: Policies) -> RouteSa
         policy=policy,
         slot_minutes=slot_minutes,
         slot_capacity=capacity,
+        sms=sms,
     )
     book = ws.get(RouteBook, ROUTE_BOOK_ID)
     if book is None:
@@ -70,6 +75,25 @@ def upsert_route(cmd: UpsertRoute, ws: Workspace, policies: Policies) -> RouteSa
     created = book.settings(route) is None
     changed = book.save(settings, by=cmd.caller, at=cmd.at)
     return RouteSaved(route=route, created=created, changed=changed)
+
+
+def _automatic_messages(v: Validator, given: Mapping[str, str | None]) -> dict[str, str]:
+    """The route's `sms` settings, the fields set (templates are checked when a message
+    is due: one deleted meanwhile sends nothing)."""
+    found: dict[str, str] = {}
+    for name, value in given.items():
+        if name not in SMS_FIELDS:
+            v.refuse(f"sms.{name}", f"is not one of {', '.join(SMS_FIELDS)}", "unknown")
+        elif value is None or value == "":
+            continue
+        elif name == "sender":
+            if (number := sender_number(v, "sms.sender", value)) is not None:
+                found[name] = number
+        elif (token := v.token(f"sms.{name}", value)) is not None:
+            found[name] = token
+    if "sender" in found and not any(k in found for k in TEMPLATE_OF.values()):
+        v.refuse("sms.sender", "names no template to send from", "needs_template")
+    return found
 
 
 def set_hours(cmd: SetHours, ws: Workspace, _p: Policies) -> RouteSaved:

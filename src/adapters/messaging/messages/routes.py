@@ -45,6 +45,23 @@ class RoutePolicy(Payload):
     average_handle_seconds: int | None = None
 
 
+class RouteSms(Payload):
+    """Automatic messages of the route (off by default): the service sends a template to
+    the callback's phone, placeholders filled from the callback, once per callback."""
+
+    confirm_template_id: str | None = Field(
+        default=None, max_length=64, description="sent when a SCHEDULED callback is booked"
+    )
+    missed_template_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description='"we tried to reach you": sent when a callback ends with MAX_ATTEMPTS',
+    )
+    sender: str | None = Field(
+        default=None, max_length=20, description="a sender number; default the template's"
+    )
+
+
 class RouteUpsertPayload(Payload):
     """`admin.route-upsert`: registers a route, or replaces its settings (its hours stay)."""
 
@@ -63,6 +80,9 @@ class RouteUpsertPayload(Payload):
     slot_capacity: int | None = Field(
         default=None, description="scheduled callbacks per slot; null: no limit"
     )
+    sms: RouteSms = Field(
+        default_factory=RouteSms, description="automatic messages; none by default"
+    )
 
     def to_command(self, caller: Caller, at: datetime) -> UpsertRoute:
         return UpsertRoute(
@@ -77,6 +97,7 @@ class RouteUpsertPayload(Payload):
             policy=self.policy.model_dump(exclude_none=True),
             slot_minutes=self.slot_minutes,
             slot_capacity=self.slot_capacity,
+            sms=self.sms.model_dump(exclude_none=True),
         )
 
 
@@ -136,6 +157,9 @@ class RouteItem(BaseModel):
     slot_minutes: int
     slot_capacity: int | None
     hours: RouteHours | None = Field(description="null: no hours set, open at all times")
+    sms: dict[str, str] = Field(
+        default_factory=dict, description="its automatic messages (route-upsert's `sms`)"
+    )
 
 
 class RoutesReply(BaseModel):
