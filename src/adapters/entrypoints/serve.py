@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from callback_domain.application import CallbackService
 
 log = logging.getLogger("callbacks.serve")
+STOP_READS_WAIT = 1.0  # seconds the stop waits for reads still running (the stop's 2 s bound)
 
 
 def _say(text: str) -> None:
@@ -147,15 +148,6 @@ async def serve(settings: Settings) -> None:
     await stop.wait()
     _say("stopping: finishing in-flight commands")
 
-    def closed() -> None:
-        if parts.waker is not None:
-            parts.waker.stop()
-        if exporter is not None:
-            exporter.stop()
-        health.close()
-        side.close()
-        service.close()
-
     await stopping.in_order(
         [
             *([("HTTP closed", http.stop())] if http is not None else []),
@@ -168,12 +160,36 @@ async def serve(settings: Settings) -> None:
             ("command batcher drained", parts.batcher.stop()),  # submitted ones are answered
             ("SMS provider closed", parts.sms.close()),
             ("NATS connection drained and closed", broker.stop()),
-            ("stores closed", in_thread(closed)),
+            (
+                "stores closed",
+                in_thread(lambda: _close_stores(parts, side, service, exporter, health)),
+            ),
         ]
     )
     if embedded is not None:
         embedded.stop()
     _say("stopped")
+
+
+def _close_stores(
+    parts: Parts,
+    side: ReadSide,
+    service: CallbackService,
+    exporter: MetricsExporter | None,
+    health: ProcessHealth,
+) -> None:
+    if parts.waker is not None:
+        parts.waker.stop()
+    if exporter is not None:
+        exporter.stop()
+    health.close()
+    # Reads given up on (timed out, or cancelled by the stop) may still run: closing a
+    # store under one can crash the process (in_flight.py).
+    if not parts.ctx.in_flight.wait_idle(STOP_READS_WAIT):
+        log.warning("stop: reads still running after %s s; closing anyway", STOP_READS_WAIT)
+    parts.ctx.readers.shutdown(wait=False, cancel_futures=True)
+    side.close()
+    service.close()
 
 
 def _embedded_nats(settings: Settings) -> EmbeddedNatsServer | None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from adapters.messaging.callers import Identity
 from adapters.messaging.errors import STORAGE_ERRORS, storage_error_of
+from adapters.messaging.in_flight import InFlight
 from adapters.views.position_watch import PositionWatch
 from callback_domain.errors import StorageUnavailableError
 
@@ -60,6 +61,7 @@ class ServiceContext:
     places: PlaceLookups | None = None  # made on first use (see views/places.py)
     identity: Identity = field(default_factory=Identity)  # how callers are known
     sms_provider: str | None = None  # the configured SMS provider's name; None: none
+    in_flight: InFlight = field(default_factory=InFlight)  # reads running in the pool
 
     async def command(self, command: Command) -> Outcome:
         return await self.batcher.submit(command)
@@ -68,7 +70,9 @@ class ServiceContext:
         """Runs a blocking read in the readers' pool; a store that cannot be reached
         answers `unavailable`, a value it cannot hold `invalid_request` (errors.py)."""
         loop = asyncio.get_running_loop()
-        running = loop.run_in_executor(self.readers, partial(fn, *args, **kwargs))
+        running = loop.run_in_executor(
+            self.readers, partial(self.in_flight.run, fn, *args, **kwargs)
+        )
         try:
             return await asyncio.wait_for(running, self.read_timeout)
         except STORAGE_ERRORS as e:

@@ -9,6 +9,7 @@ up, its event store answers, and it is not stopping.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -88,5 +89,9 @@ class ProcessHealth:
             return f"{type(e).__name__}: {e}"
         return OK
 
-    def close(self) -> None:
+    def close(self, wait: float = 0.5) -> None:
+        """No more checks; one still asking the store is waited for (within `wait`
+        seconds), as the stores are closed next."""
         self._db.shutdown(wait=False, cancel_futures=True)
+        if self._db_check is not None:
+            concurrent.futures.wait([self._db_check], timeout=wait)
