@@ -29,8 +29,8 @@ def test_a_failing_read_is_no_longer_running() -> None:
     reads = InFlight()
 
     def fails() -> None:
-        raise ValueError
+        raise ValueError("the store refused")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="refused"):
         reads.run(fails)
     assert reads.wait_idle(0.01)
