@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import nats.errors
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
@@ -108,6 +109,10 @@ class IntakeConsumer:
                 try:
                     messages = await sub.fetch(self.batch, timeout=0.5)
                 except (NatsTimeoutError, TimeoutError):
+                    continue
+                except nats.errors.Error as e:  # NATS lost or restarting: said in one line
+                    log.warning("intake fetch failed (%s); retrying", type(e).__name__)
+                    await asyncio.sleep(1)
                     continue
                 except Exception:
                     log.exception("intake fetch failed; retrying")
