@@ -1,1 +1,1 @@
-"""Side-by-side throughput and scale benchmark (issue 5): `python -m scripts.bench`."""
+"""Side-by-side throughput and scale benchmark (issues 5 and 14): `python -m scripts.bench`."""

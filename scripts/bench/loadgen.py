@@ -39,6 +39,11 @@ def intake_body(run: str, n: int) -> bytes:
     ).encode()
 
 
+def _headers(args: argparse.Namespace) -> dict[str, str] | None:
+    """The caller's token (as an IVR sends it on every request), if the run has one."""
+    return {"Authorization": f"Bearer {args.token}"} if args.token else None
+
+
 def _summary(
     latencies: list[float], ok: int, errors: int, seconds: float, codes: dict[str, int]
 ) -> dict[str, Any]:
@@ -82,7 +87,10 @@ async def closed(args: argparse.Namespace) -> dict[str, Any]:
         while (now := time.monotonic()) < deadline:
             try:
                 reply = await nc.request(
-                    args.subject, intake_body(run, next(counter)), timeout=args.timeout
+                    args.subject,
+                    intake_body(run, next(counter)),
+                    timeout=args.timeout,
+                    headers=_headers(args),
                 )
                 good = _check(reply.data, codes)
             except Exception as e:
@@ -112,7 +120,7 @@ async def open_loop(args: argparse.Namespace) -> dict[str, Any]:
     async def one(n: int, scheduled: float) -> None:
         try:
             reply = await conns[n % CONNECTIONS].request(
-                args.subject, intake_body(run, n), timeout=args.timeout
+                args.subject, intake_body(run, n), timeout=args.timeout, headers=_headers(args)
             )
             good = _check(reply.data, codes)
         except Exception as e:
@@ -171,7 +179,8 @@ async def submit(args: argparse.Namespace) -> dict[str, Any]:
 
     async def publish(n: int) -> None:
         async with window:
-            await js.publish(subject, intake_body(run, n), headers={"Nats-Msg-Id": f"{run}-{n}"})
+            headers = {"Nats-Msg-Id": f"{run}-{n}", **(_headers(args) or {})}
+            await js.publish(subject, intake_body(run, n), headers=headers)
 
     await asyncio.gather(*(publish(n) for n in range(args.count)))
     published = time.monotonic() - started
@@ -207,6 +216,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--timeout-all", type=float, default=120.0)
+    parser.add_argument("--token", default="", help="sent as 'Authorization: Bearer <token>'")
     args = parser.parse_args()
     run = {"closed": closed, "open": open_loop, "submit": submit}[args.mode]
     print(json.dumps(asyncio.run(run(args))))

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from scripts.bench.run import Bench
 
 ZONE = "Asia/Seoul"
+CLI = [sys.executable, "-m", "adapters.entrypoints.cli"]
 SERVE = ["-m", "adapters.entrypoints.cli", "serve"]  # run with sys.executable
 
 
@@ -43,9 +44,19 @@ def _loadgen(bench: Bench, mode: str, **opts: Any) -> dict[str, Any]:
 
 
 def transport(bench: Bench) -> dict[str, Any]:
+    """Both no-op servers under the service's load: typed as FastStream's documentation
+    writes a handler (the baseline), and the raw message through dependency injection."""
+    return {
+        "sustained": (typed := _noop(bench, "scripts.bench.noop_typed"))["sustained"],
+        "fixed": typed["fixed"],
+        "raw": _noop(bench, "scripts.bench.noop_server"),
+    }
+
+
+def _noop(bench: Bench, module: str) -> dict[str, Any]:
     subject = "benchnoop.intake.request"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scripts.bench.noop_server", bench.nats_url, subject],
+        [sys.executable, "-m", module, bench.nats_url, subject],
         cwd=ROOT,
         env=child_env(),
         stdout=subprocess.PIPE,
@@ -53,9 +64,12 @@ def transport(bench: Bench) -> dict[str, Any]:
     )
     try:
         assert proc.stdout is not None
-        if proc.stdout.readline().strip() != "ready":
-            msg = "the no-op FastStream server did not start"
+        # FastStream's default logging writes to stdout before the server's "ready".
+        # Its per-message log lines are read and dropped, as a terminal would show them.
+        if not any(line.strip() == "ready" for line in iter(proc.stdout.readline, "")):
+            msg = f"the no-op FastStream server {module} did not start"
             raise RuntimeError(msg)
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         sustained = _loadgen(
             bench,
             "closed",
@@ -163,7 +177,7 @@ async def _seed_relay(bench: Bench, head: int) -> None:
 
 class _Service:
     def __init__(self, bench: Bench) -> None:
-        env = child_env(
+        self.env = env = child_env(
             CALLBACKS_DATABASE_URL=bench.url(bench.big_schema),
             CALLBACKS_NATS_URL=bench.nats_url,
             CALLBACKS_PREFIX=bench.prefix,
@@ -190,6 +204,18 @@ class _Service:
             if "ready;" in line:
                 self.ready.set()
 
+    def ivr_token(self) -> str:
+        """A token for the IVR, issued as an operator issues one (`callbacks token issue`)."""
+        issued = subprocess.run(
+            [*CLI, "token", "issue", "--actor", "ivr-bench", "--role", "IVR"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return issued.stdout.strip()
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -209,6 +235,7 @@ def service(bench: Bench, head: int) -> dict[str, Any]:
             raise RuntimeError(msg)
         idle_mb = rss_mb(svc.proc.pid)
         subject = f"{bench.prefix}.intake.request"
+        token = svc.ivr_token()
         with RssSampler(svc.proc.pid) as sampler:
             log("service: sustained intake.request")
             sustained = _loadgen(
@@ -218,6 +245,7 @@ def service(bench: Bench, head: int) -> dict[str, Any]:
                 clients=bench.clients,
                 seconds=bench.seconds,
                 warmup=bench.warmup,
+                token=token,
             )
             log("service: fixed 1,000/s intake.request")
             fixed = _loadgen(
@@ -227,6 +255,7 @@ def service(bench: Bench, head: int) -> dict[str, Any]:
                 rate=bench.rate,
                 seconds=bench.open_seconds,
                 warmup=bench.warmup,
+                token=token,
             )
             log("service: intake.submit")
             # About `seconds / 2` of work at the measured request rate, within bounds, so a
@@ -240,11 +269,12 @@ def service(bench: Bench, head: int) -> dict[str, Any]:
                 count=count,
                 clients=bench.clients,
                 timeout_all=max(30.0, bench.seconds * 3),
+                token=token,
             )
             peak = sampler.peak
         if bench.profile_seconds:
             log("service: py-spy profile under load")
-            _profile(bench, svc.proc.pid, subject)
+            _profile(bench, svc.proc.pid, subject, token)
     finally:
         svc.stop()
     return {
@@ -258,7 +288,7 @@ def service(bench: Bench, head: int) -> dict[str, Any]:
     }
 
 
-def _profile(bench: Bench, pid: int, subject: str) -> None:
+def _profile(bench: Bench, pid: int, subject: str, token: str) -> None:
     """A py-spy flame graph of the service under the sustained load (docs/performance.md)."""
     spy = Path(sys.executable).with_name("py-spy")
     out = bench.profile_dir / "service-intake.raw"
@@ -279,6 +309,8 @@ def _profile(bench: Bench, pid: int, subject: str) -> None:
             str(bench.profile_seconds + 2),
             "--warmup",
             "1",
+            "--token",
+            token,
         ],
         cwd=ROOT,
         env=child_env(),
