@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.utils import register_topic
+
+from callback_domain.phones import PARSED_NUMBERS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -83,8 +86,7 @@ class PhoneLine(Aggregate):
         """The line of an E.164 number, then the lines the previous version may have
         opened for it under the digits as typed (read by the duplicate check, never
         written: new callbacks open on the E.164 line)."""
-        spellings = (phone, *(s for s in phones.legacy_spellings(phone) if s != phone))
-        return tuple(cls.create_id(s, route) for s in spellings)
+        return _line_ids(phone, route, phones)
 
     @classmethod
     def start(cls, *, phone: str, route: str, callback_id: UUID, at: datetime) -> PhoneLine:
@@ -99,3 +101,10 @@ class PhoneLine(Aggregate):
 
     def open(self, callback_id: UUID, *, closed: Iterable[UUID], at: datetime) -> None:
         self.trigger_event(self.Opened, timestamp=at, callback_id=callback_id, closed=list(closed))
+
+
+@lru_cache(maxsize=PARSED_NUMBERS)
+def _line_ids(phone: str, route: str, phones: PhoneNumbers) -> tuple[UUID, ...]:
+    """`PhoneLine.ids_for`, remembered: a request asks twice (prefetch, duplicate check)."""
+    spellings = (phone, *(s for s in phones.legacy_spellings(phone) if s != phone))
+    return tuple(PhoneLine.create_id(s, route) for s in spellings)

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 DEFAULT_REGION = "KR"
 MIN_SUFFIX_DIGITS = 4
+# Parsing a number costs ~50 µs; a request's number is read several times (validation,
+# the duplicate check's lines, the prefetch), and a repeated caller often: keep the last.
+PARSED_NUMBERS = 65_536
 _SEPARATORS = re.compile(r"[\s\-.()]")
 
 
@@ -31,16 +35,7 @@ class PhoneNumbers:
 
     def e164(self, text: str) -> str | None:
         """The E.164 form of a possible number (`+821012345678`), None otherwise."""
-        compact = compact_phone(text)
-        if not compact or len(compact) > 20:
-            return None
-        try:
-            number = phonenumbers.parse(compact, self.region)
-        except NumberParseException:
-            return None
-        if not phonenumbers.is_possible_number(number):
-            return None
-        return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        return _e164(self.region, text)
 
     def canonical(self, stored: str) -> str:
         """A number as events recorded it, in E.164: events of the previous version hold
@@ -49,11 +44,7 @@ class PhoneNumbers:
 
     def national(self, stored: str) -> str:
         """How the number is shown in its own country (`010-1234-5678`)."""
-        try:
-            number = phonenumbers.parse(stored, self.region)
-        except NumberParseException:
-            return stored
-        return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+        return _national(self.region, stored)
 
     def legacy_spellings(self, e164: str) -> tuple[str, ...]:
         """The forms the previous version may have keyed a number's duplicate check by (the
@@ -65,3 +56,26 @@ class PhoneNumbers:
         if code and national.startswith("0"):
             found.append(f"+{code}{national}")
         return tuple(dict.fromkeys(s for s in found if s))
+
+
+@lru_cache(maxsize=PARSED_NUMBERS)
+def _e164(region: str, text: str) -> str | None:
+    compact = compact_phone(text)
+    if not compact or len(compact) > 20:
+        return None
+    try:
+        number = phonenumbers.parse(compact, region)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=PARSED_NUMBERS)
+def _national(region: str, stored: str) -> str:
+    try:
+        number = phonenumbers.parse(stored, region)
+    except NumberParseException:
+        return stored
+    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
