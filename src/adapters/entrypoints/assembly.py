@@ -33,6 +33,7 @@ from adapters.sms.factory import provider_from
 from adapters.sms.gateway_reports import recorder
 from adapters.sms.status import StatusConsumer
 from adapters.views.backends import PostgresWaker, events_channel
+from adapters.views.line_board import LineBoard
 from adapters.views.position_watch import PositionWatch
 
 if TYPE_CHECKING:
@@ -108,12 +109,13 @@ async def assemble(
         relay.wake()
 
     metrics = ServiceMetrics(version("callbacks"))
+    lines = LineBoard()
     store = StoreWatch(db, say)
     batcher = CommandBatcher(
         service,
         timeout=settings.storage_timeout,
         on_written=lambda: _soon(loop, written),
-        on_batch=_each(metrics.batch, store.after_batch),
+        on_batch=_each(metrics.batch, store.after_batch, lambda _, done, __: lines.written(done)),
     )
     watch = PositionWatch(side.queries.position)
     side.runner.on_progress = lambda position: _soon(loop, watch.advance, position)
@@ -132,6 +134,7 @@ async def assemble(
         watch=watch,
         read_timeout=settings.storage_timeout,
         identity=identity,
+        lines=lines,
     )
     provider = sms_provider(settings, nc)
     ctx.sms_provider = None if provider is None else provider.name

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from adapters.commands.batcher import CommandBatcher
     from adapters.messaging.subjects import Subjects
+    from adapters.views.line_board import LineBoard
     from adapters.views.places import PlaceLookups
     from adapters.views.queries import ViewQueries
     from callback_domain.application import CallbackService
@@ -59,6 +60,7 @@ class ServiceContext:
     watch: PositionWatch | None = None
     read_timeout: float | None = None  # a read not answered by then is `unavailable`
     places: PlaceLookups | None = None  # made on first use (see views/places.py)
+    lines: LineBoard | None = None  # fresh requests' places; it must hear every batch
     identity: Identity = field(default_factory=Identity)  # how callers are known
     sms_provider: str | None = None  # the configured SMS provider's name; None: none
     in_flight: InFlight = field(default_factory=InFlight)  # reads running in the pool

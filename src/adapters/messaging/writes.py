@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.messaging.grants import within_grants
 from adapters.messaging.messages import replies
 from adapters.observability.logs import correlate
+from adapters.views.line_board import is_fresh
 from adapters.views.places import NOT_QUEUED, Place, PlaceLookups
 from callback_domain import commands as c
 from callback_domain.callback import Callback
@@ -42,34 +43,55 @@ async def accepted_models(
     ctx: ServiceContext, outcomes: Sequence[Outcome]
 ) -> list[replies.IntakeReply | None]:
     """The replies of accepted requests (None for a refused outcome), with their places
-    in line when QUEUED: one wait for the views, then one read shared with whatever
+    in line when QUEUED. A fresh request's place comes from the line board (no wait for
+    the views, views/line_board.py); the others', and a fresh one's when the board
+    cannot tell, from the views: one wait for them, then one read shared with whatever
     other requests ask meanwhile (`PlaceLookups`). If that read fails, the replies go
-    without the place in line: answering `unavailable` would say "nothing was
-    recorded", which is false."""
+    without the place in line: answering `unavailable` would say "nothing was recorded",
+    which is false."""
     ok = [(n, o.unwrap()) for n, o in enumerate(outcomes) if o.error is None]
     queued = [(n, v) for n, v in ok if v.state is CallbackState.QUEUED]
     places: dict[int, Place] = {}
-    if queued:
-        # The line as of these requests: the views have (almost always) applied them
-        # within milliseconds; past a short wait the answer is an estimate anyway.
-        try:
-            await ctx.caught_up(
-                max(outcomes[n].log_position or 0 for n, _ in queued), timeout=PLACE_WAIT
-            )
-            if ctx.places is None:
-                ctx.places = PlaceLookups(ctx)
-            found = await ctx.places.places(
-                [(v.route, v.queue_since, v.callback_id) for _, v in queued]
-            )
-            places = {n: place for (n, _), place in zip(queued, found, strict=True)}
-        except Exception as e:
-            log.warning("places in line unavailable (%s); replying without them", type(e).__name__)
+    try:
+        places = await _board_places(ctx, outcomes, queued)
+        rest = [(n, v) for n, v in queued if n not in places]
+        if rest:
+            places.update(await _view_places(ctx, outcomes, rest))
+    except Exception as e:
+        log.warning("places in line unavailable (%s); replying without them", type(e).__name__)
     answers: list[replies.IntakeReply | None] = [None] * len(outcomes)
     for n, value in ok:
         answers[n] = replies.intake_reply(
             value, place=places.get(n, NOT_QUEUED), log_position=outcomes[n].log_position
         )
     return answers
+
+
+async def _board_places(
+    ctx: ServiceContext, outcomes: Sequence[Outcome], queued: list[tuple[int, Any]]
+) -> dict[int, Place]:
+    fresh = [(n, v) for n, v in queued if is_fresh(outcomes[n])]
+    if ctx.lines is None or not fresh:
+        return {}
+    asked = [(v.route, outcomes[n].log_position or 0) for n, v in fresh]
+    try:
+        found = await ctx.lines.places(ctx, asked)
+    except Exception as e:  # the views' path below tries again, and logs if it fails too
+        log.debug("the line board could not be read (%s)", type(e).__name__)
+        return {}
+    return {n: p for (n, _), p in zip(fresh, found, strict=True) if p is not None}
+
+
+async def _view_places(
+    ctx: ServiceContext, outcomes: Sequence[Outcome], queued: list[tuple[int, Any]]
+) -> dict[int, Place]:
+    # The line as of these requests: the views have (almost always) applied them
+    # within milliseconds; past a short wait the answer is an estimate anyway.
+    await ctx.caught_up(max(outcomes[n].log_position or 0 for n, _ in queued), timeout=PLACE_WAIT)
+    if ctx.places is None:
+        ctx.places = PlaceLookups(ctx)
+    found = await ctx.places.places([(v.route, v.queue_since, v.callback_id) for _, v in queued])
+    return {n: place for (n, _), place in zip(queued, found, strict=True)}
 
 
 async def accepted_replies(

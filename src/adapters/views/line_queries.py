@@ -103,3 +103,31 @@ class LineQueries(ViewReader):
             "FROM w LEFT JOIN h ON h.route = w.route ORDER BY w.i",
             params,
         )
+
+    def line_totals(self, now: datetime) -> tuple[int, dict[str, int], dict[str, int]]:
+        """The callback list's log position, each route's QUEUED total as of exactly that
+        position (one statement: one snapshot), and each route's assignments in the last
+        hour: what `LineBoard` answers fresh requests from."""
+        with self.store.tx(commit=False) as cur:
+            generation = self.generation(CALLBACK_LIST, cursor=cur)
+            counts = self.store.counts_table(CALLBACK_LIST, generation.tag)
+            table = self.store.table(CALLBACK_LIST, generation.tag)
+            totals = self.store.run(
+                cur,
+                "SELECT NULL AS route, 0 AS n, (SELECT max(notification_id) FROM "
+                f"{self.store.tracking_table} WHERE application_name = :key) AS p "
+                "UNION ALL SELECT route, SUM(CASE WHEN state = :queued THEN n ELSE 0 END), "
+                f"NULL FROM {counts} GROUP BY route",
+                {"key": generation.key, "queued": CallbackState.QUEUED.value},
+            )
+            queued = {r["route"]: int(r["n"]) for r in totals if r["route"] is not None}
+            params: dict[str, Any] = {"since": self._ts(now - RATE_WINDOW)}
+            where = self.store.in_list("route", sorted(queued), params, "text")
+            handled = self.store.run(
+                cur,
+                f"SELECT route, count(*) AS n FROM {table} "
+                f"WHERE {where} AND assigned_at >= :since GROUP BY route",
+                params,
+            )
+        position = next(int(r["p"] or 0) for r in totals if r["route"] is None)
+        return position, queued, {r["route"]: int(r["n"]) for r in handled}

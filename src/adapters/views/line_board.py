@@ -1,0 +1,151 @@
+"""Places in line for fresh requests without waiting for the views.
+
+A fresh QUEUED request stands at the back of its route's line. Its place is the route's
+QUEUED total as the views last had it (at log position P), plus the fresh requests this
+process wrote after P up to and including it, minus those the views counted that came
+after it:
+
+    place = queued_at_P(route) + #{fresh of route at or before it} - #{fresh of route up to P}
+
+That is exact while everything written since P is this process's fresh requests (a
+storm). When anything else was written since P (an assignment, a cancel, an agent
+logging in, a route's policy), `places` says so (None) and the reply waits for the views
+as before (`PlaceLookups`). With several processes, another process's requests written
+within the views' lag (milliseconds) are not counted: a place may be short by those.
+
+The totals, the recent rate and the policies are read at most every `max_age` seconds,
+once for every reply that needs them meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from adapters.views.line_queries import RATE_WINDOW
+from adapters.views.places import Place, estimate, in_open_time, open_hours
+from callback_domain.lifecycle import CallbackState
+from callback_domain.results import CallbackAccepted
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from datetime import datetime
+
+    from adapters.messaging.context import ServiceContext
+    from callback_domain.calendar import Calendar
+    from callback_domain.results import Outcome
+    from callback_domain.values import Policies
+
+MAX_AGE = 0.2  # seconds a board answers before it is read again
+KEEP = 100_000  # log positions of fresh requests kept behind the board's
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    position: int  # the callback list's log position the totals are as of
+    queued: Mapping[str, int]
+    handled: Mapping[str, int]  # assigned in the last hour, by route
+    logged_in: int
+    policies: Policies
+    hours: Mapping[str, Calendar]
+    read_at: float = field(default_factory=time.monotonic)
+
+
+def is_fresh(outcome: Outcome) -> bool:
+    """A request that made a new callback (not a replay, not a duplicate)."""
+    value = outcome.value
+    return isinstance(value, CallbackAccepted) and not value.replayed and not value.duplicate
+
+
+class LineBoard:
+    def __init__(self, *, max_age: float = MAX_AGE) -> None:
+        self.max_age = max_age
+        self._board: Board | None = None
+        self._reading: asyncio.Future[Board] | None = None
+        self._fresh: dict[str, list[int]] = {}  # route -> log positions, ascending
+        self._other: list[int] = []  # positions of every other write, ascending
+
+    def written(self, outcomes: Sequence[Outcome]) -> None:
+        """Each committed batch (the batcher calls it before any reply goes out)."""
+        for outcome in outcomes:
+            position = outcome.log_position
+            if outcome.error is not None or position is None or not outcome.events:
+                continue
+            value = outcome.value
+            if is_fresh(outcome):
+                assert isinstance(value, CallbackAccepted)
+                if value.state is CallbackState.QUEUED:
+                    _insert(self._fresh.setdefault(value.route, []), position)
+                continue  # a fresh scheduled request changes no line
+            _insert(self._other, position)
+
+    async def places(
+        self, ctx: ServiceContext, asked: Sequence[tuple[str, int]]
+    ) -> list[Place | None]:
+        """The places of fresh QUEUED callbacks (route, log position); None where the
+        views must be asked (something else was written since the board's position)."""
+        board = await self._current(ctx)
+        now = ctx.clock()
+        return [self._place(board, route, position, now) for route, position in asked]
+
+    def _place(self, board: Board, route: str, position: int, now: datetime) -> Place | None:
+        if position <= board.position - KEEP or self._changed(board.position, position):
+            return None
+        fresh = self._fresh.get(route, [])
+        place = (
+            board.queued.get(route, 0)
+            + bisect_right(fresh, position)
+            - bisect_right(fresh, board.position)
+        )
+        if place < 1:  # not this callback's line as the board knows it: ask the views
+            return None
+        rate = board.handled.get(route, 0) / RATE_WINDOW.total_seconds()
+        handle_seconds = board.policies.for_route(route).average_handle_seconds
+        recent = round(place / rate) if rate else None
+        found = estimate(place, recent, handle_seconds, board.logged_in)
+        return in_open_time(found, board.hours.get(route), now)
+
+    def _changed(self, since: int, until: int) -> bool:
+        """Whether anything but fresh requests was written in (since, until]."""
+        return bisect_right(self._other, until) > bisect_right(self._other, since)
+
+    async def _current(self, ctx: ServiceContext) -> Board:
+        board = self._board
+        if board is not None and time.monotonic() - board.read_at < self.max_age:
+            return board
+        if self._reading is None:
+            self._reading = asyncio.ensure_future(self._read(ctx))
+        reading = self._reading
+        try:
+            return await asyncio.shield(reading)
+        finally:
+            if self._reading is reading and reading.done():
+                self._reading = None
+
+    async def _read(self, ctx: ServiceContext) -> Board:
+        now = ctx.clock()
+        position, queued, handled = await ctx.read(ctx.queries.line_totals, now)
+        logged_in = await ctx.read(ctx.queries.logged_in_agents)
+        policies = await ctx.read(ctx.service.route_policies)
+        hours = open_hours(await ctx.read(ctx.service.route_book))
+        board = Board(position, queued, handled, logged_in, policies, hours)
+        self._board = board
+        self._forget(position)
+        return board
+
+    def _forget(self, position: int) -> None:
+        """Drops what no answer needs any more."""
+        del self._other[: bisect_right(self._other, position)]
+        for fresh in self._fresh.values():
+            del fresh[: bisect_right(fresh, position - KEEP)]
+
+
+def _insert(positions: list[int], position: int) -> None:
+    """Positions arrive almost always in order: append, else insert in place."""
+    if not positions or positions[-1] < position:
+        positions.append(position)
+    else:
+        positions.insert(bisect_right(positions, position), position)
