@@ -314,3 +314,14 @@ def test_places_in_line_for_many_equal_one_by_one(center: Center) -> None:
         # Counted from the back (the route's QUEUED total less those behind): the same.
         assert center.q.places_in_line(wanted, now, from_the_back=True) == one_by_one
     assert center.q.places_in_line([], T0) == []
+
+
+def test_the_line_totals_are_the_views_own_counts_as_of_their_position(center: Center) -> None:
+    position, queued, handled = center.q.line_totals(T0 + timedelta(minutes=45))
+    assert position == center.q.position() > 0
+    waiting = {route: len(center.ids(route=route, state="QUEUED")) for route in ("billing", "tech")}
+    assert queued == waiting and min(waiting.values()) > 0
+    # Assigned since an hour before: billing's four (the supervisor's at 30 min) and
+    # tech's one (at 20 h); an hour after 20 h 30 min, only tech's.
+    assert handled == {"billing": 4, "tech": 1}
+    assert center.q.line_totals(T0 + timedelta(hours=20, minutes=30))[2] == {"tech": 1}
