@@ -80,35 +80,34 @@ class CommandBatcher:
         self._writer.shutdown(wait=True)
 
     async def submit(self, command: Command) -> Outcome:
-        return (await self.submit_many([command]))[0]
+        # Shielded: a caller that stops waiting does not take its command back.
+        return await asyncio.shield(self._queued(asyncio.get_running_loop(), command))
 
     async def submit_many(self, commands: Sequence[Command]) -> list[Outcome]:
+        loop = asyncio.get_running_loop()
+        futures = [self._queued(loop, c) for c in commands]
+        return list(await asyncio.shield(asyncio.gather(*futures)))
+
+    def _queued(self, loop: asyncio.AbstractEventLoop, command: Command) -> asyncio.Future[Outcome]:
+        """The command queued; its future is answered by its batch, or `unavailable` at
+        its deadline (a timer, not a task per command: this is every request's path)."""
         if self._queue is None:
             msg = "the command batcher is not started"
             raise RuntimeError(msg)
-        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Outcome] = loop.create_future()
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
-        queued = []
-        for command in commands:
-            item = _Queued(command, loop.create_future(), deadline)
-            self._queue.put_nowait(item)
-            queued.append(item)
-        return list(await asyncio.gather(*(self._answer(item) for item in queued)))
+        if self.timeout is not None:
+            timer = loop.call_later(self.timeout, self._expire, future)
+            future.add_done_callback(lambda _: timer.cancel())
+        self._queue.put_nowait(_Queued(command, future, deadline))
+        return future
 
-    async def _answer(self, item: _Queued) -> Outcome:
-        if item.deadline is None:
-            return await item.future
-        try:
-            return await asyncio.wait_for(
-                asyncio.shield(item.future), max(item.deadline - time.monotonic(), 0)
-            )
-        except TimeoutError:
-            if item.future.done():  # decided at the very last moment
-                return item.future.result()
-            # Answered now; its batch (if it started) cannot commit any more.
-            item.future.set_result(Outcome(error=StorageUnavailableError()))
+    def _expire(self, future: asyncio.Future[Outcome]) -> None:
+        """A command not decided by its deadline is answered now; its batch (if it
+        started) cannot commit any more (COMMIT_MARGIN)."""
+        if not future.done():
+            future.set_result(Outcome(error=StorageUnavailableError()))
             self.stats.timed_out += 1
-            return item.future.result()
 
     async def _run(self) -> None:
         assert self._queue is not None
