@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     # minutes ahead at least) come due without waiting 30 minutes: sent by a service at
     # 0, handed over by services restarted 30 minutes "later".
     clock_offset_seconds: float = Field(default=0.0, ge=-2 * 86400, le=2 * 86400)
+    # What this process does (docs/performance.md): "all"; "commands" answers requests and
+    # durable intake but leaves the followers of the log (views, relay, notifications,
+    # scheduler, distributor, SMS) to a "followers" process on the same store and NATS,
+    # which answers no request: two processes use two cores.
+    role: Literal["all", "commands", "followers"] = "all"
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Identity (CONTRACT.md "Identity"): the deployment's signing keys and its tokens.

@@ -171,6 +171,7 @@ def test_an_export_path_in_a_missing_folder_is_refused_before_any_work(
         ("CALLBACKS_METRICS_PORT", "99999", "65535"),
         ("CALLBACKS_DEFAULT_POLICY__MAX_ATTEMPTS", "0", "greater than or equal to 1"),
         ("CALLBACKS_LOG_FORMAT", "xml", "'text' or 'json'"),
+        ("CALLBACKS_ROLE", "follower", "'all', 'commands' or 'followers'"),
         ("CALLBACKS_ROUTE_POLICIES", "{not json", "JSON"),
     ],
 )

@@ -165,7 +165,8 @@ async def assemble(
         metrics.reply(subject, code, seconds)
         services_api.observe(subject, code, seconds)
 
-    add_routes(broker, ctx, observe=observe)
+    if settings.role != "followers":
+        add_routes(broker, ctx, observe=observe)
     intake = IntakeConsumer(ctx, nc, js, store_up=store.up)
     metrics.follow(
         head=service.recorder.max_notification_id,

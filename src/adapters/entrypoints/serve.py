@@ -48,13 +48,15 @@ def _say(text: str) -> None:
     logs.say(f"callbacks serve: {text}")
 
 
-def _background(parts: Parts, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-    """The durable intake, the leased singletons, and (with the JetStream provider) the
-    gateway's SMS reports, which every process reads."""
-    tasks = [
-        asyncio.create_task(parts.intake.run(stop), name="intake"),
-        asyncio.create_task(parts.singletons.run(stop), name="singletons"),
-    ]
+def _background(parts: Parts, stop: asyncio.Event, role: str) -> list[asyncio.Task[None]]:
+    """The durable intake (unless the followers' process), the leased singletons (unless
+    the commands' process), and (with the JetStream provider) the gateway's SMS reports,
+    which every process reads."""
+    tasks = []
+    if role != "followers":
+        tasks.append(asyncio.create_task(parts.intake.run(stop), name="intake"))
+    if role != "commands":
+        tasks.append(asyncio.create_task(parts.singletons.run(stop), name="singletons"))
     if parts.sms_reports is not None:
         tasks.append(asyncio.create_task(parts.sms_reports.run(stop), name="sms-reports"))
     return tasks
@@ -72,9 +74,10 @@ async def serve(settings: Settings) -> None:
         if settings.metrics_port
         else None
     )
+    answers = settings.role != "followers"  # the followers' process answers no request
     http = (
         HttpServer(settings.http_host, settings.http_port, settings.http_trusted_proxies)
-        if settings.http_port
+        if settings.http_port and answers
         else None
     )
     embedded = _embedded_nats(settings)
@@ -123,15 +126,22 @@ async def serve(settings: Settings) -> None:
                 timezone=str(side.timezone),
             )
         )
-    await answering(nc, f"{settings.prefix}.query.health")
-    await parts.services_api.start()  # `$SRV.PING/INFO/STATS`: `nats micro ls` finds it
-    background = _background(parts, stop)
+    if answers:
+        await answering(nc, f"{settings.prefix}.query.health")
+        await parts.services_api.start()  # `$SRV.PING/INFO/STATS`: `nats micro ls` finds it
+    background = _background(parts, stop, settings.role)
     where = (
         f"{servers[0]} (embedded, JetStream in {settings.data_dir / 'nats'})"
         if embedded
         else _servers(servers, auth)
     )
-    _say(f"listening on {where}, subjects {settings.prefix}.*")
+    _say(
+        f"listening on {where}, subjects {settings.prefix}.*"
+        if answers
+        else f"following the log for the commands' processes; NATS {where}"
+    )
+    if settings.role != "all":
+        _say(f"role {settings.role} (CALLBACKS_ROLE)")
     _say(f"events in {db.redacted()}; contact center time zone {side.timezone}")
     if exporter is not None:
         _say(
@@ -151,7 +161,7 @@ async def serve(settings: Settings) -> None:
     await stopping.in_order(
         [
             *([("HTTP closed", http.stop())] if http is not None else []),
-            ("Services API left", parts.services_api.stop()),
+            *([("Services API left", parts.services_api.stop())] if answers else []),
             ("subscribers closed", stop_answering(broker)),  # in-flight handlers finish
             (
                 "intake consumer and followers of the log stopped",
