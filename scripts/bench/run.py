@@ -165,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         with timed("naive path: one transaction per command"):
             results["naive"] = sections.naive(bench)
         with timed("the service: callbacks serve on the large data set"):
-            results["service"] = sections.service(bench, loaded.head)
+            sections.seed_relay(bench, loaded.head)
+            results["service"] = sections.service(bench)
+        with timed("the service in two processes (CALLBACKS_ROLE commands + followers)"):
+            results["split"] = sections.service(bench, split=True)
         target = (
             args.list_callbacks if args.list_callbacks is not None else (0 if quick else 1_000_000)
         )
@@ -262,6 +265,30 @@ def _rows(r: dict[str, Any]) -> tuple[list[tuple[str, str, str]], float]:
         f"peak {sv['peak_mb']:.0f} MB",
         f"idle {sv['idle_mb']:.0f} MB after start",
     )
+    if "split" in r:
+        sp = r["split"]
+        s2, f2, sub2 = sp["sustained"], sp["fixed"], sp["submit"]
+        add(
+            "two processes: intake.request, sustained",
+            f"{s2['rate']:,.0f} req/s",
+            f"{r['config']['clients']} clients, p50 {s2['p50_ms']:.1f} ms, "
+            f"p99 {s2['p99_ms']:.1f} ms, errors {s2['errors']}",
+        )
+        add(
+            "two processes: intake.request at 1,000/s",
+            f"p50 {f2['p50_ms']:.1f} ms, p99 {f2['p99_ms']:.1f} ms",
+            f"sent {f2['sent_rate']:,.0f}/s, errors {f2['errors']}",
+        )
+        add(
+            "two processes: intake.submit",
+            f"{sub2['rate']:,.0f} req/s",
+            f"{sub2['count']:,} sent, backlog {sub2['backlog']:,}, errors {sub2['errors']}",
+        )
+        add(
+            "two processes: resident memory",
+            f"peak {sp['peak_mb']:.0f} MB (commands)",
+            f"followers {sp['followers_mb']:.0f} MB at the end",
+        )
     add(
         "rebuild: all views from 0 (CLI)",
         f"{rb['rate']:,.0f} events/s",
@@ -309,10 +336,31 @@ def _rows(r: dict[str, Any]) -> tuple[list[tuple[str, str, str]], float]:
     return rows, worst
 
 
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else 0.0
+
+
+def _intake_targets(
+    name: str, found: dict[str, Any], tr: dict[str, Any], nv: dict[str, Any]
+) -> list[tuple[str, str, bool]]:
+    """The intake targets of issue 14 for one way of running the service."""
+    s, f, sub = found["sustained"], found["fixed"], found["submit"]
+    bare, naive = _ratio(s["rate"], tr["sustained"]["rate"]), _ratio(s["rate"], nv["rate"])
+    errors = s["errors"] + f["errors"] + sub["errors"]
+    return [
+        (f"{name}: intake.request >= 2,000 req/s", f"{s['rate']:,.0f}", s["rate"] >= 2000),
+        (f"{name}: intake >= 0.2 x typed no-op", f"{bare:.2f}", bare >= 0.2),
+        (f"{name}: intake >= 4 x naive", f"{naive:.2f}", naive >= 4),
+        (f"{name}: p99 <= 50 ms at 1,000/s", f"{f['p99_ms']:.1f} ms", f["p99_ms"] <= 50),
+        (f"{name}: intake.submit >= 3,000 req/s", f"{sub['rate']:,.0f}", sub["rate"] >= 3000),
+        (f"{name}: intake errors = 0", f"{errors}", errors == 0),
+    ]
+
+
 def report(r: dict[str, Any]) -> None:
     tr, nv, sv = r["transport"], r["naive"], r["service"]
     rb, raw, ex, qs = r["rebuild"], r["raw"], r["export"], r["queries"]
-    d, s, f, sub = r["data"], sv["sustained"], sv["fixed"], sv["submit"]
+    d = r["data"]
     rows, worst = _rows(r)
     width = max(len(w) for w, _, _ in rows)
     vw = max(len(v) for _, v, _ in rows)
@@ -325,40 +373,40 @@ def report(r: dict[str, Any]) -> None:
     for w, v, n in rows:
         print(f"{w:<{width}}  {v:<{vw}}  {n}")
 
-    ratio_bare = s["rate"] / tr["sustained"]["rate"] if tr["sustained"]["rate"] else 0.0
-    ratio_naive = s["rate"] / nv["rate"] if nv["rate"] else 0.0
     ratio_raw = rb["rate"] / raw["rate"] if raw["rate"] else 0.0
+    services = [("one process", sv)] + ([("two processes", r["split"])] if "split" in r else [])
     print("\nRatios")
-    print(f"  service / typed no-op         {ratio_bare:6.2f}")
-    print(f"  service / naive               {ratio_naive:6.2f}")
-    print(f"  submit  / naive               {sub['rate'] / nv['rate'] if nv['rate'] else 0:6.2f}")
-    print(f"  rebuild / raw read + decode   {ratio_raw:6.2f}")
+    for name, found in services:
+        rate, submit = found["sustained"]["rate"], found["submit"]["rate"]
+        bare = _ratio(rate, tr["sustained"]["rate"])
+        print(f"  {name + ': service / typed no-op':<44}{bare:6.2f}")
+        print(f"  {name + ': service / naive':<44}{_ratio(rate, nv['rate']):6.2f}")
+        print(f"  {name + ': submit / naive':<44}{_ratio(submit, nv['rate']):6.2f}")
+    print(f"  {'rebuild / raw read + decode':<44}{ratio_raw:6.2f}")
 
-    errors = s["errors"] + f["errors"] + sub["errors"]
-    targets = [
-        ("intake.request >= 2,000 req/s", f"{s['rate']:,.0f}", s["rate"] >= 2000),
-        ("intake >= 0.2 x typed no-op", f"{ratio_bare:.2f}", ratio_bare >= 0.2),
-        ("intake >= 4 x naive", f"{ratio_naive:.2f}", ratio_naive >= 4),
-        ("p99 <= 50 ms at 1,000/s", f"{f['p99_ms']:.1f} ms", f["p99_ms"] <= 50),
-        ("intake.submit >= 3,000 req/s", f"{sub['rate']:,.0f}", sub["rate"] >= 3000),
-        ("intake errors = 0", f"{errors}", errors == 0),
+    targets = [t for name, found in services for t in _intake_targets(name, found, tr, nv)]
+    targets += [
         ("rebuild >= 30,000 events/s", f"{rb['rate']:,.0f}", rb["rate"] >= 30_000),
         ("rebuild >= 0.5 x raw read + decode", f"{ratio_raw:.2f}", ratio_raw >= 0.5),
         ("list p95 <= 20 ms (worst filter/page)", f"{worst:.1f} ms", worst <= 20),
         ("export memory growth <= 50 MB", f"{ex['growth_mb']:.1f} MB", ex["growth_mb"] <= 50),
         ("rebuild memory growth <= 50 MB", f"{rb['growth_mb']:.1f} MB", rb["growth_mb"] <= 50),
-        ("service RSS <= 250 MB", f"{sv['peak_mb']:.0f} MB", sv["peak_mb"] <= 250),
     ]
+    targets += [
+        (f"{name}: RSS <= 250 MB", f"{found['peak_mb']:.0f} MB", found["peak_mb"] <= 250)
+        for name, found in services
+    ]
+    best = max(found["sustained"]["rate"] for _, found in services)
     stretch = [
-        ("intake.request >= 4,000 req/s", f"{s['rate']:,.0f}", s["rate"] >= 4000),
+        ("intake.request >= 4,000 req/s (best)", f"{best:,.0f}", best >= 4000),
         ("rebuild >= 50,000 events/s", f"{rb['rate']:,.0f}", rb["rate"] >= 50_000),
     ]
     print("\nTargets (issue 14)")
     for what, value, ok in targets:
-        print(f"  {_mark(ok)}  {what:<40} {value}")
+        print(f"  {_mark(ok)}  {what:<46} {value}")
     print("Stretch, for the record")
     for what, value, ok in stretch:
-        print(f"  {_mark(ok)}  {what:<40} {value}")
+        print(f"  {_mark(ok)}  {what:<46} {value}")
     if r["config"]["quick"] or d["events"] < 1_000_000:
         print(
             f"\n  note: {d['events']:,} events / {qs['callbacks']:,} callbacks; "

@@ -176,8 +176,10 @@ async def _seed_relay(bench: Bench, head: int) -> None:
 
 
 class _Service:
-    def __init__(self, bench: Bench) -> None:
+    def __init__(self, bench: Bench, role: str = "all") -> None:
         self.env = env = child_env(
+            CALLBACKS_ROLE=role,
+            CALLBACKS_HTTP_PORT="0",  # not measured; a taken 8080 must not stop the run
             CALLBACKS_DATABASE_URL=bench.url(bench.big_schema),
             CALLBACKS_NATS_URL=bench.nats_url,
             CALLBACKS_PREFIX=bench.prefix,
@@ -226,13 +228,24 @@ class _Service:
                 self.proc.wait(10)
 
 
-def service(bench: Bench, head: int) -> dict[str, Any]:
+def _started(svc: _Service) -> _Service:
+    if not svc.ready.wait(60):
+        msg = "callbacks serve did not become ready:\n" + "\n".join(svc.lines[-30:])
+        raise RuntimeError(msg)
+    return svc
+
+
+def seed_relay(bench: Bench, head: int) -> None:
     asyncio.run(_seed_relay(bench, head))
-    svc = _Service(bench)
+
+
+def service(bench: Bench, *, split: bool = False) -> dict[str, Any]:
+    """`callbacks serve` under the load: one process, or (`split`) a followers' process
+    and a commands' process (CALLBACKS_ROLE), the load and the memory on the latter."""
+    followers = _started(_Service(bench, "followers")) if split else None
+    svc = _Service(bench, "commands" if split else "all")
     try:
-        if not svc.ready.wait(60):
-            msg = "callbacks serve did not become ready:\n" + "\n".join(svc.lines[-30:])
-            raise RuntimeError(msg)
+        _started(svc)
         idle_mb = rss_mb(svc.proc.pid)
         subject = f"{bench.prefix}.intake.request"
         token = svc.ivr_token()
@@ -274,10 +287,14 @@ def service(bench: Bench, head: int) -> dict[str, Any]:
             peak = sampler.peak
         if bench.profile_seconds:
             log("service: py-spy profile under load")
-            _profile(bench, svc.proc.pid, subject, token)
+            _profile(bench, svc.proc.pid, subject, token, "split" if split else "one")
+        followers_mb = rss_mb(followers.proc.pid) if followers is not None else None
     finally:
         svc.stop()
+        if followers is not None:
+            followers.stop()
     return {
+        "followers_mb": followers_mb,
         "sustained": sustained,
         "fixed": fixed,
         "submit": submitted,
@@ -288,10 +305,10 @@ def service(bench: Bench, head: int) -> dict[str, Any]:
     }
 
 
-def _profile(bench: Bench, pid: int, subject: str, token: str) -> None:
+def _profile(bench: Bench, pid: int, subject: str, token: str, name: str) -> None:
     """A py-spy flame graph of the service under the sustained load (docs/performance.md)."""
     spy = Path(sys.executable).with_name("py-spy")
-    out = bench.profile_dir / "service-intake.raw"
+    out = bench.profile_dir / f"service-intake-{name}.raw"
     bench.profile_dir.mkdir(parents=True, exist_ok=True)
     load = subprocess.Popen(
         [
