@@ -98,9 +98,26 @@ async def health(call: Call[q.HealthQuery]) -> r.HealthReply:
     return await ctx.read(_health, ctx)
 
 
+async def _views_at_head(ctx: ServiceContext) -> bool:
+    """Waits (≤ 2 s) for the views to apply everything recorded so far; False if they
+    already had, or did not in time. Read-your-writes for one callback: a request's
+    reply does not wait for the views (views/line_board.py), so a question about the
+    callback it made may come before they applied it."""
+    head = await ctx.read(ctx.service.recorder.max_notification_id) or 0
+    if head <= await ctx.read(ctx.queries.position):
+        return False
+    return await ctx.caught_up(head)
+
+
 async def get(call: Call[q.GetQuery]) -> r.CallbackDetail:
     ctx = await _caught_up(call)
-    return await ctx.read(_get, ctx, call.payload.callback_id, call.caller, await _scope(call))
+    scope = await _scope(call)
+    try:
+        return await ctx.read(_get, ctx, call.payload.callback_id, call.caller, scope)
+    except CallbackNotFoundError:
+        if not await _views_at_head(ctx):
+            raise
+    return await ctx.read(_get, ctx, call.payload.callback_id, call.caller, scope)
 
 
 async def list_page(call: Call[q.ListQuery]) -> r.ListPageReply:
@@ -123,6 +140,8 @@ async def search(call: Call[q.SearchQuery]) -> r.SearchReply:
 async def history(call: Call[q.HistoryQuery]) -> r.HistoryReply:
     ctx, p = await _caught_up(call), call.payload
     row = await ctx.read(ctx.queries.get, p.callback_id)
+    if row is None and await _views_at_head(ctx):
+        row = await ctx.read(ctx.queries.get, p.callback_id)
     if row is not None and not _seen(call.caller, await _scope(call), row):
         raise CallbackNotFoundError(callback_id=p.callback_id)
     entries = await ctx.read(ctx.queries.history, p.callback_id)
