@@ -107,3 +107,13 @@ POSTGRES = Dialect(
         "json": "text",
     },
 )
+# PostgreSQL's name of each column type, as a binary COPY is told them (JSON is text).
+COPY_TYPES = {
+    "uuid": "uuid",
+    "ts": "timestamptz",
+    "text": "text",
+    "int": "int4",
+    "bigint": "int8",
+    "bool": "bool",
+    "json": "text",
+}
