@@ -129,11 +129,16 @@ class CallbackListProjection:
         }
 
     def keys(self, events: Iterable[Positioned]) -> set[Hashable]:
-        return {
-            p.event.originator_id
-            for p in events
-            if isinstance(p.event, Callback.Event) and not isinstance(p.event, Callback.Requested)
-        }
+        """The callbacks the batch changes, less those it requests (a request is a
+        callback's first event: there is no row to load; in a rebuild, most are)."""
+        changed: set[Hashable] = set()
+        requested: set[Hashable] = set()
+        for p in events:
+            if isinstance(p.event, Callback.Requested):
+                requested.add(p.event.originator_id)
+            elif isinstance(p.event, Callback.Event):
+                changed.add(p.event.originator_id)
+        return changed - requested
 
     def apply(self, batch: ViewBatch[CallbackRow], item: Positioned) -> None:
         event = item.event
