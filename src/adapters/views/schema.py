@@ -44,6 +44,7 @@ class Table:
     _special: tuple[tuple[int, str], ...] = field(init=False, repr=False, compare=False)
     # PostgreSQL's type of each column, for a binary COPY.
     copy_types: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _read: Any = field(init=False, repr=False, compare=False)  # every column's attribute
 
     def __post_init__(self) -> None:
         hints = {f.name: str(f.type) for f in fields(self.row_type)}
@@ -54,6 +55,7 @@ class Table:
         )
         object.__setattr__(self, "_special", special)
         object.__setattr__(self, "copy_types", tuple(COPY_TYPES[t] for t in self.columns.values()))
+        object.__setattr__(self, "_read", attrgetter(*self.columns))
 
     def name(self, tag: str) -> str:
         return f"{TABLE_PREFIX}_{self.view}_{tag}"
@@ -102,7 +104,7 @@ class Table:
             return [dialect.to_db(_get(row, c), t) for c, t in self.columns.items()]
         # PostgreSQL takes every value as it is but JSON and tuples: one C-level read of
         # all the attributes, then only those fixed (the rebuild writes millions of rows).
-        values = list(attrgetter(*self.columns)(row))
+        values = list(self._read(row))
         for i, kind in self._special:
             value = values[i]
             if kind == "int":
