@@ -40,8 +40,26 @@ class ViewBatch(Generic[R]):
         self.rows[key] = row
         self.changed.add(key)
 
+    def edit(self, key: Hashable) -> R:
+        """The row to change in place: the loaded one is copied on the batch's first
+        change to it (so `before` keeps it as loaded), later changes reuse the copy.
+        Cheaper than a new frozen row per event (a callback-list row has 37 fields)."""
+        row = self.rows[key]
+        if key not in self.changed:
+            row = _copied(row)
+            self.put(key, row)
+        return row
+
     def changed_rows(self) -> list[R]:
         return [self.rows[k] for k in self.changed]
+
+
+def _copied(row: R) -> R:
+    """A shallow copy of a mutable slots dataclass (copy.copy takes twice as long)."""
+    new = object.__new__(type(row))
+    for name in type(row).__slots__:  # type: ignore[attr-defined]
+        setattr(new, name, getattr(row, name))
+    return new
 
 
 class Projection(Protocol[R]):

@@ -11,9 +11,13 @@ from uuid import UUID
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 _AUDIT = {"actor", "role", "channel"}
 _SECRET = {"password_hash"}  # kept in the log, never shown in history or on the wire
+_HIDDEN = frozenset(_ENVELOPE | _AUDIT | _SECRET)  # not an event's own data
+_AS_IS = frozenset({str, int, float, bool, type(None)})  # JSON-ready as they are
 
 
 def _plain(value: Any) -> Any:
+    if type(value) in _AS_IS:  # most fields: one set lookup (the views' rebuild does millions)
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, UUID):
@@ -25,6 +29,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def event_data(fields: dict[str, Any]) -> dict[str, Any]:
+    """An event's own fields (its `vars`), JSON-ready: no envelope, audit or secret."""
+    return {k: _plain(v) for k, v in fields.items() if k not in _HIDDEN}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,7 +69,7 @@ class EventRecord:
             actor=fields.get("actor"),
             role=fields.get("role"),
             channel=fields.get("channel"),
-            data={k: _plain(v) for k, v in fields.items() if k not in _ENVELOPE | _AUDIT | _SECRET},
+            data=event_data(fields),
         )
 
     def as_json(self) -> dict[str, Any]:

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 _NAMED = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+# One encoder for every JSON column (json.dumps with options builds one per call).
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,7 @@ class Dialect:
         if value is None:
             return None
         if kind == "json":
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            return _JSON.encode(value)
         if self.name == "postgres":
             return value
         if kind == "ts":
@@ -105,3 +107,13 @@ POSTGRES = Dialect(
         "json": "text",
     },
 )
+# PostgreSQL's name of each column type, as a binary COPY is told them (JSON is text).
+COPY_TYPES = {
+    "uuid": "uuid",
+    "ts": "timestamptz",
+    "text": "text",
+    "int": "int4",
+    "bigint": "int8",
+    "bool": "bool",
+    "json": "text",
+}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from adapters.entrypoints.mistakes import OperatorError
@@ -17,7 +19,7 @@ from adapters.views.generation import (
 from adapters.views.schema import VIEWS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from adapters.views.runner import ViewFollower
     from adapters.views.store import ViewStore
@@ -26,6 +28,22 @@ if TYPE_CHECKING:
 # batches, so its row is loaded and written fewer times (a 300k-event log: 38-39 s at
 # 1,000, 29-32 s at 5,000, no better at 10,000 or 20,000), at a few MB more memory.
 REBUILD_BATCH = 5000
+# The cyclic garbage collector's first threshold while building: a batch allocates
+# millions of objects that refcounting frees; at the default 700 the collector ran every
+# few events and took a fifth of the projection's CPU (300k events: ~20k -> ~24k events
+# per CPU-second with 50,000, the same as with no collector at all).
+BUILD_GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collects cyclic garbage less often while a rebuild or snapshot runs."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], BUILD_GC_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def views_named(name: str | None) -> list[str]:
@@ -72,7 +90,8 @@ def rebuild(
                 indexes=False,
             )
         )
-    runner.catch_up(generations, on_batch=on_batch, batch_size=REBUILD_BATCH)
+    with _fewer_collections():
+        runner.catch_up(generations, on_batch=on_batch, batch_size=REBUILD_BATCH)
     store.finish(generations)
     store.activate(generations)
     return generations
@@ -123,7 +142,10 @@ def snapshot(
         )
         for view in views
     ]
-    runner.catch_up(generations, until=until_position, on_batch=on_batch, batch_size=REBUILD_BATCH)
+    with _fewer_collections():
+        runner.catch_up(
+            generations, until=until_position, on_batch=on_batch, batch_size=REBUILD_BATCH
+        )
     store.finish(generations)
     store.activate(generations)
     return generations

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+from adapters.views.dialect import COPY_TYPES
 from projections.agent_counts import AgentRow
 from projections.callback_list import CallbackRow
 from projections.history import HistoryRow
@@ -23,6 +24,7 @@ CALLBACK_LIST, AGENT_COUNTS, HISTORY, LOG_TIMES, SMS_MESSAGES = (
     "sms_messages",
 )
 TABLE_PREFIX = "callbacks_views"
+_INT4_MIN, _INT4_MAX = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +39,23 @@ class Table:
     # totals for the list's common filters without counting the rows); NULL counts as ''.
     counted: tuple[str, ...] = ()
     # (index, type tag) of the columns whose values may need converting for PostgreSQL:
-    # JSON ones, and any whose row field may hold a tuple (from the row type's hints).
+    # JSON ones, and any whose row field may hold a tuple (from the row type's hints);
+    # and the integer ones, checked.
     _special: tuple[tuple[int, str], ...] = field(init=False, repr=False, compare=False)
+    # PostgreSQL's type of each column, for a binary COPY.
+    copy_types: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _read: Any = field(init=False, repr=False, compare=False)  # every column's attribute
 
     def __post_init__(self) -> None:
         hints = {f.name: str(f.type) for f in fields(self.row_type)}
         special = tuple(
             (i, kind)
             for i, (column, kind) in enumerate(self.columns.items())
-            if kind == "json" or "tuple" in hints.get(column, "tuple")
+            if kind in {"json", "int"} or "tuple" in hints.get(column, "tuple")
         )
         object.__setattr__(self, "_special", special)
+        object.__setattr__(self, "copy_types", tuple(COPY_TYPES[t] for t in self.columns.values()))
+        object.__setattr__(self, "_read", attrgetter(*self.columns))
 
     def name(self, tag: str) -> str:
         return f"{TABLE_PREFIX}_{self.view}_{tag}"
@@ -96,10 +104,15 @@ class Table:
             return [dialect.to_db(_get(row, c), t) for c, t in self.columns.items()]
         # PostgreSQL takes every value as it is but JSON and tuples: one C-level read of
         # all the attributes, then only those fixed (the rebuild writes millions of rows).
-        values = list(attrgetter(*self.columns)(row))
+        values = list(self._read(row))
         for i, kind in self._special:
             value = values[i]
-            if kind == "json" or isinstance(value, tuple):
+            if kind == "int":
+                if value is not None and not _INT4_MIN <= value <= _INT4_MAX:
+                    # A binary COPY would wrap it silently; as text, PostgreSQL refuses.
+                    msg = f"{list(self.columns)[i]} = {value} is out of an integer's range"
+                    raise OverflowError(msg)
+            elif kind == "json" or isinstance(value, tuple):
                 values[i] = dialect.to_db(list(value) if isinstance(value, tuple) else value, kind)
         return values
 

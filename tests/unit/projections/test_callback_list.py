@@ -175,6 +175,7 @@ def test_a_batch_loads_the_rows_of_the_callbacks_it_changes_not_of_new_ones() ->
     listed.row(old)
     new = listed.center.request()
     listed.center.assign(old, "kim")
+    listed.center.assign(new, "kim")  # requested in this batch: nothing to load either
 
     keys = listed.projection.keys(listed.center.new_events())
 
