@@ -58,24 +58,30 @@ class PhoneNumbers:
         return tuple(dict.fromkeys(s for s in found if s))
 
 
+@lru_cache(maxsize=4096)
+def _parse(region: str, text: str) -> phonenumbers.PhoneNumber | None:
+    """A parsed number, kept a moment: reading an event's number takes its E.164 form and
+    then its national one, of the same text (a rebuild's numbers are all new)."""
+    try:
+        return phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+
+
 @lru_cache(maxsize=PARSED_NUMBERS)
 def _e164(region: str, text: str) -> str | None:
     compact = compact_phone(text)
     if not compact or len(compact) > 20:
         return None
-    try:
-        number = phonenumbers.parse(compact, region)
-    except NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
+    number = _parse(region, compact)
+    if number is None or not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
 @lru_cache(maxsize=PARSED_NUMBERS)
 def _national(region: str, stored: str) -> str:
-    try:
-        number = phonenumbers.parse(stored, region)
-    except NumberParseException:
+    number = _parse(region, stored)
+    if number is None:
         return stored
     return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
