@@ -10,8 +10,9 @@ after it:
 That is exact while everything written since P is this process's fresh requests (a
 storm). When anything else was written since P (an assignment, a cancel, an agent
 logging in, a route's policy), `places` says so (None) and the reply waits for the views
-as before (`PlaceLookups`). With several processes, another process's requests written
-within the views' lag (milliseconds) are not counted: a place may be short by those.
+as before (`PlaceLookups`). With several processes writing (several taking requests, or
+a followers' process whose scheduler and distributor write), what another process wrote
+within the views' lag (milliseconds) is not counted: a place may be off by that.
 
 The totals, the recent rate and the policies are read at most every `max_age` seconds,
 once for every reply that needs them meanwhile.
