@@ -223,7 +223,12 @@ class CallbackService(Application[UUID]):
         if isinstance(value, CallbackError):
             return Outcome(error=value)
         own = [positions[(e.originator_id, e.originator_version)] for e in events]
-        return Outcome(value=value, log_position=max(own, default=fallback), events=tuple(events))
+        return Outcome(
+            value=value,
+            log_position=max(own, default=fallback),
+            events=tuple(events),
+            first_position=min(own, default=None),
+        )
 
     @staticmethod
     def _unavailable(commands: Sequence[c.Command], error: Exception) -> list[Outcome]:

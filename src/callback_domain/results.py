@@ -125,6 +125,7 @@ class Outcome:
     error: CallbackError | None = None
     log_position: int | None = None
     events: tuple[Any, ...] = field(default=(), repr=False)
+    first_position: int | None = None  # of its first event (None: it recorded nothing)
 
     @property
     def ok(self) -> bool:

@@ -9,10 +9,11 @@ after it:
 
 That is exact while everything written since P is this process's fresh requests (a
 storm). When anything else was written since P (an assignment, a cancel, an agent
-logging in, a route's policy), `places` says so (None) and the reply waits for the views
-as before (`PlaceLookups`). With several processes writing (several taking requests, or
-a followers' process whose scheduler and distributor write), what another process wrote
-within the views' lag (milliseconds) is not counted: a place may be off by that.
+logging in, a route's policy), or anything this process did not write (another process:
+one taking requests too, or the followers' process, whose scheduler and distributor
+write), `places` says so (None) and the reply waits for the views as before
+(`PlaceLookups`). A batch's events take consecutive positions (one insert under the
+store's write lock), so the positions this process wrote tell what it did not.
 
 The totals, the recent rate and the policies are read at most every `max_age` seconds,
 once for every reply that needs them meanwhile.
@@ -68,6 +69,7 @@ class LineBoard:
         self._reading: asyncio.Future[Board] | None = None
         self._fresh: dict[str, list[int]] = {}  # route -> log positions, ascending
         self._other: list[int] = []  # positions of every other write, ascending
+        self._mine: list[list[int]] = []  # [first, last] of what this process wrote, merged
 
     def written(self, outcomes: Sequence[Outcome]) -> None:
         """Each committed batch (the batcher calls it before any reply goes out)."""
@@ -75,6 +77,8 @@ class LineBoard:
             position = outcome.log_position
             if outcome.error is not None or position is None or not outcome.events:
                 continue
+            if outcome.first_position is not None:
+                _cover(self._mine, outcome.first_position, position)
             value = outcome.value
             if is_fresh(outcome):
                 assert isinstance(value, CallbackAccepted)
@@ -93,8 +97,13 @@ class LineBoard:
         return [self._place(board, route, position, now) for route, position in asked]
 
     def _place(self, board: Board, route: str, position: int, now: datetime) -> Place | None:
-        if position <= board.position - KEEP or self._changed(board.position, position):
+        # Between the board's position and this callback's (either may be the later):
+        # only this process's fresh requests, or the views must answer.
+        low, high = sorted((board.position, position))
+        if position <= board.position - KEEP or self._changed(low, high):
             return None
+        if low < high and not self._wrote(low + 1, high):
+            return None  # another process wrote in between
         fresh = self._fresh.get(route, [])
         place = (
             board.queued.get(route, 0)
@@ -109,8 +118,13 @@ class LineBoard:
         found = estimate(place, recent, handle_seconds, board.logged_in)
         return in_open_time(found, board.hours.get(route), now)
 
+    def _wrote(self, first: int, last: int) -> bool:
+        """Whether this process wrote every position from `first` to `last`."""
+        at = bisect_right(self._mine, [first, float("inf")]) - 1
+        return at >= 0 and self._mine[at][0] <= first and self._mine[at][1] >= last
+
     def _changed(self, since: int, until: int) -> bool:
-        """Whether anything but fresh requests was written in (since, until]."""
+        """Whether this process wrote anything but fresh requests in (since, until]."""
         return bisect_right(self._other, until) > bisect_right(self._other, since)
 
     async def _current(self, ctx: ServiceContext) -> Board:
@@ -139,7 +153,9 @@ class LineBoard:
 
     def _forget(self, position: int) -> None:
         """Drops what no answer needs any more."""
-        del self._other[: bisect_right(self._other, position)]
+        del self._other[: bisect_right(self._other, position - KEEP)]
+        while len(self._mine) > 1 and self._mine[0][1] <= position - KEEP:
+            del self._mine[0]
         for fresh in self._fresh.values():
             del fresh[: bisect_right(fresh, position - KEEP)]
 
@@ -150,3 +166,19 @@ def _insert(positions: list[int], position: int) -> None:
         positions.append(position)
     else:
         positions.insert(bisect_right(positions, position), position)
+
+
+def _cover(spans: list[list[int]], first: int, last: int) -> None:
+    """Adds [first, last] to the sorted, merged spans (almost always at the end)."""
+    if spans and spans[-1][0] <= first and first <= spans[-1][1] + 1:
+        spans[-1][1] = max(spans[-1][1], last)
+        return
+    at = bisect_right(spans, [first, last])
+    spans.insert(at, [first, last])
+    merged: list[list[int]] = []
+    for span in spans:
+        if merged and span[0] <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], span[1])
+        else:
+            merged.append(span)
+    spans[:] = merged

@@ -2,9 +2,10 @@
 
 A model of one route set's log: fresh requests join the back of their route's line,
 other writes take callbacks out of it, and the views catch up to any position at any
-moment. Whenever the board answers, its place is the callback's true place as of the
-later of its own position and the board's; it declines only when something other than
-fresh requests was written between the two."""
+moment, and another process may write too. Whenever the board answers, its place is the
+callback's true place as of the later of its own position and the board's; it declines
+only when something other than its own process's fresh requests was written between
+the two."""
 
 from __future__ import annotations
 
@@ -64,6 +65,8 @@ def true_place(line: list[Queued], mine: Queued, as_of: int) -> int:
 OPS = st.lists(
     st.one_of(
         st.tuples(st.just("fresh"), st.sampled_from(ROUTES)),
+        st.tuples(st.just("foreign fresh"), st.sampled_from(ROUTES)),  # another process's
+        st.tuples(st.just("foreign leave"), st.integers(0, 50)),
         st.tuples(st.just("scheduled"), st.sampled_from(ROUTES)),
         st.tuples(st.just("replayed"), st.sampled_from(ROUTES)),
         st.tuples(st.just("leave"), st.integers(0, 50)),
@@ -80,24 +83,35 @@ OPS = st.lists(
 def test_a_place_is_exact_or_declined(ops: list[tuple[str, object]]) -> None:
     lines = LineBoard()
     line: list[Queued] = []
+    foreign: list[int] = []  # positions another process wrote
     head = views = 0
     board = board_at(0, line)
     for op, arg in ops:
         if op in ("fresh", "scheduled"):
             head += 1
             state = CallbackState.QUEUED if op == "fresh" else CallbackState.SCHEDULED
-            outcome = Outcome(value=accepted(str(arg), state), log_position=head, events=(1,))
+            outcome = Outcome(
+                value=accepted(str(arg), state), log_position=head, events=(1,), first_position=head
+            )
             lines.written([outcome])
             if op == "fresh":
                 line.append(Queued(str(arg), head))
+        elif op == "foreign fresh":  # recorded by another process: this board never hears
+            head += 1
+            foreign.append(head)
+            line.append(Queued(str(arg), head))
         elif op == "replayed":  # nothing written: its outcome has no events of its own
             lines.written([Outcome(value=accepted(str(arg), CallbackState.QUEUED, fresh=False))])
-        elif op == "leave":
+        elif op in ("leave", "foreign leave"):
             waiting = [c for c in line if c.left is None]
             if waiting:
                 head += 1
                 waiting[int(str(arg)) % len(waiting)].left = head
-                lines.written([Outcome(value=None, log_position=head, events=(1,))])
+                if op == "leave":
+                    left = Outcome(value=None, log_position=head, events=(1,), first_position=head)
+                    lines.written([left])
+                else:
+                    foreign.append(head)
         elif op == "views":
             views = views + round((head - views) * float(str(arg)))
             board = board_at(views, line)
@@ -108,7 +122,9 @@ def test_a_place_is_exact_or_declined(ops: list[tuple[str, object]]) -> None:
             if mine.left is not None and mine.left <= as_of:
                 continue  # no longer in line: not a fresh reply's question
             found = lines._place(board, mine.route, mine.position, NOW)
-            others = any(c.left is not None and views < c.left <= mine.position for c in line)
+            low, high = sorted((views, mine.position))  # the board's position and its own
+            others = any(c.left is not None and low < c.left <= high for c in line)
+            others = others or any(low < f <= high for f in foreign)
             if found is None:
                 assert others
             else:
