@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,45 @@ class FollowerStatus:
     positions: dict[str, int] = field(default_factory=dict)
 
 
+class _ReadAhead:
+    """Reads (and decodes) the next batch of the log in a thread of its own while the
+    current one is projected and written.
+
+    The log is append-only and a batch's reading is independent of the views' writes;
+    what makes a batch exactly-once is its tracking position, written in the same
+    transaction as its rows, which does not change. A batch read ahead is used only if
+    the next batch starts where it does; otherwise it is dropped and read again.
+    """
+
+    def __init__(self, read: Callable[[int, int, int | None], list[Positioned]]) -> None:
+        self._read = read
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="views-read-ahead")
+        self._pending: tuple[tuple[int, int, int | None], Future[list[Positioned]]] | None = None
+
+    def ask(self, start: int, limit: int, until: int | None) -> None:
+        """Starts reading the batch after `start` (`until` included at most)."""
+        self._drop()
+        self._pending = ((start, limit, until), self._pool.submit(self._read, start, limit, until))
+
+    def take(self, start: int, limit: int, until: int | None) -> list[Positioned]:
+        """The batch after `start`: the one read ahead if it is that one, else read now."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            if pending[0] == (start, limit, until):
+                return pending[1].result()
+            pending[1].cancel()
+        return self._read(start, limit, until)
+
+    def _drop(self) -> None:
+        if self._pending is not None:
+            self._pending[1].cancel()
+            self._pending = None
+
+    def close(self) -> None:
+        self._drop()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 class ViewFollower:
     """Applies batches of the log to generations of views.
 
@@ -88,17 +128,27 @@ class ViewFollower:
     def wake(self) -> None:
         self._wake.set()
 
+    def _read(self, start: int, limit: int, until: int | None) -> list[Positioned]:
+        """The events after position `start`, decoded (at most `limit`, none past `until`)."""
+        notifications = self.recorder.select_notifications(
+            start=start + 1, limit=limit, stop=until, inclusive_of_start=True
+        )
+        to_event = self.mapper.to_domain_event
+        return [Positioned(n.id, to_event(n)) for n in notifications]
+
     def run_batch(
         self,
         generations: Sequence[Generation],
         *,
         until: int | None = None,
         batch_size: int | None = None,
+        ahead: _ReadAhead | None = None,
     ) -> int:
         """Applies the next batch to the generations furthest behind.
 
         Returns how many events it applied: 0 when there is nothing to do, CONFLICT
-        when another follower applied the same batch first.
+        when another follower applied the same batch first. With `ahead`, the next
+        batch is read while this one is projected and written.
         """
         if not generations:
             return 0
@@ -107,16 +157,13 @@ class ViewFollower:
         if until is not None and start >= until:
             return 0
         group = [g for g in generations if positions[g.key] == start]
-        notifications = self.recorder.select_notifications(
-            start=start + 1,
-            limit=batch_size or self.batch_size,
-            stop=until,
-            inclusive_of_start=True,
-        )
-        if not notifications:
-            return 0
+        limit = batch_size or self.batch_size
         started = time.monotonic()
-        items = [Positioned(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+        items = ahead.take(start, limit, until) if ahead else self._read(start, limit, until)
+        if not items:
+            return 0
+        if ahead is not None and (until is None or items[-1].position < until):
+            ahead.ask(items[-1].position, limit, until)
         batches = []
         for generation in group:
             projection = _projections_in(generation.timezone, self.region)[generation.view]
@@ -152,13 +199,20 @@ class ViewFollower:
         batch_size: int | None = None,
     ) -> int:
         """Runs batches until every generation reached `until` or the head; `batch_size`
-        overrides the follower's (a rebuild takes bigger ones)."""
+        overrides the follower's (a rebuild takes bigger ones). Each next batch is read
+        and decoded while the current one is projected and written (`_ReadAhead`)."""
         total = 0
-        while (done := self.run_batch(generations, until=until, batch_size=batch_size)) != 0:
-            if done > 0:
-                total += done
-                if on_batch is not None:
-                    on_batch(done)
+        ahead = _ReadAhead(self._read)
+        try:
+            while (
+                done := self.run_batch(generations, until=until, batch_size=batch_size, ahead=ahead)
+            ) != 0:
+                if done > 0:
+                    total += done
+                    if on_batch is not None:
+                        on_batch(done)
+        finally:
+            ahead.close()
         return total
 
     def run_forever(self, stop: threading.Event, *, poll_interval: float = 0.2) -> None:
