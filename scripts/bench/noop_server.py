@@ -27,6 +27,11 @@ async def serve(url: str, subject: str) -> None:
         _ = msg.body
         return REPLY
 
+    await until_stopped(broker)
+
+
+async def until_stopped(broker: NatsBroker) -> None:
+    """Starts the broker, says "ready" on stdout, and stops it at SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

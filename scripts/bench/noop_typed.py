@@ -8,12 +8,12 @@ shape, doing nothing else. `python -m scripts.bench.noop_typed URL SUBJECT`.
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 from uuid import UUID
 
 from faststream.nats import NatsBroker
 from pydantic import BaseModel
+from scripts.bench.noop_server import until_stopped
 
 NIL = UUID(int=0)
 
@@ -39,14 +39,7 @@ async def serve(url: str, subject: str) -> None:
     async def handle(body: IntakeRequest) -> Reply:
         return Reply(callback_id=NIL, state="QUEUED", position_in_queue=1)
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await broker.start()
-    print("ready", flush=True)
-    await stop.wait()
-    await broker.stop()
+    await until_stopped(broker)
 
 
 if __name__ == "__main__":
