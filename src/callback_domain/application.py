@@ -287,9 +287,11 @@ class CallbackService(Application[UUID]):
         found = self._load(SlotSeats.create_id(route))
         return found if isinstance(found, SlotSeats) else None
 
-    def route_policies(self) -> Policies:
-        """The policies in force: the deployment's, with registered routes' fields."""
-        book = self.route_book()
+    def route_policies(self, book: RouteBook | None = None) -> Policies:
+        """The policies in force: the deployment's, with registered routes' fields (of
+        `book`, the route book as recorded unless given)."""
+        if book is None:
+            book = self.route_book()
         if book is None or not book.routes:
             return self.policies
         registered = {s.route: effective_policy(self.policies, s.route, s) for s in book.all()}

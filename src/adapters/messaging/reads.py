@@ -68,8 +68,8 @@ def _get(
     if row is None or not _seen(caller, scope, row):
         raise CallbackNotFoundError(callback_id=callback_id)
     now = ctx.clock()
-    hours = open_hours(ctx.service.route_book())
-    place = place_of(ctx.queries, ctx.service.route_policies(), row, now, hours)
+    book = ctx.service.route_book()  # once, for the policies and the hours
+    place = place_of(ctx.queries, ctx.service.route_policies(book), row, now, open_hours(book))
     return r.CallbackDetail.model_validate(
         {
             **list_item(row, now),

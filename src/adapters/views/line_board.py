@@ -27,7 +27,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from adapters.views.line_queries import RATE_WINDOW
+from adapters.views.line_queries import recent_wait
 from adapters.views.places import Place, estimate, in_open_time, open_hours
 from callback_domain.lifecycle import CallbackState
 from callback_domain.results import CallbackAccepted
@@ -112,9 +112,8 @@ class LineBoard:
         )
         if place < 1:  # not this callback's line as the board knows it: ask the views
             return None
-        rate = board.handled.get(route, 0) / RATE_WINDOW.total_seconds()
+        recent = recent_wait(place, board.handled.get(route, 0))
         handle_seconds = board.policies.for_route(route).average_handle_seconds
-        recent = round(place / rate) if rate else None
         found = estimate(place, recent, handle_seconds, board.logged_in)
         return in_open_time(found, board.hours.get(route), now)
 
@@ -141,14 +140,9 @@ class LineBoard:
                 self._reading = None
 
     async def _read(self, ctx: ServiceContext) -> Board:
-        now = ctx.clock()
-        position, queued, handled = await ctx.read(ctx.queries.line_totals, now)
-        logged_in = await ctx.read(ctx.queries.logged_in_agents)
-        policies = await ctx.read(ctx.service.route_policies)
-        hours = open_hours(await ctx.read(ctx.service.route_book))
-        board = Board(position, queued, handled, logged_in, policies, hours)
+        board = await ctx.read(_board_of, ctx)
         self._board = board
-        self._forget(position)
+        self._forget(board.position)
         return board
 
     def _forget(self, position: int) -> None:
@@ -158,6 +152,16 @@ class LineBoard:
             del self._mine[0]
         for fresh in self._fresh.values():
             del fresh[: bisect_right(fresh, position - KEEP)]
+
+
+def _board_of(ctx: ServiceContext) -> Board:
+    """In one reader thread: the views' totals, the agents logged in, the policies and
+    hours in force (the route book loaded once for both)."""
+    position, queued, handled = ctx.queries.line_totals(ctx.clock())
+    book = ctx.service.route_book()
+    policies = ctx.service.route_policies(book)
+    logged_in = ctx.queries.logged_in_agents()
+    return Board(position, queued, handled, logged_in, policies, open_hours(book))
 
 
 def _insert(positions: list[int], position: int) -> None:

@@ -20,6 +20,13 @@ RATE_WINDOW = timedelta(hours=1)
 _CHUNK = 100
 
 
+def recent_wait(position: int, handled: int) -> int | None:
+    """The wait at the route's recent rate (`handled` assigned in the last hour), or None
+    when none was."""
+    rate = handled / RATE_WINDOW.total_seconds()
+    return round(position / rate) if rate else None
+
+
 class LineQueries(ViewReader):
     def queue_position(self, row: CallbackRow, now: datetime) -> tuple[int | None, int | None]:
         """Place in line (1 = next) and estimated wait, for a QUEUED callback."""
@@ -62,8 +69,7 @@ class LineQueries(ViewReader):
             )
             for r in result:
                 position = int(r["ahead"]) + 1
-                rate = int(r["handled"]) / RATE_WINDOW.total_seconds()
-                found.append((position, round(position / rate) if rate else None))
+                found.append((position, recent_wait(position, int(r["handled"]))))
         return found
 
     def _places(
