@@ -205,6 +205,16 @@ class Settings(BaseSettings):
             recorded or f"nats://127.0.0.1:{self.embedded_nats_port or 4222}"
         ]
 
+    @property
+    def answers_requests(self) -> bool:
+        """Whether this process takes requests and durable intake (not `followers`)."""
+        return self.role != "followers"
+
+    @property
+    def follows_the_log(self) -> bool:
+        """Whether this process may hold the singletons' lease (not `commands`)."""
+        return self.role != "commands"
+
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'events.sqlite'}"
 

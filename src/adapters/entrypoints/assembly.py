@@ -165,7 +165,7 @@ async def assemble(
         metrics.reply(subject, code, seconds)
         services_api.observe(subject, code, seconds)
 
-    if settings.role != "followers":
+    if settings.answers_requests:
         add_routes(broker, ctx, observe=observe)
     intake = IntakeConsumer(ctx, nc, js, store_up=store.up)
     metrics.follow(

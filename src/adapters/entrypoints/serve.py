@@ -48,14 +48,14 @@ def _say(text: str) -> None:
     logs.say(f"callbacks serve: {text}")
 
 
-def _background(parts: Parts, stop: asyncio.Event, role: str) -> list[asyncio.Task[None]]:
+def _background(parts: Parts, stop: asyncio.Event, settings: Settings) -> list[asyncio.Task[None]]:
     """The durable intake (unless the followers' process), the leased singletons (unless
     the commands' process), and (with the JetStream provider) the gateway's SMS reports,
     which every process reads."""
     tasks = []
-    if role != "followers":
+    if settings.answers_requests:
         tasks.append(asyncio.create_task(parts.intake.run(stop), name="intake"))
-    if role != "commands":
+    if settings.follows_the_log:
         tasks.append(asyncio.create_task(parts.singletons.run(stop), name="singletons"))
     if parts.sms_reports is not None:
         tasks.append(asyncio.create_task(parts.sms_reports.run(stop), name="sms-reports"))
@@ -74,7 +74,7 @@ async def serve(settings: Settings) -> None:
         if settings.metrics_port
         else None
     )
-    answers = settings.role != "followers"  # the followers' process answers no request
+    answers = settings.answers_requests
     http = (
         HttpServer(settings.http_host, settings.http_port, settings.http_trusted_proxies)
         if settings.http_port and answers
@@ -129,7 +129,7 @@ async def serve(settings: Settings) -> None:
     if answers:
         await answering(nc, f"{settings.prefix}.query.health")
         await parts.services_api.start()  # `$SRV.PING/INFO/STATS`: `nats micro ls` finds it
-    background = _background(parts, stop, settings.role)
+    background = _background(parts, stop, settings)
     where = (
         f"{servers[0]} (embedded, JetStream in {settings.data_dir / 'nats'})"
         if embedded
